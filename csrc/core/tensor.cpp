@@ -1,0 +1,21 @@
+// Tensor construction helpers.
+#include "tensor.h"
+
+namespace pe {
+
+Tensor make_empty(const DimVector& sizes, DType dtype, Device device) {
+  int64_t n = checked_numel(sizes);
+  int64_t nbytes;
+  PE_CHECK(!__builtin_mul_overflow(n, element_size(dtype), &nbytes),
+           "Storage size calculation overflowed with sizes=", sizes);
+  if (device.is_cuda() && device.index < 0) device.index = 0;
+  auto storage = std::make_shared<StorageImpl>((size_t)nbytes, device);
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0));
+}
+
+Tensor make_view(const Tensor& t, DimVector sizes, DimVector strides, int64_t storage_offset) {
+  return Tensor(std::make_shared<TensorImpl>(t->storage(), t.dtype(), std::move(sizes), std::move(strides),
+                                             storage_offset, t->version_counter()));
+}
+
+}  // namespace pe

@@ -1,0 +1,31 @@
+// TensorImpl geometry bookkeeping.
+#include "tensor_impl.h"
+
+namespace pe {
+
+TensorImpl::TensorImpl(Storage storage, DType dtype, DimVector sizes, DimVector strides,
+                       int64_t storage_offset, std::shared_ptr<VersionCounter> version)
+    : storage_(std::move(storage)),
+      sizes_(std::move(sizes)),
+      strides_(std::move(strides)),
+      storage_offset_(storage_offset),
+      itemsize_(element_size(dtype)),
+      dtype_(dtype),
+      version_(version ? std::move(version) : std::make_shared<VersionCounter>()) {
+  refresh();
+}
+
+void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t storage_offset) {
+  sizes_ = std::move(sizes);
+  strides_ = std::move(strides);
+  storage_offset_ = storage_offset;
+  refresh();
+}
+
+void TensorImpl::refresh() {
+  numel_ = 1;
+  for (int64_t s : sizes_) numel_ *= s;
+  is_contiguous_ = is_contiguous_geometry(sizes_, strides_);
+}
+
+}  // namespace pe

@@ -1,0 +1,95 @@
+// copy_, fill_, to(), clone(), contiguous(), item(): the ops that move values between tensors,
+// dtypes and devices.
+#include <cstring>
+
+#include "core/cast.h"
+#include "ops/ops.h"
+#include "ops/stubs.h"
+
+namespace pe {
+
+namespace {
+// Byte range [lo, hi) a tensor can touch in its storage.
+std::pair<int64_t, int64_t> byte_extent(const Tensor& t) {
+  int64_t lo = t.storage_offset(), hi = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.sizes()[d] == 0) return {0, 0};
+    hi += (t.sizes()[d] - 1) * t.strides()[d];
+  }
+  return {lo * t->itemsize(), (hi + 1) * t->itemsize()};
+}
+
+bool may_overlap(const Tensor& a, const Tensor& b) {
+  if (a->storage() != b->storage() || a.numel() == 0 || b.numel() == 0) return false;
+  auto ea = byte_extent(a), eb = byte_extent(b);
+  return ea.first < eb.second && eb.first < ea.second;
+}
+}  // namespace
+
+Tensor& copy_(Tensor& dst, const Tensor& src) {
+  Tensor s = src;
+  if (s.sizes() != dst.sizes()) s = expand(s, dst.sizes());
+  if (dst.numel() == 0) return dst;
+  if (may_overlap(dst, s)) {
+    bool same = dst.storage_offset() == s.storage_offset() && dst.strides() == s.strides() &&
+                dst.dtype() == s.dtype();
+    if (same) {
+      dst->bump_version();
+      return dst;
+    }
+    s = clone(s);  // read everything before writing anything
+  }
+  Device dev = dst.device().is_cpu() ? s.device() : dst.device();
+  copy_stub(dev)(dst, s);
+  dst->bump_version();
+  return dst;
+}
+
+Tensor& fill_(Tensor& t, const Scalar& value) {
+  if (t.numel() > 0) fill_stub(t.device())(t, value);
+  t->bump_version();
+  return t;
+}
+
+Tensor& zero_(Tensor& t) { return fill_(t, Scalar(int64_t(0))); }
+
+Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy) {
+  DType dt = dtype ? *dtype : t.dtype();
+  Device dev = device ? *device : t.device();
+  if (dev.is_cuda() && dev.index < 0) dev.index = t.device().is_cuda() ? t.device().index : 0;
+  if (!copy && dt == t.dtype() && dev == t.device()) return t;
+  Tensor out = make_empty(t.sizes(), dt, dev);
+  copy_(out, t);
+  return out;
+}
+
+Tensor clone(const Tensor& t) {
+  Tensor out = make_empty(t.sizes(), t.dtype(), t.device());
+  if (t.numel() > 0) copy_stub(t.device())(out, t);
+  return out;
+}
+
+Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : clone(t); }
+
+Tensor alias(const Tensor& t, bool share_version) {
+  return Tensor(std::make_shared<TensorImpl>(t->storage(), t.dtype(), t.sizes(), t.strides(),
+                                             t.storage_offset(),
+                                             share_version ? t->version_counter() : nullptr));
+}
+
+Scalar item(const Tensor& t) {
+  PE_CHECK(t.numel() == 1, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
+  Tensor c = t.device().is_cpu() ? t : to(t, std::nullopt, Device());
+  return PE_DISPATCH_ALL_TYPES(c.dtype(), "item", [&]() -> Scalar {
+    scalar_t v = *c.data_ptr<scalar_t>();
+    if constexpr (std::is_same_v<scalar_t, bool>) {
+      return Scalar(v);
+    } else if constexpr (std::is_integral_v<scalar_t>) {
+      return Scalar((int64_t)v);
+    } else {
+      return Scalar(cast_value<double>(v));
+    }
+  });
+}
+
+}  // namespace pe

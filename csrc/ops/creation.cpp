@@ -1,0 +1,189 @@
+// Factory functions: empty/zeros/ones/full/eye/arange/linspace and the random ones.
+#include <cmath>
+#include <numeric>
+
+#include "core/rng.h"
+#include "ops/ops.h"
+#include "ops/stubs.h"
+
+namespace pe {
+
+namespace {
+Tensor finish(Tensor t, const TensorOptions& opt) {
+  if (opt.requires_grad) {
+    PE_CHECK(is_floating(t.dtype()), "Only Tensors of floating point and complex dtype can require gradients");
+    t->set_requires_grad(true);
+  }
+  return t;
+}
+
+Generator& generator_for(Device d) {
+  // One Philox stream per device; CUDA tensors draw from the same seed (Note [Random number layout]).
+  (void)d;
+  return default_generator();
+}
+}  // namespace
+
+Tensor empty(const DimVector& sizes, const TensorOptions& opt) {
+  return finish(make_empty(sizes, opt.dtype_or(default_dtype()), opt.device), opt);
+}
+
+Tensor full(const DimVector& sizes, const Scalar& value, const TensorOptions& opt) {
+  Tensor t = make_empty(sizes, opt.dtype_or(value.natural_dtype()), opt.device);
+  fill_(t, value);
+  return finish(t, opt);
+}
+
+Tensor zeros(const DimVector& sizes, const TensorOptions& opt) {
+  Tensor t = make_empty(sizes, opt.dtype_or(default_dtype()), opt.device);
+  fill_(t, Scalar(int64_t(0)));
+  return finish(t, opt);
+}
+
+Tensor ones(const DimVector& sizes, const TensorOptions& opt) {
+  Tensor t = make_empty(sizes, opt.dtype_or(default_dtype()), opt.device);
+  fill_(t, Scalar(int64_t(1)));
+  return finish(t, opt);
+}
+
+Tensor scalar_tensor(const Scalar& s, DType dtype, Device device) {
+  Tensor t = make_empty({}, dtype, device);
+  fill_(t, s);
+  return t;
+}
+
+Tensor eye(int64_t n, int64_t m, const TensorOptions& opt) {
+  PE_CHECK(n >= 0, "n must be greater or equal to 0, got ", n);
+  if (m < 0) m = n;
+  Tensor t = make_empty({n, m}, opt.dtype_or(default_dtype()), opt.device);
+  fill_(t, Scalar(int64_t(0)));
+  Tensor d = diagonal(t, 0, 0, 1);
+  fill_(d, Scalar(int64_t(1)));
+  return finish(t, opt);
+}
+
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& opt) {
+  bool any_float = start.is_floating() || end.is_floating() || step.is_floating();
+  DType dt = opt.dtype_or(any_float ? default_dtype() : DType::Int64);
+  double s = start.to_double(), e = end.to_double(), st = step.to_double();
+  PE_CHECK(st != 0, "step must be nonzero");
+  PE_CHECK(std::isfinite(s) && std::isfinite(e), "unsupported range: ", s, " -> ", e);
+  PE_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and larger bound inconsistent with step sign");
+  double count = std::ceil((e - s) / st);
+  PE_CHECK(count >= 0 && count < 9.2e18, "invalid size, possible overflow?");
+  int64_t n = (int64_t)count;
+  if (!any_float) {  // exact integer arithmetic
+    int64_t si = start.to_int64(), ei = end.to_int64(), sti = step.to_int64();
+    n = sti > 0 ? (ei - si + sti - 1) / sti : (si - ei + (-sti) - 1) / (-sti);
+  }
+  Tensor t = make_empty({n}, dt, opt.device);
+  if (n > 0) arange_stub(t.device())(t, start, step);
+  return finish(t, opt);
+}
+
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const TensorOptions& opt) {
+  PE_CHECK(steps >= 0, "number of steps must be non-negative");
+  DType dt = opt.dtype_or(default_dtype());
+  Tensor t = make_empty({steps}, dt, opt.device);
+  if (steps == 1) {
+    fill_(t, start);
+  } else if (steps > 1) {
+    double s = start.to_double(), e = end.to_double();
+    double step = (e - s) / (double)(steps - 1);
+    // Symmetric like PyTorch: the second half counts back from `end` so the last value is exact.
+    int64_t half = steps / 2;
+    Tensor lo = narrow(t, 0, 0, half), hi = narrow(t, 0, half, steps - half);
+    arange_stub(t.device())(lo, Scalar(s), Scalar(step));
+    arange_stub(t.device())(hi, Scalar(e - step * (double)(steps - half - 1)), Scalar(step));
+  }
+  return finish(t, opt);
+}
+
+Tensor& uniform_(Tensor& t, double from, double to) {
+  PE_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
+  if (t.numel() > 0) {
+    uint64_t seed, first;
+    generator_for(t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
+    uniform_stub(t.device())(t, from, to, seed, first);
+  }
+  t->bump_version();
+  return t;
+}
+
+Tensor& normal_(Tensor& t, double mean, double std) {
+  PE_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
+  if (t.numel() > 0) {
+    uint64_t seed, first;
+    generator_for(t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
+    normal_stub(t.device())(t, mean, std, seed, first);
+  }
+  t->bump_version();
+  return t;
+}
+
+Tensor& random_(Tensor& t, int64_t low, int64_t high) {
+  PE_CHECK(low < high, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
+  // Uniform doubles in [low, high), floored: exact for ranges below 2^53.
+  Tensor u = make_empty(t.sizes(), DType::Float64, t.device());
+  uniform_(u, (double)low, (double)high);
+  Tensor fl = make_empty(t.sizes(), DType::Int64, Device());
+  Tensor uc = to(u, std::nullopt, Device());
+  const double* src = uc.data_ptr<double>();
+  int64_t* dst = fl.data_ptr<int64_t>();
+  for (int64_t i = 0; i < fl.numel(); ++i) {
+    int64_t v = (int64_t)std::floor(src[i]);
+    dst[i] = v >= high ? high - 1 : v;
+  }
+  copy_(t, fl);
+  return t;
+}
+
+Tensor rand(const DimVector& sizes, const TensorOptions& opt) {
+  Tensor t = make_empty(sizes, opt.dtype_or(default_dtype()), opt.device);
+  PE_CHECK(is_floating(t.dtype()), "\"check_uniform_bounds\" not implemented for '", dtype_name(t.dtype()), "'");
+  uniform_(t, 0.0, 1.0);
+  return finish(t, opt);
+}
+
+Tensor randn(const DimVector& sizes, const TensorOptions& opt) {
+  Tensor t = make_empty(sizes, opt.dtype_or(default_dtype()), opt.device);
+  PE_CHECK(is_floating(t.dtype()), "\"normal_kernel_cpu\" not implemented for '", dtype_name(t.dtype()), "'");
+  normal_(t, 0.0, 1.0);
+  return finish(t, opt);
+}
+
+Tensor randint(int64_t low, int64_t high, const DimVector& sizes, const TensorOptions& opt) {
+  Tensor t = make_empty(sizes, opt.dtype_or(DType::Int64), opt.device);
+  if (t.numel() > 0) random_(t, low, high);
+  else PE_CHECK(low < high, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
+  return finish(t, opt);
+}
+
+Tensor randperm(int64_t n, const TensorOptions& opt) {
+  PE_CHECK(n >= 0, "n must be non-negative, got", n);
+  // Fisher-Yates driven by one uniform draw per position.
+  Tensor keys = make_empty({n}, DType::Float64, Device());
+  uniform_(keys, 0.0, 1.0);
+  Tensor perm = make_empty({n}, DType::Int64, Device());
+  int64_t* p = perm.data_ptr<int64_t>();
+  const double* u = keys.data_ptr<double>();
+  std::iota(p, p + n, int64_t(0));
+  for (int64_t i = n - 1; i > 0; --i) {
+    int64_t j = (int64_t)(u[i] * (double)(i + 1));
+    if (j > i) j = i;
+    std::swap(p[i], p[j]);
+  }
+  DType dt = opt.dtype_or(DType::Int64);
+  return finish(to(perm, dt, opt.device), opt);
+}
+
+Tensor normal(const Tensor& mean, const Tensor& std) {
+  DimVector shape = broadcast_shapes(mean.sizes(), std.sizes());
+  DType dt = promote_types(mean.dtype(), std.dtype());
+  PE_CHECK(is_floating(dt), "normal expects floating-point mean and std, got ", dtype_name(dt));
+  Tensor z = make_empty(shape, dt, mean.device());
+  normal_(z, 0.0, 1.0);
+  return add(mul(z, std), mean);
+}
+
+}  // namespace pe

@@ -1,0 +1,129 @@
+// The op layer's public API: every op checks its inputs, promotes types, broadcasts, allocates its
+// output and runs the device kernel through a stub (ops/stubs.h). Python binds these directly.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace pe {
+
+struct TensorOptions {
+  std::optional<DType> dtype;  // unset: the op's default (usually the default float dtype)
+  Device device;
+  bool requires_grad = false;
+  DType dtype_or(DType d) const { return dtype ? *dtype : d; }
+};
+
+// ---- creation (ops/creation.cpp) ----
+Tensor empty(const DimVector& sizes, const TensorOptions& opt);
+Tensor zeros(const DimVector& sizes, const TensorOptions& opt);
+Tensor ones(const DimVector& sizes, const TensorOptions& opt);
+Tensor full(const DimVector& sizes, const Scalar& value, const TensorOptions& opt);
+Tensor eye(int64_t n, int64_t m, const TensorOptions& opt);
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& opt);
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const TensorOptions& opt);
+Tensor rand(const DimVector& sizes, const TensorOptions& opt);
+Tensor randn(const DimVector& sizes, const TensorOptions& opt);
+Tensor randint(int64_t low, int64_t high, const DimVector& sizes, const TensorOptions& opt);
+Tensor randperm(int64_t n, const TensorOptions& opt);
+Tensor& uniform_(Tensor& t, double from, double to);
+Tensor& normal_(Tensor& t, double mean, double std);
+Tensor& random_(Tensor& t, int64_t low, int64_t high);  // integers in [low, high)
+Tensor normal(const Tensor& mean, const Tensor& std);
+Tensor scalar_tensor(const Scalar& s, DType dtype, Device device = Device());
+
+// ---- copies and conversion (ops/copy.cpp) ----
+Tensor& copy_(Tensor& dst, const Tensor& src);  // broadcasts src, converts dtype and device
+Tensor& fill_(Tensor& t, const Scalar& value);
+Tensor& zero_(Tensor& t);
+Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false);
+Tensor clone(const Tensor& t);  // contiguous copy
+Tensor contiguous(const Tensor& t);
+// Makes `t` an alias of a new tensor's storage: used by detach()/.data.
+Tensor alias(const Tensor& t, bool share_version);
+Scalar item(const Tensor& t);
+
+// ---- views (ops/views.cpp) ----
+Tensor view(const Tensor& t, const DimVector& shape);
+Tensor reshape(const Tensor& t, const DimVector& shape);
+Tensor as_strided(const Tensor& t, const DimVector& sizes, const DimVector& strides,
+                  std::optional<int64_t> storage_offset);
+Tensor permute(const Tensor& t, const DimVector& dims);
+Tensor transpose(const Tensor& t, int64_t d0, int64_t d1);
+Tensor t(const Tensor& t);
+Tensor& t_(Tensor& t);
+Tensor& transpose_(Tensor& t, int64_t d0, int64_t d1);
+Tensor expand(const Tensor& t, const DimVector& sizes);
+Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
+Tensor select(const Tensor& t, int64_t dim, int64_t index);
+Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> stop,
+             int64_t step);
+Tensor squeeze(const Tensor& t, std::optional<DimVector> dims);
+Tensor unsqueeze(const Tensor& t, int64_t dim);
+Tensor& squeeze_(Tensor& t, std::optional<DimVector> dims);
+Tensor& unsqueeze_(Tensor& t, int64_t dim);
+Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim);
+Tensor unflatten(const Tensor& t, int64_t dim, const DimVector& sizes);
+TensorList split(const Tensor& t, int64_t split_size, int64_t dim);
+TensorList split_with_sizes(const Tensor& t, const DimVector& sizes, int64_t dim);
+TensorList chunk(const Tensor& t, int64_t chunks, int64_t dim);
+TensorList unbind(const Tensor& t, int64_t dim);
+Tensor& resize_(Tensor& t, const DimVector& sizes);
+Tensor& set_(Tensor& t, const Storage& storage, int64_t offset, const DimVector& sizes, const DimVector& strides);
+Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2);
+
+// ---- indexing (ops/indexing.cpp) ----
+struct TensorIndex {
+  enum class Kind : int8_t { Int, Slice, None, Ellipsis, Bool, Tensor };
+  Kind kind = Kind::None;
+  int64_t integer = 0;
+  std::optional<int64_t> start, stop;
+  int64_t step = 1;
+  bool boolean = false;
+  Tensor tensor;
+  static TensorIndex make_int(int64_t i) { TensorIndex x; x.kind = Kind::Int; x.integer = i; return x; }
+  static TensorIndex make_slice(std::optional<int64_t> a, std::optional<int64_t> b, int64_t s) {
+    TensorIndex x; x.kind = Kind::Slice; x.start = a; x.stop = b; x.step = s; return x;
+  }
+  static TensorIndex make_none() { return TensorIndex(); }
+  static TensorIndex make_ellipsis() { TensorIndex x; x.kind = Kind::Ellipsis; return x; }
+  static TensorIndex make_bool(bool b) { TensorIndex x; x.kind = Kind::Bool; x.boolean = b; return x; }
+  static TensorIndex make_tensor(Tensor t) { TensorIndex x; x.kind = Kind::Tensor; x.tensor = std::move(t); return x; }
+};
+Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices);
+void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor& value);
+void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Scalar& value);
+// Advanced indexing with one index tensor per leading dim (None: take the whole dim).
+Tensor index_tensors(const Tensor& t, const TensorList& indices);
+Tensor& index_put_tensors_(Tensor& t, const TensorList& indices, const Tensor& value, bool accumulate);
+Tensor nonzero(const Tensor& t);  // (n, ndim) int64
+
+// ---- type promotion (ops/promotion.cpp) ----
+// PyTorch's result_type over tensors (dim > 0 and 0-dim ones) and Python scalars (wrapped numbers).
+DType result_type(const Tensor& a, const Tensor& b);
+DType result_type(const Tensor& a, const Scalar& b);
+
+// ---- elementwise arithmetic (ops/binary.cpp) ----
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Scalar& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Scalar& b);
+Tensor& add_(Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& add_(Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& sub_(Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& sub_(Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
+Tensor& mul_(Tensor& a, const Tensor& b);
+Tensor& mul_(Tensor& a, const Scalar& b);
+Tensor& div_(Tensor& a, const Tensor& b);
+Tensor& div_(Tensor& a, const Scalar& b);
+Tensor neg(const Tensor& a);
+Tensor abs(const Tensor& a);
+Tensor& abs_(Tensor& a);
+Tensor& neg_(Tensor& a);
+
+}  // namespace pe

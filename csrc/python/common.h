@@ -1,0 +1,94 @@
+// Shared pieces of the bindings: type casters that let bound functions take and return pe::Tensor,
+// pe::DType, pe::Device and pe::Scalar directly, and argument helpers. Bindings only convert
+// arguments and call the op layer; no semantics live here.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "core/tensor.h"
+#include "ops/ops.h"
+
+namespace py = pybind11;
+
+namespace pe::python {
+
+using TensorHolder = std::shared_ptr<TensorImpl>;
+
+// The Python class of tensors (pyengine.Tensor), set once at module init.
+py::handle tensor_class();
+bool is_tensor(py::handle h);
+Tensor unwrap(py::handle h);  // h must be a tensor
+
+// dtype objects (pyengine.float32, ...): one immortal instance per DType, so `is` works.
+py::object dtype_object(DType t);
+bool is_dtype(py::handle h);
+DType to_dtype(py::handle h);  // dtype object, or Python float/int/bool; TypeError otherwise
+bool is_device_like(py::handle h);  // device object, str or int
+Device to_device(py::handle h);  // device object, "cuda:0", or an int (cuda index)
+py::object device_object(Device d);
+// Python number (or 0-d tensor via item) -> Scalar; TypeError for anything else.
+bool is_scalar(py::handle h);
+Scalar to_scalar(py::handle h);
+py::object scalar_to_py(const Scalar& s);
+
+// Sizes from f(2, 3), f((2, 3)), f([2, 3]) or f(torch.Size([2, 3])).
+DimVector parse_sizes(const py::args& args, const char* fn, size_t first = 0);
+DimVector to_dimvector(py::handle seq, const char* fn, const char* arg);
+py::object make_size(const DimVector& v);  // torch.Size
+py::tuple to_tuple(const DimVector& v);
+
+TensorOptions parse_options(const py::kwargs& kw, const char* fn);
+
+void bind_types(py::module_& m);
+void bind_tensor(py::module_& m);
+void bind_indexing(py::class_<TensorImpl, TensorHolder>& cls);
+void bind_numpy(py::module_& m, py::class_<TensorImpl, TensorHolder>& cls);
+void bind_functions(py::module_& m);
+
+}  // namespace pe::python
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<pe::Tensor> {
+  PYBIND11_TYPE_CASTER(pe::Tensor, const_name("Tensor"));
+  bool load(handle src, bool) {
+    if (src.is_none()) {
+      value = pe::Tensor();
+      return true;
+    }
+    if (!pe::python::is_tensor(src)) return false;
+    value = pe::python::unwrap(src);
+    return true;
+  }
+  static handle cast(const pe::Tensor& t, return_value_policy, handle) {
+    if (!t.defined()) return none().release();
+    return copyable_holder_caster<pe::TensorImpl, pe::python::TensorHolder>::cast(
+        t.impl_ptr(), return_value_policy::take_ownership, handle());
+  }
+};
+
+template <>
+struct type_caster<pe::DType> {
+  PYBIND11_TYPE_CASTER(pe::DType, const_name("dtype"));
+  bool load(handle src, bool) {
+    if (!pe::python::is_dtype(src)) return false;
+    value = pe::python::to_dtype(src);
+    return true;
+  }
+  static handle cast(pe::DType t, return_value_policy, handle) { return pe::python::dtype_object(t).release(); }
+};
+
+template <>
+struct type_caster<pe::Scalar> {
+  PYBIND11_TYPE_CASTER(pe::Scalar, const_name("Number"));
+  bool load(handle src, bool) {
+    if (!pe::python::is_scalar(src)) return false;
+    value = pe::python::to_scalar(src);
+    return true;
+  }
+  static handle cast(const pe::Scalar& s, return_value_policy, handle) { return pe::python::scalar_to_py(s).release(); }
+};
+
+}  // namespace pybind11::detail

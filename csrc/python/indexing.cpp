@@ -1,0 +1,69 @@
+// __getitem__ / __setitem__: Python index objects -> pe::TensorIndex, then the op layer.
+#include "python/common.h"
+
+namespace pe::python {
+
+namespace {
+
+std::optional<int64_t> opt_int(py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  if (is_tensor(h)) return item(unwrap(h)).to_int64();
+  return py::reinterpret_steal<py::int_>(PyNumber_Index(h.ptr())).cast<int64_t>();
+}
+
+TensorIndex to_index(py::handle h) {
+  PyObject* p = h.ptr();
+  if (PyBool_Check(p)) return TensorIndex::make_bool(p == Py_True);
+  if (PyLong_Check(p)) return TensorIndex::make_int(h.cast<int64_t>());
+  if (p == Py_None) return TensorIndex::make_none();
+  if (p == Py_Ellipsis) return TensorIndex::make_ellipsis();
+  if (PySlice_Check(p)) {
+    auto* sl = reinterpret_cast<PySliceObject*>(p);
+    std::optional<int64_t> step = opt_int(sl->step);
+    PE_CHECK_VALUE(!step || *step > 0, "step must be greater than zero");
+    return TensorIndex::make_slice(opt_int(sl->start), opt_int(sl->stop), step.value_or(1));
+  }
+  if (is_tensor(h)) return TensorIndex::make_tensor(unwrap(h));
+  if (PySequence_Check(p) || py::isinstance<py::array>(h)) {
+    py::object t = py::module_::import("pyengine._tensor").attr("_index_tensor")(h);
+    return TensorIndex::make_tensor(unwrap(t));
+  }
+  if (PyIndex_Check(p)) return TensorIndex::make_int(py::reinterpret_steal<py::int_>(PyNumber_Index(p)).cast<int64_t>());
+  throw IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+                   "(got " + std::string(py::str(h.get_type().attr("__name__"))) + ")");
+}
+
+std::vector<TensorIndex> to_indices(py::handle idx) {
+  std::vector<TensorIndex> out;
+  if (PyTuple_Check(idx.ptr())) {
+    py::tuple t = py::reinterpret_borrow<py::tuple>(idx);
+    out.reserve(t.size());
+    for (auto h : t) out.push_back(to_index(h));
+  } else {
+    out.push_back(to_index(idx));
+  }
+  return out;
+}
+
+}  // namespace
+
+void bind_indexing(py::class_<TensorImpl, TensorHolder>& cls) {
+  cls.def("__getitem__", [](const Tensor& t, py::handle idx) {
+    // Fast path: a single int.
+    if (PyLong_Check(idx.ptr()) && !PyBool_Check(idx.ptr())) return select(t, 0, idx.cast<int64_t>());
+    return index(t, to_indices(idx));
+  });
+  cls.def("__setitem__", [](Tensor& t, py::handle idx, py::handle value) {
+    std::vector<TensorIndex> ix = to_indices(idx);
+    if (is_tensor(value)) {
+      index_put_(t, ix, unwrap(value));
+    } else if (is_scalar(value)) {
+      index_put_(t, ix, to_scalar(value));
+    } else {
+      py::object v = py::module_::import("pyengine._tensor").attr("_value_tensor")(value, t);
+      index_put_(t, ix, unwrap(v));
+    }
+  });
+}
+
+}  // namespace pe::python

@@ -1,0 +1,301 @@
+// The Tensor class: geometry, conversion, view and arithmetic methods bound straight to the op
+// layer. Python-only conveniences (repr, tolist formatting, legacy type names) are attached to the
+// same class in pyengine/_tensor.py.
+#include "python/common.h"
+
+namespace pe::python {
+
+namespace {
+py::handle g_tensor_class;
+PyTypeObject* g_tensor_type = nullptr;
+
+// a <op> b where b may be a tensor or a Python number.
+template <class FT, class FS>
+py::object binary(const Tensor& a, py::handle b, FT ft, FS fs) {
+  if (is_tensor(b)) return py::cast(ft(a, unwrap(b)));
+  if (is_scalar(b)) return py::cast(fs(a, to_scalar(b)));
+  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+}
+
+DimVector dims_arg(py::handle h, const char* fn) { return to_dimvector(h, fn, "dim"); }
+
+}  // namespace
+
+py::handle tensor_class() { return g_tensor_class; }
+bool is_tensor(py::handle h) { return g_tensor_type && PyObject_TypeCheck(h.ptr(), g_tensor_type); }
+Tensor unwrap(py::handle h) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(h.ptr());
+  auto vh = inst->get_value_and_holder(py::detail::get_type_info(typeid(TensorImpl)));
+  PE_CHECK(vh.holder_constructed(), "Tensor object is not initialized (did a subclass skip Tensor.__init__?)");
+  return Tensor(vh.holder<TensorHolder>());
+}
+
+void bind_tensor(py::module_& m) {
+  py::class_<TensorImpl, TensorHolder> cls(m, "Tensor", py::dynamic_attr());
+  g_tensor_class = cls;
+  g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+
+  // Tensor(...) is parsed in Python (pyengine/_tensor.py: _legacy_new); the factory adopts its result.
+  // Tensor.__init__(obj, _alias_of=t) makes obj (e.g. an nn.Parameter) a detached alias of t.
+  cls.def(py::init([](py::args args, py::kwargs kw) {
+    if (kw.contains("_alias_of")) return alias(unwrap(kw["_alias_of"]), false).impl_ptr();
+    py::object made = py::module_::import("pyengine._tensor").attr("_legacy_new")(*args, **kw);
+    Tensor t = unwrap(made);
+    return alias(t, true).impl_ptr();
+  }));
+
+  // ---- geometry ----
+  cls.def("size", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) return make_size(t.sizes());
+        return py::int_(t.size(dim.cast<int64_t>()));
+      }, py::arg("dim") = py::none())
+      .def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
+      .def("dim", [](const Tensor& t) { return t.dim(); })
+      .def("ndimension", [](const Tensor& t) { return t.dim(); })
+      .def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); })
+      .def("numel", [](const Tensor& t) { return t.numel(); })
+      .def("nelement", [](const Tensor& t) { return t.numel(); })
+      .def("__len__", [](const Tensor& t) {
+        if (t.dim() == 0) throw TypeError("len() of a 0-d tensor");
+        return t.sizes()[0];
+      })
+      .def("stride", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) return to_tuple(t.strides());
+        return py::int_(t.stride(dim.cast<int64_t>()));
+      }, py::arg("dim") = py::none())
+      .def("storage_offset", [](const Tensor& t) { return t.storage_offset(); })
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
+      .def("is_contiguous", [](const Tensor& t, py::object) { return t.is_contiguous(); },
+           py::arg("memory_format") = py::none())
+      .def("element_size", [](const Tensor& t) { return t->itemsize(); })
+      .def_property_readonly("itemsize", [](const Tensor& t) { return t->itemsize(); })
+      .def_property_readonly("nbytes", [](const Tensor& t) { return t.numel() * t->itemsize(); })
+      .def_property_readonly("dtype", [](const Tensor& t) { return t.dtype(); })
+      .def_property_readonly("device", [](const Tensor& t) { return t.device(); })
+      .def_property_readonly("is_cuda", [](const Tensor& t) { return t.device().is_cuda(); })
+      .def_property_readonly("is_cpu", [](const Tensor& t) { return t.device().is_cpu(); })
+      .def("get_device", [](const Tensor& t) { return t.device().is_cpu() ? -1 : (int)t.device().index; })
+      .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
+      .def("is_complex", [](const Tensor&) { return false; })
+      .def("_version_", [](const Tensor& t) { return t->version(); })
+      .def_property_readonly("_version", [](const Tensor& t) { return t->version(); })
+      .def("_storage_nbytes", [](const Tensor& t) { return t->storage()->nbytes(); })
+      .def("_storage_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage()->data()); })
+      .def("_is_view_of", [](const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); })
+      .def_property("requires_grad", [](const Tensor& t) { return t->requires_grad(); },
+                    [](const Tensor& t, bool r) {
+                      PE_CHECK(!r || is_floating(t.dtype()),
+                               "only Tensors of floating point and complex dtype can require gradients");
+                      t->set_requires_grad(r);
+                    })
+      .def("requires_grad_", [](const Tensor& t, bool r) {
+        PE_CHECK(!r || is_floating(t.dtype()), "only Tensors of floating point and complex dtype can require gradients");
+        t->set_requires_grad(r);
+        return t;
+      }, py::arg("requires_grad") = true);
+
+  // ---- conversion ----
+  cls.def("item", [](const Tensor& t) { return item(t); })
+      .def("__int__", [](const Tensor& t) { return item(t).to_int64(); })
+      .def("__float__", [](const Tensor& t) { return item(t).to_double(); })
+      .def("__bool__", [](const Tensor& t) {
+        PE_CHECK(t.numel() == 1, "Boolean value of Tensor with more than one value is ambiguous");
+        return item(t).to_bool();
+      })
+      .def("__index__", [](const Tensor& t) {
+        PE_CHECK_TYPE(t.numel() == 1 && is_integral(t.dtype(), true),
+                      "only integer tensors of a single element can be converted to an index");
+        return item(t).to_int64();
+      })
+      .def("clone", [](const Tensor& t, py::object) { return clone(t); }, py::arg("memory_format") = py::none())
+      .def("contiguous", [](const Tensor& t, py::object) { return contiguous(t); }, py::arg("memory_format") = py::none())
+      .def("detach", [](const Tensor& t) { return alias(t, true); })
+      .def("detach_", [](const Tensor& t) {
+        t->set_requires_grad(false);
+        return t;
+      })
+      .def_property("data", [](const Tensor& t) { return alias(t, false); },
+                    [](Tensor& t, const Tensor& src) {
+                      t->set_storage(src->storage());
+                      t->set_geometry(src.sizes(), src.strides(), src.storage_offset());
+                      PE_CHECK(t.dtype() == src.dtype(), "data set to a tensor that requires gradients must match dtype");
+                    })
+      .def("copy_", [](Tensor& t, const Tensor& src, bool) { return copy_(t, src); }, py::arg("src"),
+           py::arg("non_blocking") = false)
+      .def("fill_", [](Tensor& t, py::handle v) {
+        if (is_tensor(v)) {
+          Tensor vt = unwrap(v);
+          PE_CHECK(vt.dim() == 0, "fill_ only supports 0-dimension value tensor but got tensor with ", vt.dim(), " dimensions.");
+          return fill_(t, item(vt));
+        }
+        return fill_(t, to_scalar(v));
+      })
+      .def("zero_", [](Tensor& t) { return zero_(t); })
+      .def("uniform_", [](Tensor& t, double a, double b) { return uniform_(t, a, b); }, py::arg("from") = 0.0,
+           py::arg("to") = 1.0)
+      .def("normal_", [](Tensor& t, double mean, double std) { return normal_(t, mean, std); }, py::arg("mean") = 0.0,
+           py::arg("std") = 1.0)
+      .def("random_", [](Tensor& t, py::object a, py::object b) {
+        if (a.is_none()) return random_(t, 0, (int64_t)1 << (is_floating(t.dtype()) ? 24 : 31));
+        if (b.is_none()) return random_(t, 0, a.cast<int64_t>());
+        return random_(t, a.cast<int64_t>(), b.cast<int64_t>());
+      }, py::arg("from") = py::none(), py::arg("to") = py::none())
+      .def("_to", [](const Tensor& t, py::object dtype, py::object device, bool copy) {
+        std::optional<DType> dt;
+        std::optional<Device> dev;
+        if (!dtype.is_none()) dt = to_dtype(dtype);
+        if (!device.is_none()) dev = to_device(device);
+        return to(t, dt, dev, copy);
+      });
+
+  // ---- views ----
+  cls.def("view", [](const Tensor& t, py::args args) {
+        if (args.size() == 1 && is_dtype(args[0]) && !PyLong_Check(args[0].ptr())) {
+          DType dt = to_dtype(args[0]);
+          PE_CHECK(element_size(dt) == t->itemsize(), "view(dtype): only same-size dtypes are supported, got ",
+                   dtype_name(t.dtype()), " -> ", dtype_name(dt));
+          return Tensor(std::make_shared<TensorImpl>(t->storage(), dt, t.sizes(), t.strides(), t.storage_offset(),
+                                                     t->version_counter()));
+        }
+        return view(t, parse_sizes(args, "view"));
+      })
+      .def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o.sizes()); })
+      .def("reshape", [](const Tensor& t, py::args args) { return reshape(t, parse_sizes(args, "reshape")); })
+      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return reshape(t, o.sizes()); })
+      .def("permute", [](const Tensor& t, py::args args) { return permute(t, parse_sizes(args, "permute")); })
+      .def("transpose", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); })
+      .def("transpose_", [](Tensor& t, int64_t a, int64_t b) { return transpose_(t, a, b); })
+      .def("swapaxes", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); })
+      .def("t", [](const Tensor& x) { return t(x); })
+      .def("t_", [](Tensor& x) { return t_(x); })
+      .def_property_readonly("T", [](const Tensor& x) {
+        DimVector d;
+        for (int64_t i = x.dim() - 1; i >= 0; --i) d.push_back(i);
+        return permute(x, d);
+      })
+      .def_property_readonly("mT", [](const Tensor& x) {
+        PE_CHECK(x.dim() >= 2, "tensor.mT is only supported on matrices or batches of matrices. Got ", x.dim(), "-D tensor.");
+        return transpose(x, -2, -1);
+      })
+      .def("expand", [](const Tensor& t, py::args args) { return expand(t, parse_sizes(args, "expand")); })
+      .def("expand_as", [](const Tensor& t, const Tensor& o) { return expand(t, o.sizes()); })
+      .def("narrow", [](const Tensor& t, int64_t d, int64_t s, int64_t l) { return narrow(t, d, s, l); })
+      .def("select", [](const Tensor& t, int64_t d, int64_t i) { return select(t, d, i); })
+      .def("squeeze", [](const Tensor& t, py::object dim) {
+        if (dim.is_none()) return squeeze(t, std::nullopt);
+        return squeeze(t, dims_arg(dim, "squeeze"));
+      }, py::arg("dim") = py::none())
+      .def("squeeze_", [](Tensor& t, py::object dim) -> Tensor& {
+        if (dim.is_none()) return squeeze_(t, std::nullopt);
+        return squeeze_(t, dims_arg(dim, "squeeze_"));
+      }, py::arg("dim") = py::none())
+      .def("unsqueeze", [](const Tensor& t, int64_t d) { return unsqueeze(t, d); })
+      .def("unsqueeze_", [](Tensor& t, int64_t d) -> Tensor& { return unsqueeze_(t, d); })
+      .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return flatten(t, s, e); }, py::arg("start_dim") = 0,
+           py::arg("end_dim") = -1)
+      .def("unflatten", [](const Tensor& t, int64_t d, py::handle sizes) {
+        return unflatten(t, d, to_dimvector(sizes, "unflatten", "sizes"));
+      })
+      .def("split", [](const Tensor& t, py::handle s, int64_t dim) {
+        if (PyLong_Check(s.ptr())) return split(t, s.cast<int64_t>(), dim);
+        return split_with_sizes(t, to_dimvector(s, "split", "split_size"), dim);
+      }, py::arg("split_size"), py::arg("dim") = 0)
+      .def("chunk", [](const Tensor& t, int64_t c, int64_t d) { return chunk(t, c, d); }, py::arg("chunks"),
+           py::arg("dim") = 0)
+      .def("unbind", [](const Tensor& t, int64_t d) { return unbind(t, d); }, py::arg("dim") = 0)
+      .def("as_strided", [](const Tensor& t, py::handle size, py::handle stride, std::optional<int64_t> off) {
+        return as_strided(t, to_dimvector(size, "as_strided", "size"), to_dimvector(stride, "as_strided", "stride"), off);
+      }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none())
+      .def("diagonal", [](const Tensor& t, int64_t o, int64_t a, int64_t b) { return diagonal(t, o, a, b); },
+           py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1)
+      .def("resize_", [](Tensor& t, py::args args) -> Tensor& { return resize_(t, parse_sizes(args, "resize_")); })
+      .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& { return resize_(t, o.sizes()); });
+
+  // ---- arithmetic (the full op library comes with the op-library work) ----
+  auto add_t = [](const Tensor& a, py::handle b, const Scalar& alpha) {
+    return binary(a, b, [&](const Tensor& x, const Tensor& y) { return add(x, y, alpha); },
+                  [&](const Tensor& x, const Scalar& y) { return add(x, y, alpha); });
+  };
+  auto sub_t = [](const Tensor& a, py::handle b, const Scalar& alpha) {
+    return binary(a, b, [&](const Tensor& x, const Tensor& y) { return sub(x, y, alpha); },
+                  [&](const Tensor& x, const Scalar& y) { return sub(x, y, alpha); });
+  };
+  cls.def("add", add_t, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
+      .def("sub", sub_t, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
+      .def("__add__", [add_t](const Tensor& a, py::handle b) { return add_t(a, b, Scalar(int64_t(1))); })
+      .def("__radd__", [add_t](const Tensor& a, py::handle b) { return add_t(a, b, Scalar(int64_t(1))); })
+      .def("__sub__", [sub_t](const Tensor& a, py::handle b) { return sub_t(a, b, Scalar(int64_t(1))); })
+      .def("__rsub__", [](const Tensor& a, py::handle b) -> py::object {
+        if (is_scalar(b)) return py::cast(add(neg(a), to_scalar(b)));
+        return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+      })
+      .def("mul", [](const Tensor& a, py::handle b) {
+        return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); },
+                      [](const Tensor& x, const Scalar& y) { return mul(x, y); });
+      })
+      .def("__mul__", [](const Tensor& a, py::handle b) {
+        return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); },
+                      [](const Tensor& x, const Scalar& y) { return mul(x, y); });
+      })
+      .def("__rmul__", [](const Tensor& a, py::handle b) {
+        return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(y, x); },
+                      [](const Tensor& x, const Scalar& y) { return mul(x, y); });
+      })
+      .def("div", [](const Tensor& a, py::handle b) {
+        return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); },
+                      [](const Tensor& x, const Scalar& y) { return div(x, y); });
+      })
+      .def("__truediv__", [](const Tensor& a, py::handle b) {
+        return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); },
+                      [](const Tensor& x, const Scalar& y) { return div(x, y); });
+      })
+      .def("__rtruediv__", [](const Tensor& a, py::handle b) -> py::object {
+        if (!is_scalar(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        Scalar s = to_scalar(b);
+        return py::cast(div(scalar_tensor(s, result_type(a, s), a.device()), a));
+      })
+      .def("add_", [](Tensor& a, py::handle b, const Scalar& alpha) -> Tensor& {
+        if (is_tensor(b)) return add_(a, unwrap(b), alpha);
+        return add_(a, to_scalar(b), alpha);
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
+      .def("sub_", [](Tensor& a, py::handle b, const Scalar& alpha) -> Tensor& {
+        if (is_tensor(b)) return sub_(a, unwrap(b), alpha);
+        return sub_(a, to_scalar(b), alpha);
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
+      .def("mul_", [](Tensor& a, py::handle b) -> Tensor& {
+        if (is_tensor(b)) return mul_(a, unwrap(b));
+        return mul_(a, to_scalar(b));
+      })
+      .def("div_", [](Tensor& a, py::handle b) -> Tensor& {
+        if (is_tensor(b)) return div_(a, unwrap(b));
+        return div_(a, to_scalar(b));
+      })
+      .def("__iadd__", [](Tensor& a, py::handle b) -> Tensor& {
+        if (is_tensor(b)) return add_(a, unwrap(b));
+        return add_(a, to_scalar(b));
+      })
+      .def("__isub__", [](Tensor& a, py::handle b) -> Tensor& {
+        if (is_tensor(b)) return sub_(a, unwrap(b));
+        return sub_(a, to_scalar(b));
+      })
+      .def("__imul__", [](Tensor& a, py::handle b) -> Tensor& {
+        if (is_tensor(b)) return mul_(a, unwrap(b));
+        return mul_(a, to_scalar(b));
+      })
+      .def("__itruediv__", [](Tensor& a, py::handle b) -> Tensor& {
+        if (is_tensor(b)) return div_(a, unwrap(b));
+        return div_(a, to_scalar(b));
+      })
+      .def("neg", [](const Tensor& a) { return neg(a); })
+      .def("neg_", [](Tensor& a) -> Tensor& { return neg_(a); })
+      .def("__neg__", [](const Tensor& a) { return neg(a); })
+      .def("__pos__", [](const Tensor& a) { return a; })
+      .def("abs", [](const Tensor& a) { return abs(a); })
+      .def("abs_", [](Tensor& a) -> Tensor& { return abs_(a); })
+      .def("__abs__", [](const Tensor& a) { return abs(a); });
+
+  bind_indexing(cls);
+  bind_numpy(m, cls);
+}
+
+}  // namespace pe::python

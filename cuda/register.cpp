@@ -1,0 +1,31 @@
+// Wires the CUDA part into the core's tables (see register.h). Touches no CUDA API itself, so it
+// cannot fail on a machine without a GPU.
+#include "cuda/register.h"
+
+#include "cuda/allocator.h"
+#include "cuda/device.h"
+#include "cuda/kernels.h"
+#include "ops/stubs.h"
+
+namespace pe::cuda {
+
+void register_cuda() {
+  copy_stub.set(DeviceType::CUDA, &copy_kernel);
+  fill_stub.set(DeviceType::CUDA, &fill_kernel);
+  uniform_stub.set(DeviceType::CUDA, &uniform_kernel);
+  normal_stub.set(DeviceType::CUDA, &normal_kernel);
+  arange_stub.set(DeviceType::CUDA, &arange_kernel);
+
+  set_allocator(DeviceType::CUDA, cuda_allocator());
+  set_cuda_copy_bytes(&copy_bytes);
+
+  CudaHooks& h = cuda_hooks();
+  h.device_count = &device_count;
+  h.synchronize = &synchronize;
+  h.empty_cache = &empty_cache;
+  h.memory_allocated = &memory_allocated;
+  h.memory_reserved = &memory_reserved;
+  h.device_name = &device_name;
+}
+
+}  // namespace pe::cuda

@@ -1,0 +1,48 @@
+"""pyengine: a PyTorch-compatible tensor engine (C++ core, CUDA kernels). ``import pyengine as torch``."""
+from __future__ import annotations
+
+import os as _os
+
+# Spinning OpenMP barriers make 2-thread work 35-300x slower when another process holds a core
+# (measured here): ask for a passive wait policy before the OpenMP runtime starts.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import _C  # noqa: E402
+from ._C import (  # noqa: E402,F401
+    Tensor, arange, device, dtype, empty, eye, from_numpy, full, get_default_dtype, get_num_threads,
+    initial_seed, linspace, manual_seed, promote_types, rand, randint, randn, randperm, set_num_threads,
+    bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8, ones, zeros,
+)
+from ._size import Size  # noqa: E402
+from ._tensor import as_tensor, tensor  # noqa: E402,F401
+from ._tensor import _make_legacy_type  # noqa: E402
+from ._tensor_str import get_printoptions, set_printoptions  # noqa: E402,F401
+from .storage import TypedStorage  # noqa: E402,F401
+from . import cuda  # noqa: E402,F401
+from ._functions import (  # noqa: E402,F401
+    add, abs, div, empty_like, full_like, is_tensor, mul, neg, normal, numel, ones_like, rand_like,
+    randint_like, randn_like, set_default_dtype, sub, zeros_like, is_floating_point, clone, reshape,
+    transpose, t, squeeze, unsqueeze, flatten, narrow, split, chunk, permute, select, unbind, diagonal,
+)
+from ._layout import layout, strided, sparse_coo  # noqa: E402,F401
+
+_C._set_size_class(Size)
+
+FloatTensor = _make_legacy_type("FloatTensor", float32)
+DoubleTensor = _make_legacy_type("DoubleTensor", float64)
+HalfTensor = _make_legacy_type("HalfTensor", float16)
+BFloat16Tensor = _make_legacy_type("BFloat16Tensor", bfloat16)
+ByteTensor = _make_legacy_type("ByteTensor", uint8)
+CharTensor = _make_legacy_type("CharTensor", int8)
+ShortTensor = _make_legacy_type("ShortTensor", int16)
+IntTensor = _make_legacy_type("IntTensor", int32)
+LongTensor = _make_legacy_type("LongTensor", int64)
+BoolTensor = _make_legacy_type("BoolTensor", _C.bool)
+
+__version__ = "0.1.0"
+
+# The dtype aliases shadow builtins inside this module, so they are bound last.
+globals().update({
+    "bool": _C.bool, "float": float32, "double": float64, "half": float16, "int": int32,
+    "long": int64, "short": int16,
+})

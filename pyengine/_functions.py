@@ -1,0 +1,126 @@
+"""Module-level functions that are thin forms of Tensor methods or of other factories."""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from . import _C
+from ._C import Tensor
+
+
+def is_tensor(obj: Any) -> builtins.bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t: Tensor) -> builtins.bool:
+    return t.is_floating_point()
+
+
+def numel(t: Tensor) -> builtins.int:
+    return t.numel()
+
+
+def set_default_dtype(d) -> None:
+    _C.set_default_dtype(d)
+
+
+def _like(fn, name):
+    def like(input: Tensor, *, dtype=None, device=None, requires_grad: builtins.bool = False, **kw) -> Tensor:
+        return fn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                  requires_grad=requires_grad)
+    like.__name__ = name
+    return like
+
+
+empty_like = _like(_C.empty, "empty_like")
+zeros_like = _like(_C.zeros, "zeros_like")
+ones_like = _like(_C.ones, "ones_like")
+rand_like = _like(_C.rand, "rand_like")
+randn_like = _like(_C.randn, "randn_like")
+
+
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: builtins.bool = False,
+              **kw) -> Tensor:
+    return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                   requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None, **kw) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return _C.randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
+           requires_grad: builtins.bool = False) -> Tensor:
+    """normal(mean_tensor, std_tensor), normal(mean, std_tensor), normal(mean_tensor, std),
+    or normal(mean, std, size)."""
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mt and not st:
+        if size is None:
+            raise TypeError("normal() missing required argument 'size' when mean and std are numbers")
+        t = _C.empty(size, dtype=dtype, device=device or "cpu")
+        t.normal_(float(mean), float(std))
+    else:
+        if std is not None and not st and float(std) < 0:
+            raise RuntimeError("normal expects std >= 0.0, but found std %s" % std)
+        m = mean if mt else _C.full((), float(mean), dtype=std.dtype)
+        s = std if st else _C.full((), float(std), dtype=mean.dtype)
+        t = _C._normal_tensors(m, s)
+    if out is not None:
+        out.resize_(t.shape).copy_(t)
+        return out
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _method(name):
+    def fn(input: Tensor, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+    fn.__name__ = name
+    return fn
+
+
+def _out_method(name):
+    def fn(input, other, *args, out=None, **kwargs):
+        if not isinstance(input, Tensor):
+            input = _C.full((), input) if not isinstance(other, Tensor) else _C.full((), input, dtype=None)
+        r = getattr(input, name)(other, *args, **kwargs)
+        if out is not None:
+            out.resize_(r.shape).copy_(r)
+            return out
+        return r
+    fn.__name__ = name
+    return fn
+
+
+add = _out_method("add")
+sub = _out_method("sub")
+mul = _out_method("mul")
+div = _out_method("div")
+
+
+def abs(input: Tensor, *, out=None) -> Tensor:
+    r = input.abs()
+    if out is not None:
+        out.resize_(r.shape).copy_(r)
+        return out
+    return r
+
+
+neg = _method("neg")
+clone = _method("clone")
+reshape = _method("reshape")
+transpose = _method("transpose")
+t = _method("t")
+squeeze = _method("squeeze")
+unsqueeze = _method("unsqueeze")
+flatten = _method("flatten")
+narrow = _method("narrow")
+split = _method("split")
+chunk = _method("chunk")
+permute = _method("permute")
+select = _method("select")
+unbind = _method("unbind")
+diagonal = _method("diagonal")

@@ -1,0 +1,330 @@
+"""Python-side pieces of the Tensor class: construction from Python data, the legacy constructors
+(``Tensor(2, 3)``, ``FloatTensor([1, 2])``), printing, ``tolist``, ``type``, ``to`` and friends.
+
+The class itself is ``pyengine._C.Tensor`` (C++); the functions here are attached to it at import,
+so there is one Tensor type whose hot methods are C++ calls.
+"""
+from __future__ import annotations
+
+import builtins
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _C, _tensor_str
+from ._size import Size
+from .storage import TypedStorage
+
+Tensor = _C.Tensor
+
+_NP_FROM_DTYPE = {
+    _C.bool: np.bool_, _C.uint8: np.uint8, _C.int8: np.int8, _C.int16: np.int16, _C.int32: np.int32,
+    _C.int64: np.int64, _C.float16: np.float16, _C.float32: np.float32, _C.float64: np.float64,
+}
+
+
+def _dtype_name(dt) -> str:
+    return str(dt)[len("torch."):]
+
+
+def _numpy_of(data: Any) -> np.ndarray:
+    """Python data (nested sequences of numbers/tensors, numpy arrays, scalars) -> numpy array."""
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, (builtins.bool, builtins.int, builtins.float)) or isinstance(data, np.generic):
+        return np.asarray(data)
+    if isinstance(data, str) or not hasattr(data, "__len__"):
+        raise TypeError("new(): invalid data type '%s'" % type(data).__name__)
+    try:
+        arr = np.array(data)
+    except ValueError as e:
+        raise ValueError("expected sequence of equal lengths (%s)" % e) from None
+    if arr.dtype == object:
+        raise TypeError("could not convert the given data to a tensor (mixed or unsupported element types)")
+    if arr.dtype.kind in "US":
+        raise TypeError("new(): invalid data type 'str'")
+    return arr
+
+
+def _infer_dtype(data: Any, arr: np.ndarray):
+    """PyTorch's inference: Python floats -> default dtype, ints -> int64, bools -> bool; numpy
+    arrays and numpy scalars keep their dtype."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return None
+    if arr.dtype.kind == "f":
+        return _C.get_default_dtype()
+    if arr.dtype.kind in "iu":
+        return _C.int64 if arr.dtype != np.uint8 or not _contains_tensor(data) else None
+    return None
+
+
+def _contains_tensor(data: Any) -> builtins.bool:
+    if isinstance(data, Tensor):
+        return True
+    if isinstance(data, (list, tuple)) and data:
+        return _contains_tensor(data[0])
+    return False
+
+
+def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor):
+        t = data.detach()
+    else:
+        if _contains_tensor(data) and isinstance(data, (list, tuple)):
+            data = _nested_tolist(data)
+        arr = _numpy_of(data)
+        if arr.dtype.kind == "f" and arr.dtype.itemsize not in (2, 4, 8):
+            arr = arr.astype(np.float64)
+        inferred = _infer_dtype(data, arr)
+        t = _C.from_numpy(np.ascontiguousarray(arr) if arr.ndim else arr.reshape(()))
+        if dtype is None and inferred is not None:
+            dtype = inferred
+    return t._to(dtype, device, True)
+
+
+def _nested_tolist(data):
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_nested_tolist(x) for x in data]
+    return data
+
+
+def tensor(data: Any, dtype=None, device=None, requires_grad: builtins.bool = False,
+           pin_memory: builtins.bool = False) -> Tensor:
+    """Always copies ``data`` (like ``torch.tensor``)."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
+                      "or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    t = _tensor_from_data(data, dtype, device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor):
+        return data._to(dtype, device, False)
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
+        return _C.from_numpy(data)._to(dtype, device, False)
+    return _tensor_from_data(data, dtype, device)
+
+
+def _legacy_new(*args, dtype=None, device=None, **kwargs) -> Tensor:
+    """Tensor(*sizes) / Tensor(size) / Tensor(sequence) / Tensor(storage) / Tensor(tensor)."""
+    if kwargs:
+        raise TypeError("new() got an unexpected keyword argument '%s'" % next(iter(kwargs)))
+    dtype = dtype or _C.get_default_dtype()
+    if not args:
+        return _C.empty(0, dtype=dtype, device=device)
+    if len(args) == 1:
+        a = args[0]
+        if isinstance(a, TypedStorage):
+            if a.dtype is not dtype:
+                raise TypeError("expected %s (got %s)" % (_legacy_name(dtype), _legacy_name(a.dtype)))
+            return a._tensor
+        if isinstance(a, Tensor):
+            if a.dtype is not dtype:
+                raise TypeError("expected %s (got %s)" % (_legacy_name(dtype), _legacy_name(a.dtype)))
+            return a.detach()
+        if isinstance(a, Size):
+            return _C.empty(a, dtype=dtype, device=device)
+        if isinstance(a, builtins.int) and not isinstance(a, builtins.bool):
+            return _C.empty(a, dtype=dtype, device=device)
+        return _tensor_from_data(a, dtype, device)
+    if all(isinstance(a, builtins.int) and not isinstance(a, builtins.bool) for a in args):
+        return _C.empty(*args, dtype=dtype, device=device)
+    raise TypeError("new() received an invalid combination of arguments - got (%s)"
+                    % ", ".join(type(a).__name__ for a in args))
+
+
+_LEGACY_NAMES = {
+    _C.bool: "BoolTensor", _C.uint8: "ByteTensor", _C.int8: "CharTensor", _C.int16: "ShortTensor",
+    _C.int32: "IntTensor", _C.int64: "LongTensor", _C.float16: "HalfTensor", _C.bfloat16: "BFloat16Tensor",
+    _C.float32: "FloatTensor", _C.float64: "DoubleTensor",
+}
+
+
+def _legacy_name(dtype) -> str:
+    return _LEGACY_NAMES[dtype]
+
+
+_LEGACY_TYPES = {}
+
+
+class _LegacyTensorMeta(type):
+    def __instancecheck__(cls, obj) -> builtins.bool:
+        return isinstance(obj, Tensor) and obj.dtype is cls._dtype and obj.device.type == "cpu"
+
+
+def _make_legacy_type(name: str, dtype):
+    def __new__(cls, *args, **kwargs):
+        if "dtype" in kwargs:
+            raise TypeError("%s() got an unexpected keyword argument 'dtype'" % name)
+        return _legacy_new(*args, dtype=dtype, **kwargs)
+    cls = _LegacyTensorMeta(name, (), {"__new__": __new__, "_dtype": dtype, "__module__": "torch"})
+    _LEGACY_TYPES["torch." + name] = dtype
+    _LEGACY_TYPES["torch.cuda." + name] = dtype
+    return cls
+
+
+def _index_tensor(obj) -> Tensor:
+    """A list or array used as an index becomes an int64 (or bool) tensor."""
+    arr = _numpy_of(obj)
+    if arr.dtype == np.bool_:
+        return _C.from_numpy(np.ascontiguousarray(arr))._to(None, None, True)
+    if arr.size == 0:
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return _C.from_numpy(np.ascontiguousarray(arr.astype(np.int64)))._to(None, None, True)
+
+
+def _value_tensor(value, like: Tensor) -> Tensor:
+    return _tensor_from_data(value, like.dtype, like.device)
+
+
+# ---------------------------------------------------------------------------------------------
+# Methods attached to Tensor
+# ---------------------------------------------------------------------------------------------
+
+def _repr(self, *, tensor_contents=None) -> str:
+    values = self.detach()
+    if values.dtype is _C.bfloat16:
+        values = values.float()
+    arr = values.numpy(force=True)
+    grad_fn = getattr(self, "grad_fn", None)
+    return _tensor_str.format_tensor(
+        arr, dtype=_dtype_name(self.dtype), default_dtype=_dtype_name(_C.get_default_dtype()),
+        device=str(self.device), requires_grad=self.requires_grad,
+        grad_fn=type(grad_fn).__name__ if grad_fn is not None else None,
+        is_parameter=getattr(type(self), "_is_parameter_class", False))
+
+
+def _tolist(self):
+    t = self.detach()
+    if t.dtype is _C.bfloat16 or t.dtype is _C.float16:
+        t = t.float()
+    return t.numpy(force=True).tolist()
+
+
+def _type(self, dtype=None, non_blocking: builtins.bool = False, **kwargs):
+    if dtype is None:
+        prefix = "torch.cuda." if self.is_cuda else "torch."
+        return prefix + _LEGACY_NAMES[self.dtype]
+    if isinstance(dtype, str):
+        if dtype not in _LEGACY_TYPES:
+            raise ValueError("invalid type: '%s'" % dtype)
+        device = "cuda" if dtype.startswith("torch.cuda.") else "cpu"
+        return self._to(_LEGACY_TYPES[dtype], device, False)
+    if isinstance(dtype, _LegacyTensorMeta):
+        return self._to(dtype._dtype, "cpu", False)
+    return self._to(dtype, None, False)
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError("to() got an unexpected keyword argument '%s'" % next(iter(kwargs)))
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, _C.dtype):
+            dtype = a
+        elif isinstance(a, (str, _C.device)) or (isinstance(a, builtins.int) and not isinstance(a, builtins.bool)):
+            device = a
+        elif isinstance(a, builtins.bool):
+            pass  # non_blocking / copy positional flags
+        else:
+            raise TypeError("to() received an invalid combination of arguments - got %s" % type(a).__name__)
+    return dtype, device, copy
+
+
+def _to(self, *args, **kwargs):
+    dtype, device, copy = _parse_to(args, dict(kwargs))
+    if device is not None:
+        device = _C.device(device) if not isinstance(device, _C.device) else device
+        if device.type == "cuda":
+            from . import cuda
+            cuda._check(device)
+    return self._to(dtype, device, copy)
+
+
+def _cuda(self, device=None, non_blocking: builtins.bool = False, **kwargs):
+    from . import cuda
+    idx = cuda._check(device)
+    return self._to(None, _C.device("cuda", idx), False)
+
+
+def _cpu(self, memory_format=None):
+    return self._to(None, "cpu", False)
+
+
+def _iter(self):
+    if self.dim() == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(self.unbind(0))
+
+
+def _storage(self) -> TypedStorage:
+    return TypedStorage(_tensor=self)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad: builtins.bool = False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _make_new(fn_name):
+    def new(self, *size, dtype=None, device=None, requires_grad: builtins.bool = False, **kw):
+        fn = getattr(_C, fn_name)
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    new.__name__ = "new_" + fn_name
+    return new
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad: builtins.bool = False):
+    return _C.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                   requires_grad=requires_grad)
+
+
+def _layout(self):
+    from . import strided
+    return strided
+
+
+def _install() -> None:
+    T = Tensor
+    T.__repr__ = _repr
+    T.__str__ = _repr
+    T.__format__ = lambda self, spec: format(self.item(), spec) if self.dim() == 0 and spec else str(self)
+    T.__iter__ = _iter
+    T.__hash__ = object.__hash__
+    T.tolist = _tolist
+    T.type = _type
+    T.to = _to
+    T.cuda = _cuda
+    T.cpu = _cpu
+    T.storage = _storage
+    T.untyped_storage = _storage
+    T.new_tensor = _new_tensor
+    T.new_empty = _make_new("empty")
+    T.new_zeros = _make_new("zeros")
+    T.new_ones = _make_new("ones")
+    T.new_full = _new_full
+    T.layout = property(_layout)
+    for name, dt in (("float", _C.float32), ("double", _C.float64), ("half", _C.float16),
+                     ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32),
+                     ("short", _C.int16), ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool)):
+        def conv(self, memory_format=None, _dt=dt):
+            return self._to(_dt, None, False)
+        conv.__name__ = name
+        setattr(T, name, conv)
+
+
+_install()
