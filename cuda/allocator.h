@@ -13,7 +13,7 @@ class CudaCachingAllocator final : public Allocator {
   // A block on the current device.
   DataPtr allocate(size_t nbytes) override;
   // A block on device `index` (the op layer can call this to honour a tensor's device index).
-  DataPtr allocate_on(size_t nbytes, int index);
+  DataPtr allocate_on(size_t nbytes, int index) override;
   // Frees the cached blocks of every device.
   void empty_cache() override;
   // Of the current device (the Allocator interface has no device argument).

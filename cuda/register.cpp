@@ -15,12 +15,18 @@ void register_cuda() {
   uniform_stub.set(DeviceType::CUDA, &uniform_kernel);
   normal_stub.set(DeviceType::CUDA, &normal_kernel);
   arange_stub.set(DeviceType::CUDA, &arange_kernel);
+  binary_stub.set(DeviceType::CUDA, &binary_kernel);
+  unary_stub.set(DeviceType::CUDA, &unary_kernel);
+  index_stub.set(DeviceType::CUDA, &index_kernel);
+  index_put_stub.set(DeviceType::CUDA, &index_put_kernel);
 
   set_allocator(DeviceType::CUDA, cuda_allocator());
   set_cuda_copy_bytes(&copy_bytes);
 
   CudaHooks& h = cuda_hooks();
   h.device_count = &device_count;
+  h.set_device = &set_device;
+  h.current_device = &current_device;
   h.synchronize = &synchronize;
   h.empty_cache = &empty_cache;
   h.memory_allocated = &memory_allocated;

@@ -31,7 +31,11 @@ def _check(device) -> int:
 
 def current_device() -> int:
     _check(None)
-    return 0
+    return _C._cuda_current_device()
+
+
+def set_device(device) -> None:
+    _C._cuda_set_device(_check(device))
 
 
 def synchronize(device=None) -> None:

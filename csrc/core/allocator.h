@@ -51,6 +51,8 @@ class Allocator {
   virtual ~Allocator() = default;
   // Throws pe::Error ("can't allocate memory ... N bytes") when the memory is not there.
   virtual DataPtr allocate(size_t nbytes) = 0;
+  // On a given device of this type (-1: the current one); the CPU has one device.
+  virtual DataPtr allocate_on(size_t nbytes, int device_index) { return allocate(nbytes); }
   virtual void empty_cache() {}
   virtual size_t memory_allocated() const { return 0; }  // bytes handed out and not yet returned
   virtual size_t memory_reserved() const { return 0; }   // allocated + held in the cache

@@ -24,7 +24,7 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
 }
 
 StorageImpl::StorageImpl(size_t nbytes, Device device)
-    : data_(get_allocator(device.type)->allocate(nbytes)), nbytes_(nbytes), resizable_(true) {}
+    : data_(get_allocator(device.type)->allocate_on(nbytes, device.index)), nbytes_(nbytes), resizable_(true) {}
 
 StorageImpl::StorageImpl(DataPtr data, size_t nbytes)
     : data_(std::move(data)), nbytes_(nbytes), resizable_(false) {}
@@ -35,7 +35,7 @@ void StorageImpl::resize(size_t nbytes) {
            "Trying to resize storage that is not resizable (it shares memory with a numpy array or "
            "another owner)");
   Device dev = data_.device();
-  DataPtr fresh = get_allocator(dev.type)->allocate(nbytes);
+  DataPtr fresh = get_allocator(dev.type)->allocate_on(nbytes, dev.index);
   copy_bytes(fresh.get(), dev, data_.get(), dev, std::min(nbytes, nbytes_));
   data_ = std::move(fresh);
   nbytes_ = nbytes;

@@ -8,7 +8,6 @@ Tensor make_empty(const DimVector& sizes, DType dtype, Device device) {
   int64_t nbytes;
   PE_CHECK(!__builtin_mul_overflow(n, element_size(dtype), &nbytes),
            "Storage size calculation overflowed with sizes=", sizes);
-  if (device.is_cuda() && device.index < 0) device.index = 0;
   auto storage = std::make_shared<StorageImpl>((size_t)nbytes, device);
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0));
 }

@@ -93,3 +93,27 @@ Scalar item(const Tensor& t) {
 }
 
 }  // namespace pe
+
+namespace pe {
+
+Tensor repeat(const Tensor& t, const DimVector& repeats) {
+  int64_t n = (int64_t)repeats.size();
+  PE_CHECK(n >= t.dim(), "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
+  for (int64_t r : repeats) PE_CHECK(r >= 0, "Trying to create tensor with negative dimension ", r, ": ", repeats);
+  // View t as (r0, s0, r1, s1, ...) with stride 0 along each r_i, then materialize and merge pairs.
+  int64_t pad = n - t.dim();
+  DimVector sizes, strides, out_shape;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t s = i < pad ? 1 : t.sizes()[i - pad];
+    int64_t st = i < pad ? 0 : t.strides()[i - pad];
+    sizes.push_back(repeats[i]);
+    strides.push_back(0);
+    sizes.push_back(s);
+    strides.push_back(st);
+    out_shape.push_back(repeats[i] * s);
+  }
+  Tensor expanded = make_view(t, sizes, strides, t.storage_offset());
+  return view(clone(expanded), out_shape);
+}
+
+}  // namespace pe

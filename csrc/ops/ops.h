@@ -43,6 +43,7 @@ Tensor contiguous(const Tensor& t);
 // Makes `t` an alias of a new tensor's storage: used by detach()/.data.
 Tensor alias(const Tensor& t, bool share_version);
 Scalar item(const Tensor& t);
+Tensor repeat(const Tensor& t, const DimVector& repeats);
 
 // ---- views (ops/views.cpp) ----
 Tensor view(const Tensor& t, const DimVector& shape);

@@ -29,6 +29,8 @@ extern DispatchStub<ArangeFn> arange_stub;
 // Hooks the CUDA library installs at load; without it CUDA is "not available".
 struct CudaHooks {
   int (*device_count)() = nullptr;         // 0 when no driver/GPU
+  void (*set_device)(int device) = nullptr;
+  int (*current_device)() = nullptr;
   void (*synchronize)(int device) = nullptr;
   void (*empty_cache)() = nullptr;
   size_t (*memory_allocated)(int device) = nullptr;

@@ -123,6 +123,11 @@ void bind_functions(py::module_& m) {
   m.def("_cuda_synchronize", [](int d) {
     if (cuda_compiled() && cuda_device_count() > 0) cuda_hooks().synchronize(d);
   });
+  m.def("_cuda_set_device", [](int d) {
+    PE_CHECK(d >= 0 && d < cuda_device_count(), "Invalid device id ", d, " (", cuda_device_count(), " CUDA devices)");
+    cuda_hooks().set_device(d);
+  });
+  m.def("_cuda_current_device", []() -> int { return cuda_device_count() > 0 ? cuda_hooks().current_device() : 0; });
   m.def("_cuda_empty_cache", [] {
     if (cuda_compiled() && cuda_device_count() > 0) cuda_hooks().empty_cache();
   });

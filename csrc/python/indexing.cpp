@@ -30,7 +30,7 @@ TensorIndex to_index(py::handle h) {
   }
   if (PyIndex_Check(p)) return TensorIndex::make_int(py::reinterpret_steal<py::int_>(PyNumber_Index(p)).cast<int64_t>());
   throw IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
-                   "(got " + std::string(py::str(h.get_type().attr("__name__"))) + ")");
+                   "(got " + std::string(py::str(py::type::handle_of(h).attr("__name__"))) + ")");
 }
 
 std::vector<TensorIndex> to_indices(py::handle idx) {

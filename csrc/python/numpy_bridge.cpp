@@ -57,7 +57,7 @@ void release_pyobject(void* ctx, void*) {
 
 Tensor from_numpy(py::handle obj) {
   PE_CHECK_TYPE(py::isinstance<py::array>(obj), "expected np.ndarray (got ",
-                std::string(py::str(obj.get_type().attr("__name__"))), ")");
+                std::string(py::str(py::type::handle_of(obj).attr("__name__"))), ")");
   py::array arr = py::reinterpret_borrow<py::array>(obj);
   DType dt = dtype_from_numpy(arr.dtype());
   int64_t isz = element_size(dt);

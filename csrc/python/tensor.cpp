@@ -209,6 +209,7 @@ void bind_tensor(py::module_& m) {
       .def("diagonal", [](const Tensor& t, int64_t o, int64_t a, int64_t b) { return diagonal(t, o, a, b); },
            py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1)
       .def("resize_", [](Tensor& t, py::args args) -> Tensor& { return resize_(t, parse_sizes(args, "resize_")); })
+      .def("repeat", [](const Tensor& t, py::args args) { return repeat(t, parse_sizes(args, "repeat")); })
       .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& { return resize_(t, o.sizes()); });
 
   // ---- arithmetic (the full op library comes with the op-library work) ----

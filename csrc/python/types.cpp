@@ -24,27 +24,27 @@ py::object* g_size_class = nullptr;
 py::object dtype_object(DType t) { return dtype_objects()[(int)t]; }
 
 bool is_dtype(py::handle h) {
-  if (h.get_type().is(g_dtype_class)) return true;
+  if (py::type::handle_of(h).is(g_dtype_class)) return true;
   PyObject* p = h.ptr();
   return p == (PyObject*)&PyFloat_Type || p == (PyObject*)&PyLong_Type || p == (PyObject*)&PyBool_Type;
 }
 
 DType to_dtype(py::handle h) {
-  if (h.get_type().is(g_dtype_class)) return h.cast<DTypeObject&>().type;
+  if (py::type::handle_of(h).is(g_dtype_class)) return h.cast<DTypeObject&>().type;
   PyObject* p = h.ptr();
   if (p == (PyObject*)&PyFloat_Type) return DType::Float64;
   if (p == (PyObject*)&PyLong_Type) return DType::Int64;
   if (p == (PyObject*)&PyBool_Type) return DType::Bool;
-  throw TypeError(str("expected a dtype (e.g. pyengine.float32), got ", std::string(py::str(h.get_type().attr("__name__")))));
+  throw TypeError(str("expected a dtype (e.g. pyengine.float32), got ", std::string(py::str(py::type::handle_of(h).attr("__name__")))));
 }
 
 bool is_device_like(py::handle h) {
-  return h.get_type().is(g_device_class) || py::isinstance<py::str>(h) ||
+  return py::type::handle_of(h).is(g_device_class) || py::isinstance<py::str>(h) ||
          (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr()));
 }
 
 Device to_device(py::handle h) {
-  if (h.get_type().is(g_device_class)) return h.cast<Device>();
+  if (py::type::handle_of(h).is(g_device_class)) return h.cast<Device>();
   if (py::isinstance<py::str>(h)) return Device::parse(h.cast<std::string>());
   if (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr())) {
     int64_t i = h.cast<int64_t>();
@@ -52,7 +52,7 @@ Device to_device(py::handle h) {
     return Device(DeviceType::CUDA, (int)i);
   }
   throw TypeError(str("expected a device (pyengine.device, str or int), got ",
-                      std::string(py::str(h.get_type().attr("__name__")))));
+                      std::string(py::str(py::type::handle_of(h).attr("__name__")))));
 }
 
 py::object device_object(Device d) { return py::cast(d); }
@@ -77,7 +77,7 @@ Scalar to_scalar(py::handle h) {
   if (PyFloat_Check(p)) return Scalar(PyFloat_AS_DOUBLE(p));
   if (is_tensor(h)) return item(unwrap(h));
   if (PyObject_HasAttrString(p, "item")) return to_scalar(h.attr("item")());
-  throw TypeError(str("expected a number, got ", std::string(py::str(h.get_type().attr("__name__")))));
+  throw TypeError(str("expected a number, got ", std::string(py::str(py::type::handle_of(h).attr("__name__")))));
 }
 
 py::object scalar_to_py(const Scalar& s) {
@@ -95,7 +95,7 @@ static int64_t to_int_arg(py::handle h, const char* fn, const char* arg, size_t 
   }
   if (PyIndex_Check(p) && !PyBool_Check(p) && !PyFloat_Check(p)) return py::reinterpret_steal<py::int_>(PyNumber_Index(p)).cast<int64_t>();
   throw TypeError(str(fn, "(): argument '", arg, "' (position ", pos + 1, ") must be tuple of ints, but found element of type ",
-                      std::string(py::str(h.get_type().attr("__name__"))), " at pos ", pos));
+                      std::string(py::str(py::type::handle_of(h).attr("__name__"))), " at pos ", pos));
 }
 
 DimVector to_dimvector(py::handle seq, const char* fn, const char* arg) {
@@ -106,7 +106,7 @@ DimVector to_dimvector(py::handle seq, const char* fn, const char* arg) {
   }
   if (!PySequence_Check(seq.ptr()) || is_tensor(seq))
     throw TypeError(str(fn, "(): argument '", arg, "' must be tuple of ints, not ",
-                        std::string(py::str(seq.get_type().attr("__name__")))));
+                        std::string(py::str(py::type::handle_of(seq).attr("__name__")))));
   py::sequence s = py::reinterpret_borrow<py::sequence>(seq);
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) out.push_back(to_int_arg(s[i], fn, arg, i));
@@ -200,7 +200,7 @@ void bind_types(py::module_& m) {
         return py::int_(d.index);
       })
       .def("__eq__", [](const Device& a, py::handle b) {
-        return b.get_type().is(g_device_class) && a == b.cast<Device>();
+        return py::type::handle_of(b).is(g_device_class) && a == b.cast<Device>();
       })
       .def("__hash__", [](const Device& d) { return (int)d.type * 1000 + d.index; })
       .def("__str__", [](const Device& d) { return d.str(); })

@@ -1,16 +1,19 @@
 // Facts about the CUDA part, checked through the same stubs the op layer uses: copies between host
-// and device (strided, with casts), fills, arange, Philox numbers equal to the CPU's, and the caching
-// allocator. Every test but the first skips on a machine without a GPU; the whole file is empty in a
+// and device (strided, with casts), fills, arange, Philox numbers equal to the CPU's, the caching
+// allocator, and arithmetic and advanced-indexing kernels that give the CPU kernels' bytes. Every test but the first skips on a machine without a GPU; the whole file is empty in a
 // build without CUDA.
 #ifdef PE_WITH_CUDA
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/cast.h"
 #include "core/rng.h"
+#include "core/tensor_iter.h"
 #include "cuda/allocator.h"
 #include "cuda/device.h"
 #include "cuda/register.h"
@@ -229,6 +232,232 @@ TEST_F(CudaTest, CopyBetweenGpus) {
       ASSERT_EQ(a.data_ptr<float>()[r * 6 + c], h.data_ptr<float>()[r * 6 + c]);
       ASSERT_EQ(b.data_ptr<double>()[c * 4 + r], (double)h.data_ptr<float>()[r * 6 + c]);
     }
+}
+
+// ---- Arithmetic and indexing kernels against the CPU kernels ----
+
+using pe::BinaryOp;
+using pe::UnaryOp;
+
+const DType kAllDTypes[] = {DType::Bool,    DType::UInt8,    DType::Int8,    DType::Int16,   DType::Int32,
+                            DType::Int64,   DType::Float16,  DType::BFloat16, DType::Float32, DType::Float64};
+
+Tensor empty_cuda(const pe::DimVector& sizes, DType dtype) {
+  pe::cuda::DeviceGuard guard(0);
+  return pe::make_empty(sizes, dtype, kCuda0);
+}
+
+// A CPU tensor of `dtype` with values 0.5 * k - 10.25 for k = (7 i + seed) % 41: small, never zero
+// (safe divisors), exact in every floating dtype; magnitudes for uint8, a mix of true and false for
+// bool.
+Tensor cpu_mixed(const pe::DimVector& sizes, DType dtype, int seed) {
+  Tensor f = pe::make_empty(sizes, DType::Float32, kCpu);
+  float* p = f.data_ptr<float>();
+  for (int64_t i = 0; i < f.numel(); ++i) {
+    const int64_t k = (7 * i + seed) % 41;
+    float v = 0.5f * (float)k - 10.25f;
+    if (dtype == DType::UInt8) v = std::fabs(v);
+    if (dtype == DType::Bool) v = k % 3 == 0 ? 0.0f : 1.0f;
+    p[i] = v;
+  }
+  return to(f, dtype, kCpu);
+}
+
+// A CPU tensor and its twin on cuda:0 (same sizes, strides and values).
+struct Both {
+  Tensor cpu, gpu;
+  Both view(const pe::DimVector& sizes, const pe::DimVector& strides, int64_t offset = 0) const {
+    return {pe::make_view(cpu, sizes, strides, offset), pe::make_view(gpu, sizes, strides, offset)};
+  }
+};
+Both both(const Tensor& cpu) { return {cpu, to(cpu, cpu.dtype(), kCuda0)}; }
+Both both_empty(const pe::DimVector& sizes, DType dtype) {
+  return {pe::make_empty(sizes, dtype, kCpu), empty_cuda(sizes, dtype)};
+}
+
+// The two halves of t hold the same bytes, element for element.
+void expect_same(const Both& t, const std::string& what) {
+  ASSERT_TRUE(t.gpu.sizes() == t.cpu.sizes()) << what;
+  const Tensor g = to(t.gpu, t.gpu.dtype(), kCpu), c = to(t.cpu, t.cpu.dtype(), kCpu);  // contiguous
+  const int64_t isz = pe::element_size(g.dtype());
+  const char* gp = static_cast<const char*>(g.raw_data());
+  const char* cp = static_cast<const char*>(c.raw_data());
+  for (int64_t i = 0; i < g.numel(); ++i) {
+    if (std::memcmp(gp + i * isz, cp + i * isz, isz) != 0) {
+      const Tensor gd = to(g, DType::Float64, kCpu), cd = to(c, DType::Float64, kCpu);
+      FAIL() << what << " (" << pe::dtype_name(g.dtype()) << ") differs at element " << i << ": cuda "
+             << gd.data_ptr<double>()[i] << ", cpu " << cd.data_ptr<double>()[i];
+    }
+  }
+}
+
+void binary_both(BinaryOp op, const pe::Scalar& alpha, const Both& out, const Both& a, const Both& b) {
+  pe::binary_stub(kCpu)(pe::TensorIter({out.cpu}, {a.cpu, b.cpu}), op, alpha);
+  pe::binary_stub(kCuda0)(pe::TensorIter({out.gpu}, {a.gpu, b.gpu}), op, alpha);
+}
+
+void unary_both(UnaryOp op, const Both& out, const Both& a) {
+  pe::unary_stub(kCpu)(pe::TensorIter({out.cpu}, {a.cpu}), op);
+  pe::unary_stub(kCuda0)(pe::TensorIter({out.gpu}, {a.gpu}), op);
+}
+
+TEST_F(CudaTest, BinaryMatchesCpu) {
+  for (DType dt : kAllDTypes) {
+    std::vector<std::pair<BinaryOp, pe::Scalar>> ops;
+    if (dt == DType::Bool) {
+      ops = {{BinaryOp::Add, pe::Scalar(true)}, {BinaryOp::Add, pe::Scalar(false)}, {BinaryOp::Mul, pe::Scalar(1)}};
+    } else if (pe::is_floating(dt)) {
+      // alpha = 0.1: an inexact product, which a fused multiply-add would round differently.
+      ops = {{BinaryOp::Add, pe::Scalar(1.0)}, {BinaryOp::Add, pe::Scalar(0.1)}, {BinaryOp::Add, pe::Scalar(-2.5)},
+             {BinaryOp::Mul, pe::Scalar(1)},   {BinaryOp::Div, pe::Scalar(1)}};
+    } else {
+      ops = {{BinaryOp::Add, pe::Scalar(1)}, {BinaryOp::Add, pe::Scalar((int64_t)3)},
+             {BinaryOp::Add, pe::Scalar((int64_t)-2)}, {BinaryOp::Mul, pe::Scalar(1)}};
+    }
+    for (size_t j = 0; j < ops.size(); ++j) {
+      const BinaryOp op = ops[j].first;
+      const pe::Scalar& alpha = ops[j].second;
+      const std::string what = "binary op " + std::to_string((int)op) + " #" + std::to_string(j);
+      {  // dense operands: the contiguous path
+        Both a = both(cpu_mixed({3, 50}, dt, 1)), b = both(cpu_mixed({3, 50}, dt, 2));
+        Both out = both_empty({3, 50}, dt);
+        binary_both(op, alpha, out, a, b);
+        expect_same(out, what + " dense");
+      }
+      {  // a transposed, b broadcast along dim 0: the strided path
+        Both a = both(cpu_mixed({50, 3}, dt, 3)).view({3, 50}, {1, 3});
+        Both b = both(cpu_mixed({50}, dt, 4));
+        Both out = both_empty({3, 50}, dt);
+        binary_both(op, alpha, out, a, b);
+        expect_same(out, what + " strided");
+      }
+      {  // in place, b every other column of a wider tensor
+        Both a = both(cpu_mixed({3, 50}, dt, 5));
+        Both b = both(cpu_mixed({3, 100}, dt, 6)).view({3, 50}, {100, 2});
+        binary_both(op, alpha, a, a, b);
+        expect_same(a, what + " in place");
+      }
+      {  // one element (a 0-dim iteration space)
+        Both a = both(cpu_mixed({}, dt, 7)), b = both(cpu_mixed({1}, dt, 8));
+        Both out = both_empty({}, dt);
+        binary_both(op, alpha, out, a, b);
+        expect_same(out, what + " 0-dim");
+      }
+    }
+  }
+}
+
+TEST_F(CudaTest, BinaryGridStride) {
+  // More elements than one launch has threads (65536 blocks of 256).
+  const int64_t n = (int64_t(1) << 24) + 1001;
+  Both a = both(cpu_mixed({n}, DType::Float32, 1)), b = both(cpu_mixed({n}, DType::Float32, 2));
+  Both out = both_empty({n}, DType::Float32);
+  binary_both(BinaryOp::Add, pe::Scalar(0.1), out, a, b);
+  expect_same(out, "add, dense");
+  Both bt = both(cpu_mixed({2, n / 2}, DType::Float32, 3)).view({n / 2, 2}, {1, n / 2});
+  Both outt = both_empty({n / 2, 2}, DType::Float32);
+  binary_both(BinaryOp::Mul, pe::Scalar(1), outt, a.view({n / 2, 2}, {2, 1}), bt);
+  expect_same(outt, "mul, strided");
+}
+
+TEST_F(CudaTest, UnaryMatchesCpu) {
+  for (DType dt : kAllDTypes) {
+    for (UnaryOp op : {UnaryOp::Neg, UnaryOp::Abs}) {
+      const std::string what = "unary op " + std::to_string((int)op);
+      {
+        Both a = both(cpu_mixed({7, 30}, dt, 1));
+        Both out = both_empty({7, 30}, dt);
+        unary_both(op, out, a);
+        expect_same(out, what + " dense");
+      }
+      {
+        Both a = both(cpu_mixed({30, 7}, dt, 2)).view({7, 30}, {1, 7});
+        Both out = both_empty({7, 30}, dt);
+        unary_both(op, out, a);
+        expect_same(out, what + " strided");
+      }
+      {
+        Both a = both(cpu_mixed({7, 60}, dt, 3));
+        Both av = a.view({7, 30}, {60, 2}, 1);  // odd columns, in place
+        unary_both(op, av, av);
+        expect_same(a, what + " in place");
+      }
+    }
+  }
+}
+
+// int64 byte offsets idx[k] * stride_bytes on both devices, as ops/indexing.cpp builds them.
+Both byte_offsets(const std::vector<int64_t>& idx, int64_t stride_bytes) {
+  Tensor t = pe::make_empty({(int64_t)idx.size()}, DType::Int64, kCpu);
+  for (size_t k = 0; k < idx.size(); ++k) t.data_ptr<int64_t>()[k] = idx[k] * stride_bytes;
+  return both(t);
+}
+
+void index_both(const Both& out, const Both& src, const Both& offs) {
+  pe::index_stub(kCpu)(pe::TensorIter({out.cpu}, {src.cpu, offs.cpu}));
+  pe::index_stub(kCuda0)(pe::TensorIter({out.gpu}, {src.gpu, offs.gpu}));
+}
+
+void index_put_both(const Both& dst, const Both& value, const Both& offs, bool accumulate) {
+  pe::index_put_stub(kCpu)(pe::TensorIter({dst.cpu}, {value.cpu, offs.cpu}), accumulate);
+  pe::index_put_stub(kCuda0)(pe::TensorIter({dst.gpu}, {value.gpu, offs.gpu}), accumulate);
+}
+
+// The layouts of Note [Advanced indexing]: the source/destination restrided to stride 0 along the
+// indexed dim, the byte offsets broadcast along the others.
+TEST_F(CudaTest, IndexMatchesCpu) {
+  for (DType dt : kAllDTypes) {
+    const int64_t isz = pe::element_size(dt);
+    Both src = both(cpu_mixed({4, 5}, dt, 1));
+    {  // src[[3, 0, 3, 1]]
+      Both out = both_empty({4, 5}, dt);
+      index_both(out, src.view({4, 5}, {0, 1}), byte_offsets({3, 0, 3, 1}, 5 * isz).view({4, 5}, {1, 0}));
+      expect_same(out, "index rows");
+    }
+    {  // src.t()[:, [3, 0, 2]]: src.t() has sizes (5, 4), strides (1, 5)
+      Both out = both_empty({5, 3}, dt);
+      index_both(out, src.view({5, 3}, {1, 0}), byte_offsets({3, 0, 2}, 5 * isz).view({5, 3}, {0, 1}));
+      expect_same(out, "index columns of a transpose");
+    }
+  }
+}
+
+TEST_F(CudaTest, IndexPutMatchesCpu) {
+  for (DType dt : kAllDTypes) {
+    const int64_t isz = pe::element_size(dt);
+    {  // dst[[3, 0, 1]] = value (3, 5)
+      Both dst = both(cpu_mixed({4, 5}, dt, 1));
+      index_put_both(dst.view({3, 5}, {0, 1}), both(cpu_mixed({3, 5}, dt, 2)),
+                     byte_offsets({3, 0, 1}, 5 * isz).view({3, 5}, {1, 0}), false);
+      expect_same(dst, "index_put_");
+    }
+    {  // dst.index_put_([[3, 0, 3, 3, 1]], value (5,) broadcast, accumulate=True): row 3 gets three adds
+      Both dst = both(cpu_mixed({4, 5}, dt, 3));
+      index_put_both(dst.view({5, 5}, {0, 1}), both(cpu_mixed({5}, dt, 4)).view({5, 5}, {0, 1}),
+                     byte_offsets({3, 0, 3, 3, 1}, 5 * isz).view({5, 5}, {1, 0}), true);
+      expect_same(dst, "index_put_ accumulate");
+    }
+    {  // 100000 adds into 7 elements: the atomics (or the serial loop) must let every one land. The
+       // sums stay exact in every floating dtype with atomics, so their order does not matter.
+      const int64_t n = 100000;
+      std::vector<int64_t> idx(n);
+      for (int64_t i = 0; i < n; ++i) idx[i] = (i * 3) % 7;
+      Both dst = both(cpu_mixed({7}, dt, 5));
+      index_put_both(dst.view({n}, {0}), both(cpu_mixed({n}, dt, 6)), byte_offsets(idx, isz), true);
+      expect_same(dst, "index_put_ accumulate, many duplicates");
+    }
+  }
+}
+
+TEST_F(CudaTest, IndexRefusesHostOffsets) {
+  Tensor src = empty_cuda({4}, DType::Float32), out = empty_cuda({2}, DType::Float32);
+  Tensor offs = pe::make_empty({2}, DType::Int64, kCpu);
+  offs.data_ptr<int64_t>()[0] = 0;
+  offs.data_ptr<int64_t>()[1] = 4;
+  EXPECT_THROW(pe::index_stub(kCuda0)(pe::TensorIter({out}, {pe::make_view(src, {2}, {0}, 0), offs})), pe::Error);
+  // The CUDA context is still usable.
+  pe::fill_stub(kCuda0)(out, pe::Scalar(1.0));
+  pe::cuda_hooks().synchronize(0);
 }
 
 }  // namespace

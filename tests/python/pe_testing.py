@@ -1,0 +1,179 @@
+"""Shared helpers for the pyengine Python tests (imported as ``from pe_testing import ...``).
+
+numpy is the reference for values, shapes, strides and memory sharing. PyTorch (when installed)
+is used only to confirm which exception class / dtype PyTorch itself produces, so the expectations
+written in these tests are the ones PyTorch actually has; every test also runs without torch.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import pyengine as pe
+
+# (name, numpy dtype or None for bfloat16)
+DTYPE_NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
+NP_DTYPES = {
+    "bool": np.bool_, "uint8": np.uint8, "int8": np.int8, "int16": np.int16, "int32": np.int32,
+    "int64": np.int64, "float16": np.float16, "bfloat16": None, "float32": np.float32, "float64": np.float64,
+}
+NUMPY_DTYPE_NAMES = [n for n in DTYPE_NAMES if NP_DTYPES[n] is not None]
+FLOAT_NAMES = ["float16", "bfloat16", "float32", "float64"]
+INT_NAMES = ["uint8", "int8", "int16", "int32", "int64"]
+ITEMSIZE = {"bool": 1, "uint8": 1, "int8": 1, "int16": 2, "int32": 4, "int64": 8, "float16": 2,
+            "bfloat16": 2, "float32": 4, "float64": 8}
+
+
+def pe_dtype(name: str):
+    return getattr(pe, name)
+
+
+def dtype_name(dt) -> str:
+    s = str(dt)
+    assert s.startswith("torch."), s
+    return s[len("torch."):]
+
+
+def ref_torch():
+    """The real PyTorch module, or None when it is not installed."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:  # pragma: no cover
+        return None
+    return torch
+
+
+def require_torch():
+    return pytest.importorskip("torch")
+
+
+# ---------------------------------------------------------------------------------------------
+# value helpers
+# ---------------------------------------------------------------------------------------------
+
+def sample_values(n: int, name: str) -> np.ndarray:
+    """n deterministic values exactly representable in dtype `name` (float64 array, or bool)."""
+    i = np.arange(n)
+    if name == "bool":
+        return (i % 3) == 1
+    if name == "uint8":
+        return (i * 7 % 31).astype(np.float64)
+    return ((i * 7 % 23) - 11).astype(np.float64)
+
+
+def make(shape, name: str = "float32") -> tuple:
+    """(pyengine tensor, numpy reference) with the same values; reference is float32 for bfloat16."""
+    shape = tuple(shape)
+    n = int(np.prod(shape)) if shape else 1
+    vals = sample_values(n, name).reshape(shape)
+    if name == "bfloat16":
+        ref = vals.astype(np.float32)
+        t = pe.tensor(ref).to(pe.bfloat16)
+    else:
+        ref = vals.astype(NP_DTYPES[name])
+        t = pe.tensor(ref)
+    return t, ref
+
+
+def to_np(t) -> np.ndarray:
+    """Values of a pyengine tensor as a numpy array (bfloat16 goes through float32)."""
+    if t.dtype is pe.bfloat16:
+        return t.float().numpy()
+    return t.numpy()
+
+
+def contiguous_strides(shape) -> tuple:
+    """PyTorch's row-major strides (sizes of 0 count as 1, so empty tensors have nonzero strides)."""
+    out, acc = [], 1
+    for s in reversed(tuple(shape)):
+        out.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(out))
+
+
+def np_strides(a: np.ndarray) -> tuple:
+    """Strides of a numpy array in elements; numpy gives empty arrays zero strides, so those
+    get PyTorch's contiguous strides instead."""
+    if a.size == 0:
+        return contiguous_strides(a.shape)
+    return tuple(s // a.itemsize for s in a.strides)
+
+
+def assert_same(t, ref, *, dtype=None, check_strides: bool = False, rtol=0, atol=0) -> None:
+    """t (pyengine tensor) has ref's shape and values (and dtype / strides if asked)."""
+    ref = np.asarray(ref)
+    assert isinstance(t, pe.Tensor), type(t)
+    assert tuple(t.shape) == ref.shape, (tuple(t.shape), ref.shape)
+    assert t.dim() == ref.ndim
+    assert t.numel() == ref.size
+    if dtype is not None:
+        assert t.dtype is (pe_dtype(dtype) if isinstance(dtype, str) else dtype), (t.dtype, dtype)
+    got = to_np(t)
+    if rtol or atol:
+        np.testing.assert_allclose(got.astype(np.float64), ref.astype(np.float64), rtol=rtol, atol=atol)
+    else:
+        np.testing.assert_array_equal(got, ref)
+    if check_strides:
+        assert tuple(t.stride()) == np_strides(ref), (t.stride(), np_strides(ref))
+
+
+def shares(a, b) -> bool:
+    """Whether two pyengine tensors share memory (through numpy views of their storages)."""
+    return np.shares_memory(a.numpy(), b.numpy()) if a.numel() and b.numel() else False
+
+
+# ---------------------------------------------------------------------------------------------
+# layouts: the same view applied to a pyengine tensor and to its numpy reference
+# ---------------------------------------------------------------------------------------------
+
+LAYOUTS = {
+    # name: (base shape, op on tensor, op on numpy)
+    "contiguous": ((3, 4), lambda x: x, lambda a: a),
+    "transposed": ((4, 3), lambda x: x.t(), lambda a: a.T),
+    "sliced_step": ((6, 9), lambda x: x[1::2, ::3], lambda a: a[1::2, ::3]),
+    "expanded": ((1, 4), lambda x: x.expand(3, 4), lambda a: np.broadcast_to(a, (3, 4))),
+    "zero_dim": ((), lambda x: x, lambda a: a),
+    "empty": ((0, 3), lambda x: x, lambda a: a),
+}
+LAYOUT_NAMES = list(LAYOUTS)
+
+
+def make_layout(layout: str, name: str = "float32") -> tuple:
+    shape, f_t, f_np = LAYOUTS[layout]
+    t, ref = make(shape, name)
+    return f_t(t), f_np(ref)
+
+
+# ---------------------------------------------------------------------------------------------
+# exceptions
+# ---------------------------------------------------------------------------------------------
+
+def _run_torch(fn):
+    torch = ref_torch()
+    if torch is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fn(torch)
+        except BaseException as e:  # noqa: BLE001
+            return type(e)
+    return None
+
+
+def assert_raises_like_torch(exc, fn, *, check_torch: bool = True) -> None:
+    """fn(module) raises `exc` with pyengine; with torch installed, also confirm torch raises exactly
+    `exc` for the same call (so the expectation is PyTorch's real behaviour)."""
+    if check_torch:
+        torch_exc = _run_torch(fn)
+        if ref_torch() is not None:
+            assert torch_exc is exc, "torch raises %r, test expects %r" % (torch_exc, exc)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(exc):
+            fn(pe)
+
+
+cuda_required = pytest.mark.skipif(not pe.cuda.is_available(), reason="CUDA not available")
