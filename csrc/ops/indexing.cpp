@@ -166,7 +166,9 @@ Geometry advanced_geometry(const Advanced& a) {
   }
   if (!b_done) push_b();
   g.src = make_view(v, g.out_sizes, src_strides, v.storage_offset());
-  g.offsets = make_view(offs, g.out_sizes, off_strides, 0);
+  // Offsets are computed on the host (bounds are checked there) and live on the tensor's device.
+  Tensor offs_dev = to(offs, std::nullopt, v.device());
+  g.offsets = make_view(offs_dev, g.out_sizes, off_strides, 0);
   return g;
 }
 
@@ -175,7 +177,6 @@ Geometry advanced_geometry(const Advanced& a) {
 Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
   Advanced a = apply_basic(self, indices);
   if (a.index.empty()) return a.view;
-  PE_CHECK(self.device().is_cpu(), "advanced indexing of ", self.device().str(), " tensors is not supported yet");
   Geometry g = advanced_geometry(a);
   Tensor out = make_empty(g.out_sizes, self.dtype(), self.device());
   if (out.numel() > 0) index_stub(self.device())(TensorIter({out}, {g.src, g.offsets}));
@@ -184,8 +185,6 @@ Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
 
 namespace {
 void put_advanced(Tensor& self, const Advanced& a, const Tensor& value, bool accumulate) {
-  PE_CHECK(self.device().is_cpu(), "advanced index assignment on ", self.device().str(),
-           " tensors is not supported yet");
   Geometry g = advanced_geometry(a);
   DimVector vshape = value.sizes();
   bool ok = vshape.size() <= g.out_sizes.size();

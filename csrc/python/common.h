@@ -32,6 +32,14 @@ bool is_scalar(py::handle h);
 Scalar to_scalar(py::handle h);
 py::object scalar_to_py(const Scalar& s);
 
+// operator.index(h) as int64; raises the Python error (TypeError) for non-integers.
+inline int64_t index_to_int64(PyObject* h) {
+  PyObject* r = PyNumber_Index(h);
+  if (!r) throw py::error_already_set();
+  return py::reinterpret_steal<py::int_>(r).cast<int64_t>();
+}
+inline int64_t index_to_int64(py::handle h) { return index_to_int64(h.ptr()); }
+
 // Sizes from f(2, 3), f((2, 3)), f([2, 3]) or f(torch.Size([2, 3])).
 DimVector parse_sizes(const py::args& args, const char* fn, size_t first = 0);
 DimVector to_dimvector(py::handle seq, const char* fn, const char* arg);

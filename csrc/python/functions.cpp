@@ -94,7 +94,7 @@ void bind_functions(py::module_& m) {
   m.def("_normal_tensors", [](const Tensor& mean, const Tensor& std) { return normal(mean, std); });
 
   m.def("manual_seed", [](py::handle seed) {
-    int64_t s = py::reinterpret_steal<py::int_>(PyNumber_Index(seed.ptr())).cast<int64_t>();
+    int64_t s = index_to_int64(seed.ptr());
     manual_seed((uint64_t)s);
   });
   m.def("initial_seed", [] { return initial_seed(); });

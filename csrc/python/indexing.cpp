@@ -8,7 +8,7 @@ namespace {
 std::optional<int64_t> opt_int(py::handle h) {
   if (h.is_none()) return std::nullopt;
   if (is_tensor(h)) return item(unwrap(h)).to_int64();
-  return py::reinterpret_steal<py::int_>(PyNumber_Index(h.ptr())).cast<int64_t>();
+  return index_to_int64(h.ptr());
 }
 
 TensorIndex to_index(py::handle h) {
@@ -28,7 +28,7 @@ TensorIndex to_index(py::handle h) {
     py::object t = py::module_::import("pyengine._tensor").attr("_index_tensor")(h);
     return TensorIndex::make_tensor(unwrap(t));
   }
-  if (PyIndex_Check(p)) return TensorIndex::make_int(py::reinterpret_steal<py::int_>(PyNumber_Index(p)).cast<int64_t>());
+  if (PyIndex_Check(p)) return TensorIndex::make_int(index_to_int64(p));
   throw IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
                    "(got " + std::string(py::str(py::type::handle_of(h).attr("__name__"))) + ")");
 }

@@ -93,7 +93,7 @@ static int64_t to_int_arg(py::handle h, const char* fn, const char* arg, size_t 
     Tensor t = unwrap(h);
     if (t.numel() == 1 && is_integral(t.dtype(), false)) return item(t).to_int64();
   }
-  if (PyIndex_Check(p) && !PyBool_Check(p) && !PyFloat_Check(p)) return py::reinterpret_steal<py::int_>(PyNumber_Index(p)).cast<int64_t>();
+  if (PyIndex_Check(p) && !PyBool_Check(p) && !PyFloat_Check(p)) return index_to_int64(p);
   throw TypeError(str(fn, "(): argument '", arg, "' (position ", pos + 1, ") must be tuple of ints, but found element of type ",
                       std::string(py::str(py::type::handle_of(h).attr("__name__"))), " at pos ", pos));
 }
