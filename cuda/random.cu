@@ -10,15 +10,6 @@
 namespace pe::cuda {
 namespace {
 
-// As random_bits in csrc/cpu/random_kernel.cpp: enough bits that rounding to T never gives 1.
-template <class T>
-constexpr int random_bits() {
-  if constexpr (std::is_same_v<T, double>) return 53;
-  if constexpr (std::is_same_v<T, Half>) return 11;
-  if constexpr (std::is_same_v<T, BFloat16>) return 8;
-  return 24;
-}
-
 template <class T>
 struct UniformFunctor {
   static constexpr int kBits = random_bits<T>();

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstdint>
 #include <mutex>
+#include <type_traits>
+
+#include "half.h"
 
 #include "macros.h"
 
@@ -72,6 +75,15 @@ PE_HOST_DEVICE inline double philox_normal_at(const Philox& g, uint64_t first_bl
   double u2 = philox_unit(g, first_block + ((uint64_t)n + 3) / 4 + (uint64_t)i / 4, i, 53);
   // 1 - u1 is in (0, 1]: log never sees 0.
   return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
+}
+
+// Random bits per value of dtype T: its significand, so that rounding u to T never gives 1.
+template <class T>
+constexpr int random_bits() {
+  if constexpr (std::is_same_v<T, double>) return 53;
+  if constexpr (std::is_same_v<T, Half>) return 11;
+  if constexpr (std::is_same_v<T, BFloat16>) return 8;
+  return 24;
 }
 
 // One generator per device: a seed and a counter offset that every random op advances by the

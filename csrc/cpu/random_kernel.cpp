@@ -8,14 +8,6 @@
 namespace pe::cpu {
 namespace {
 
-template <class T>
-constexpr int random_bits() {
-  if constexpr (std::is_same_v<T, double>) return 53;
-  if constexpr (std::is_same_v<T, Half>) return 11;
-  if constexpr (std::is_same_v<T, BFloat16>) return 8;
-  return 24;
-}
-
 void uniform_kernel(const Tensor& dst, double from, double to, uint64_t seed, uint64_t first_block) {
   TensorIter iter({dst}, {}, /*reorder=*/false);
   Philox g(seed);
