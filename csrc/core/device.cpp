@@ -25,7 +25,7 @@ Device Device::parse(const std::string& s) {
   PE_CHECK(digits, "Invalid device string: '", s, "'");
   int i = std::stoi(idx);
   PE_CHECK(t != DeviceType::CPU || i == 0, "CPU device index must be -1 or zero, got ", i);
-  return Device(t, t == DeviceType::CPU ? -1 : i);
+  return Device(t, i);
 }
 
 std::string Device::str() const {

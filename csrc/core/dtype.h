@@ -105,7 +105,7 @@ PE_FORALL_DTYPES(PE_DEFINE_CPP_TO_DTYPE)
       PE_PRIVATE_CASE(Float64, double, __VA_ARGS__)                                  \
       default: break;                                                                \
     }                                                                                \
-    throw ::pe::Error(::pe::str("\"", NAME, "\" not implemented for '", ::pe::dtype_name(DT), "'")); \
+    throw ::pe::NotImplementedError(::pe::str("\"", NAME, "\" not implemented for '", ::pe::dtype_name(DT), "'")); \
   }()
 
 #define PE_DISPATCH_FLOATING_TYPES(DT, NAME, ...)                                    \
@@ -117,5 +117,5 @@ PE_FORALL_DTYPES(PE_DEFINE_CPP_TO_DTYPE)
       PE_PRIVATE_CASE(Float64, double, __VA_ARGS__)                                  \
       default: break;                                                                \
     }                                                                                \
-    throw ::pe::Error(::pe::str("\"", NAME, "\" not implemented for '", ::pe::dtype_name(DT), "'")); \
+    throw ::pe::NotImplementedError(::pe::str("\"", NAME, "\" not implemented for '", ::pe::dtype_name(DT), "'")); \
   }()

@@ -21,8 +21,8 @@ class Tensor {
 
   const DimVector& sizes() const { return impl_->sizes(); }
   const DimVector& strides() const { return impl_->strides(); }
-  int64_t size(int64_t d) const { return impl_->sizes()[wrap_dim(d, dim())]; }
-  int64_t stride(int64_t d) const { return impl_->strides()[wrap_dim(d, dim())]; }
+  int64_t size(int64_t d) const { return impl_->sizes()[checked_dim(d)]; }
+  int64_t stride(int64_t d) const { return impl_->strides()[checked_dim(d)]; }
   int64_t dim() const { return impl_->dim(); }
   int64_t numel() const { return impl_->numel(); }
   DType dtype() const { return impl_->dtype(); }
@@ -36,6 +36,10 @@ class Tensor {
   }
 
  private:
+  int64_t checked_dim(int64_t d) const {
+    PE_CHECK_INDEX(dim() > 0, "Dimension specified as ", d, " but tensor has no dimensions");
+    return wrap_dim(d, dim());
+  }
   std::shared_ptr<TensorImpl> impl_;
 };
 

@@ -22,7 +22,15 @@ DType compute_dtype(BinaryOp op, DType common) {
   return common;
 }
 
+void check_alpha(DType dt, const Scalar& alpha) {
+  PE_CHECK(!(is_integral(dt, true) && alpha.is_floating()),
+           "For integral input tensors, argument alpha must not be a floating point number.");
+  PE_CHECK(!(dt == DType::Bool && alpha.is_integral() && alpha.to_int64() != 0 && alpha.to_int64() != 1),
+           "Boolean alpha only supported for Boolean results.");
+}
+
 Tensor binary_out(const Tensor& a, const Tensor& b, BinaryOp op, const Scalar& alpha, DType common) {
+  if (op == BinaryOp::Add) check_alpha(common, alpha);
   Device dev = common_device(a, b);
   DType dt = compute_dtype(op, common);
   Tensor x = to(a, dt, dev), y = to(b, dt, dev);
@@ -32,7 +40,10 @@ Tensor binary_out(const Tensor& a, const Tensor& b, BinaryOp op, const Scalar& a
 }
 
 Tensor& binary_inplace(Tensor& self, const Tensor& other, BinaryOp op, const Scalar& alpha, DType common) {
+  assert_no_internal_overlap(self);
+  if (other.sizes() == self.sizes()) assert_no_partial_overlap(self, other);
   DType dt = compute_dtype(op, common);
+  if (op == BinaryOp::Add) check_alpha(common, alpha);
   PE_CHECK(!(is_floating(dt) && !is_floating(self.dtype())) &&
                !(dt != DType::Bool && self.dtype() == DType::Bool),
            "result type ", dtype_name(dt), " can't be cast to the desired output type ", dtype_name(self.dtype()));
@@ -140,7 +151,13 @@ Tensor& neg_(Tensor& a) {
            "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
   return unary_inplace(a, UnaryOp::Neg);
 }
-Tensor abs(const Tensor& a) { return unary_out(a, UnaryOp::Abs); }
-Tensor& abs_(Tensor& a) { return unary_inplace(a, UnaryOp::Abs); }
+Tensor abs(const Tensor& a) {
+  PE_CHECK_T(NotImplementedError, a.dtype() != DType::Bool, "\"abs_cpu\" not implemented for 'Bool'");
+  return unary_out(a, UnaryOp::Abs);
+}
+Tensor& abs_(Tensor& a) {
+  PE_CHECK_T(NotImplementedError, a.dtype() != DType::Bool, "\"abs_cpu\" not implemented for 'Bool'");
+  return unary_inplace(a, UnaryOp::Abs);
+}
 
 }  // namespace pe

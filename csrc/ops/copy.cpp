@@ -1,5 +1,6 @@
 // copy_, fill_, to(), clone(), contiguous(), item(): the ops that move values between tensors,
 // dtypes and devices.
+#include <algorithm>
 #include <cstring>
 
 #include "core/cast.h"
@@ -26,18 +27,33 @@ bool may_overlap(const Tensor& a, const Tensor& b) {
 }
 }  // namespace
 
+void assert_no_internal_overlap(const Tensor& t) {
+  for (int64_t d = 0; d < t.dim(); ++d)
+    PE_CHECK(!(t.strides()[d] == 0 && t.sizes()[d] > 1),
+             "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+             "location. Please clone() the tensor before performing the operation.");
+}
+
+void assert_no_partial_overlap(const Tensor& dst, const Tensor& src) {
+  if (!may_overlap(dst, src)) return;
+  bool same = dst.storage_offset() == src.storage_offset() && dst.strides() == src.strides() &&
+              dst.sizes() == src.sizes() && dst->itemsize() == src->itemsize();
+  PE_CHECK(same, "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+           "single memory location. Please clone() the tensor before performing the operation.");
+}
+
 Tensor& copy_(Tensor& dst, const Tensor& src) {
+  assert_no_internal_overlap(dst);
   Tensor s = src;
   if (s.sizes() != dst.sizes()) s = expand(s, dst.sizes());
   if (dst.numel() == 0) return dst;
   if (may_overlap(dst, s)) {
-    bool same = dst.storage_offset() == s.storage_offset() && dst.strides() == s.strides() &&
-                dst.dtype() == s.dtype();
-    if (same) {
+    if (s.sizes() != src.sizes()) s = contiguous_copy(s);  // a broadcast source: read it first
+    else assert_no_partial_overlap(dst, s);
+    if (dst.storage_offset() == s.storage_offset() && dst.strides() == s.strides() && dst.dtype() == s.dtype()) {
       dst->bump_version();
       return dst;
     }
-    s = clone(s);  // read everything before writing anything
   }
   Device dev = dst.device().is_cpu() ? s.device() : dst.device();
   copy_stub(dev)(dst, s);
@@ -63,13 +79,48 @@ Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> dev
   return out;
 }
 
+namespace {
+// PyTorch's preserve_format: a dense, non-overlapping input (e.g. a transpose) keeps its strides;
+// anything else (slices with steps, expanded dims) becomes contiguous.
+Tensor empty_like_preserving(const Tensor& t) {
+  int64_t n = t.dim();
+  std::vector<int64_t> perm(n);
+  for (int64_t i = 0; i < n; ++i) perm[i] = i;
+  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return t.strides()[a] > t.strides()[b]; });
+  int64_t expected = 1;
+  bool dense = true;
+  for (int64_t i = n - 1; i >= 0; --i) {
+    int64_t d = perm[i];
+    if (t.sizes()[d] == 1) continue;
+    dense = dense && t.strides()[d] == expected;
+    expected *= t.sizes()[d];
+  }
+  if (t.is_contiguous() || !dense || t.numel() == 0) return make_empty(t.sizes(), t.dtype(), t.device());
+  DimVector psizes(n);
+  for (int64_t i = 0; i < n; ++i) psizes[i] = t.sizes()[perm[i]];
+  Tensor base = make_empty(psizes, t.dtype(), t.device());
+  DimVector sizes(n), strides(n);
+  for (int64_t i = 0; i < n; ++i) {
+    sizes[perm[i]] = psizes[i];
+    strides[perm[i]] = base.strides()[i];
+  }
+  return make_view(base, sizes, strides, 0);
+}
+}  // namespace
+
 Tensor clone(const Tensor& t) {
+  Tensor out = empty_like_preserving(t);
+  if (t.numel() > 0) copy_stub(t.device())(out, t);
+  return out;
+}
+
+Tensor contiguous_copy(const Tensor& t) {
   Tensor out = make_empty(t.sizes(), t.dtype(), t.device());
   if (t.numel() > 0) copy_stub(t.device())(out, t);
   return out;
 }
 
-Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : clone(t); }
+Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : contiguous_copy(t); }
 
 Tensor alias(const Tensor& t, bool share_version) {
   return Tensor(std::make_shared<TensorImpl>(t->storage(), t.dtype(), t.sizes(), t.strides(),
@@ -113,7 +164,7 @@ Tensor repeat(const Tensor& t, const DimVector& repeats) {
     out_shape.push_back(repeats[i] * s);
   }
   Tensor expanded = make_view(t, sizes, strides, t.storage_offset());
-  return view(clone(expanded), out_shape);
+  return view(contiguous_copy(expanded), out_shape);
 }
 
 }  // namespace pe

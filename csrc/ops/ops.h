@@ -35,10 +35,15 @@ Tensor scalar_tensor(const Scalar& s, DType dtype, Device device = Device());
 
 // ---- copies and conversion (ops/copy.cpp) ----
 Tensor& copy_(Tensor& dst, const Tensor& src);  // broadcasts src, converts dtype and device
+// PyTorch's errors for writes into a tensor whose elements alias each other (expanded dims), or
+// whose memory partially overlaps an input.
+void assert_no_internal_overlap(const Tensor& t);
+void assert_no_partial_overlap(const Tensor& dst, const Tensor& src);
 Tensor& fill_(Tensor& t, const Scalar& value);
 Tensor& zero_(Tensor& t);
 Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false);
-Tensor clone(const Tensor& t);  // contiguous copy
+Tensor clone(const Tensor& t);  // a copy; keeps the layout of a dense input (preserve_format)
+Tensor contiguous_copy(const Tensor& t);  // always a new contiguous tensor
 Tensor contiguous(const Tensor& t);
 // Makes `t` an alias of a new tensor's storage: used by detach()/.data.
 Tensor alias(const Tensor& t, bool share_version);

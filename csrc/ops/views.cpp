@@ -19,7 +19,7 @@ Tensor reshape(const Tensor& t, const DimVector& shape) {
   DimVector sizes = infer_size(shape, t.numel());
   auto st = view_strides(t.sizes(), t.strides(), sizes);
   if (st) return make_view(t, sizes, *st, t.storage_offset());
-  return view(clone(t), sizes);
+  return view(contiguous_copy(t), sizes);
 }
 
 Tensor as_strided(const Tensor& t, const DimVector& sizes, const DimVector& strides,

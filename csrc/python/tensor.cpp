@@ -17,6 +17,13 @@ py::object binary(const Tensor& a, py::handle b, FT ft, FS fs) {
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
 }
 
+// PyTorch returns tuples of views from split/chunk/unbind.
+py::tuple as_tuple(const TensorList& ts) {
+  py::tuple out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = py::cast(ts[i]);
+  return out;
+}
+
 DimVector dims_arg(py::handle h, const char* fn) { return to_dimvector(h, fn, "dim"); }
 
 }  // namespace
@@ -197,12 +204,12 @@ void bind_tensor(py::module_& m) {
         return unflatten(t, d, to_dimvector(sizes, "unflatten", "sizes"));
       })
       .def("split", [](const Tensor& t, py::handle s, int64_t dim) {
-        if (PyLong_Check(s.ptr())) return split(t, s.cast<int64_t>(), dim);
-        return split_with_sizes(t, to_dimvector(s, "split", "split_size"), dim);
+        if (PyLong_Check(s.ptr())) return as_tuple(split(t, s.cast<int64_t>(), dim));
+        return as_tuple(split_with_sizes(t, to_dimvector(s, "split", "split_size"), dim));
       }, py::arg("split_size"), py::arg("dim") = 0)
-      .def("chunk", [](const Tensor& t, int64_t c, int64_t d) { return chunk(t, c, d); }, py::arg("chunks"),
+      .def("chunk", [](const Tensor& t, int64_t c, int64_t d) { return as_tuple(chunk(t, c, d)); }, py::arg("chunks"),
            py::arg("dim") = 0)
-      .def("unbind", [](const Tensor& t, int64_t d) { return unbind(t, d); }, py::arg("dim") = 0)
+      .def("unbind", [](const Tensor& t, int64_t d) { return as_tuple(unbind(t, d)); }, py::arg("dim") = 0)
       .def("as_strided", [](const Tensor& t, py::handle size, py::handle stride, std::optional<int64_t> off) {
         return as_strided(t, to_dimvector(size, "as_strided", "size"), to_dimvector(stride, "as_strided", "stride"), off);
       }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none())

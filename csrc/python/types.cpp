@@ -186,7 +186,7 @@ void bind_types(py::module_& m) {
                       "passed explicitly: ", type);
              PE_CHECK(index >= 0, "Device index must not be negative");
              PE_CHECK(d.is_cuda() || index == 0, "CPU device index must be -1 or zero, got ", index);
-             return Device(d.type, d.is_cuda() ? (int)index : -1);
+             return Device(d.type, (int)index);
            }),
            py::arg("type"), py::arg("index"))
       .def(py::init([](const Device& d) { return d; }))

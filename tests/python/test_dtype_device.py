@@ -165,6 +165,8 @@ def test_size_slicing_gives_size():
     assert s + (5,) == (2, 3, 4, 5)
     assert s.numel() == 24
     assert pe.Size([]).numel() == 1
+    assert isinstance(s * 2, pe.Size) and s * 2 == (2, 3, 4, 2, 3, 4)
+    assert isinstance(2 * s, pe.Size)
 
 
 def test_size_and_size_method_agree():
@@ -197,6 +199,8 @@ def test_size_matches_torch_repr():
     (("cuda:1",), "device(type='cuda', index=1)", "cuda:1", "cuda", 1),
     (("cuda", 0), "device(type='cuda', index=0)", "cuda:0", "cuda", 0),
     (("cuda", 3), "device(type='cuda', index=3)", "cuda:3", "cuda", 3),
+    (("cpu", 0), "device(type='cpu', index=0)", "cpu:0", "cpu", 0),
+    (("cpu:0",), "device(type='cpu', index=0)", "cpu:0", "cpu", 0),
 ])
 def test_device_repr_str(args, r, s, typ, index):
     d = pe.device(*args)
@@ -219,6 +223,7 @@ def test_device_eq_and_hash():
     assert pe.device("cpu") != pe.device("cuda")
     assert pe.device("cuda") != pe.device("cuda:0")
     assert pe.device("cuda:0") != pe.device("cuda:1")
+    assert pe.device("cpu", 0) != pe.device("cpu")  # PyTorch keeps the explicit index
     assert hash(pe.device("cuda:0")) == hash(pe.device("cuda", 0))
     assert len({pe.device("cpu"), pe.device("cpu"), pe.device("cuda:0")}) == 2
 
@@ -279,7 +284,8 @@ def test_cuda_is_available_is_bool():
     lambda: pe.tensor([1.0], device="cuda"),
     lambda: pe.empty(3, device="cuda"),
     lambda: pe.ones(2).type("torch.cuda.FloatTensor"),
-])
+], ids=["cuda()", "ones_device_cuda", "ones_device_cuda0", "to_cuda", "to_device_obj", "zeros_device_obj",
+        "tensor_device_cuda", "empty_device_cuda", "type_cuda_str"])
 def test_cuda_without_gpu_raises_runtime_error(make):
     # (A CPU-only PyTorch build raises AssertionError here; a CUDA build without a device, which is
     # what the spec follows, raises RuntimeError.)

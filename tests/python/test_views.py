@@ -596,3 +596,56 @@ def test_detach_and_data_alias():
     d[0] = 5.0
     assert x[0].item() == 5.0
     assert x.data.data_ptr() == x.data_ptr()
+
+
+# ---------------------------------------------------------------------------------------------
+# keyword arguments (PyTorch's argument names)
+# ---------------------------------------------------------------------------------------------
+
+KWARG_CALLS = {
+    "view_size": (lambda x: x.view(size=(3, 2)), (3, 2)),
+    "reshape_shape": (lambda x: x.reshape(shape=(3, 2)), (3, 2)),
+    "expand_size": (lambda x: x.expand(size=(2, 2, 3)), (2, 2, 3)),
+    "permute_dims": (lambda x: x.permute(dims=(1, 0)), (3, 2)),
+    "transpose_dim0_dim1": (lambda x: x.transpose(dim0=0, dim1=1), (3, 2)),
+    "transpose__dim0_dim1": (lambda x: x.clone().transpose_(dim0=0, dim1=1), (3, 2)),
+    "narrow_dim_start_length": (lambda x: x.narrow(dim=1, start=1, length=2), (2, 2)),
+    "select_dim_index": (lambda x: x.select(dim=1, index=1), (2,)),
+    "unsqueeze_dim": (lambda x: x.unsqueeze(dim=-1), (2, 3, 1)),
+    "unsqueeze__dim": (lambda x: x.clone().unsqueeze_(dim=0), (1, 2, 3)),
+    "squeeze_dim": (lambda x: x.squeeze(dim=0), (2, 3)),
+    "flatten_start_dim": (lambda x: x.flatten(start_dim=1), (2, 3)),
+    "unflatten_dim_sizes": (lambda x: x.unflatten(dim=1, sizes=(3, 1)), (2, 3, 1)),
+    "split_split_size_dim": (lambda x: x.split(split_size=1, dim=1)[0], (2, 1)),
+    "chunk_chunks_dim": (lambda x: x.chunk(chunks=3, dim=1)[0], (2, 1)),
+    "unbind_dim": (lambda x: x.unbind(dim=1)[0], (2,)),
+    "diagonal_offset_dims": (lambda x: x.diagonal(offset=1, dim1=0, dim2=1), (2,)),
+    "as_strided_storage_offset": (lambda x: x.as_strided((2,), (1,), storage_offset=1), (2,)),
+    "resize__size": (lambda x: x.clone().resize_(size=(3, 2)), (3, 2)),
+    "expand_as_other": (lambda x: x[:1].expand_as(other=x), (2, 3)),
+    "view_as_other": (lambda x: x.view_as(other=x.t()), (3, 2)),
+    "size_dim": (lambda x: x.size(dim=1), 3),
+    "stride_dim": (lambda x: x.stride(dim=0), 3),
+    "new_ones_size": (lambda x: x.new_ones(size=(4,)), (4,)),
+    "new_zeros_size": (lambda x: x.new_zeros(size=(4, 1)), (4, 1)),
+    "new_empty_size": (lambda x: x.new_empty(size=(5,)), (5,)),
+    "fill__value": (lambda x: x.clone().fill_(value=3), (2, 3)),
+    "add_other": (lambda x: x.add(other=1), (2, 3)),
+    "mul_other": (lambda x: x.mul(other=2), (2, 3)),
+    "div_other": (lambda x: x.div(other=2), (2, 3)),
+    "mul__other": (lambda x: x.clone().mul_(other=2), (2, 3)),
+}
+
+
+@pytest.mark.parametrize("key", list(KWARG_CALLS))
+def test_method_keyword_arguments(key):
+    call, expected = KWARG_CALLS[key]
+    r = call(pe.ones(2, 3))
+    got = tuple(r.shape) if isinstance(r, pe.Tensor) else r
+    assert got == expected
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return
+    tr = call(torch.ones(2, 3))
+    assert (tuple(tr.shape) if isinstance(tr, torch.Tensor) else tr) == expected
