@@ -147,10 +147,6 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("key", list(CASES))
-def test_bad_input(key):
-    exc, call = CASES[key]
-    assert_raises_like_torch(exc, call)
 
 
 def test_huge_allocation_leaves_engine_usable():
