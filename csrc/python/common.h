@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "core/dispatch.h"
 #include "core/tensor.h"
 #include "ops/ops.h"
 

@@ -2,6 +2,7 @@
 // layer. Python-only conveniences (repr, tolist formatting, legacy type names) are attached to the
 // same class in pyengine/_tensor.py.
 #include "python/common.h"
+#include "python/registry.h"
 
 namespace pe::python {
 
@@ -304,6 +305,7 @@ void bind_tensor(py::module_& m) {
 
   bind_indexing(cls);
   bind_numpy(m, cls);
+  run_registered_bindings(m, cls);
 }
 
 }  // namespace pe::python

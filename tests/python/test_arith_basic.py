@@ -80,6 +80,25 @@ def operands(a, b, op):
     return x, xr, y, yr
 
 
+@pytest.mark.parametrize("op", list(OPS))
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_binary_tensor_tensor_promotion(op, a, b):
+    x, xr, y, yr = operands(a, b, op)
+    if op == "sub" and "bool" in (a, b):
+        # PyTorch refuses subtraction with a bool tensor operand
+        assert_raises_like_torch(RuntimeError, lambda m: m.ones(2, dtype=getattr(m, a)) - m.ones(2, dtype=getattr(m, b)))
+        return
+    out = tensor_promote(a, b)
+    if op == "div" and out in ("bool", *INT_NAMES):
+        out = dtype_name(pe.get_default_dtype())
+    if op == "div" and b == "bool":
+        yr = np.ones_like(yr)
+        y = pe.ones(3, 4, dtype=pe.bool)
+    r = OPS[op](x, y)
+    check(r, expected_values(op, xr, yr, out), out)
+    # method and module-function forms agree
+    check(getattr(x, op)(y), expected_values(op, xr, yr, out), out)
+    check(getattr(pe, op)(x, y), expected_values(op, xr, yr, out), out)
 
 
 def test_promotion_table_matches_torch():
@@ -93,6 +112,30 @@ def test_promotion_table_matches_torch():
             assert dtype_name(getattr(torch, op)(ta, tb).dtype) == tensor_promote(a, b)
 
 
+@pytest.mark.parametrize("op", list(OPS))
+@pytest.mark.parametrize("name", ["int32", "uint8", "int64", "float16", "bfloat16", "float32", "float64", "bool"])
+@pytest.mark.parametrize("scalar", [3, 2.5, True])
+def test_binary_tensor_python_scalar(op, name, scalar):
+    if op == "sub" and (name == "bool" or isinstance(scalar, bool)):
+        # PyTorch refuses subtraction with any bool operand
+        assert_raises_like_torch(RuntimeError, lambda m: m.zeros(2, dtype=getattr(m, name)) - scalar)
+        return
+    x, xr = make((2, 5), name)
+    # PyTorch: a Python scalar participates only through its category
+    if isinstance(scalar, bool):
+        out = name
+    elif isinstance(scalar, int):
+        out = "int64" if name == "bool" else name
+    else:
+        out = name if name in FLOAT_NAMES else "float32"
+    if op == "div" and out not in FLOAT_NAMES:
+        out = "float32"
+    r = OPS[op](x, scalar)
+    check(r, expected_values(op, xr, scalar, out), out)
+    torch = ref_torch()
+    if torch is not None:
+        tx = torch.zeros(1, dtype=getattr(torch, name))
+        assert dtype_name(OPS[op](tx, scalar).dtype) == out
 
 
 @pytest.mark.parametrize("op", list(OPS))

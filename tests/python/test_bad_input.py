@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import pyengine as pe
-from pe_testing import assert_raises_like_torch
+from pe_testing import assert_raises_in_subprocess, assert_raises_like_torch, ref_torch
 
 CASES = {
     # --- sizes ---
@@ -135,6 +135,8 @@ CASES = {
     # --- index tensors must be long, int, byte or bool ---
     "index_int16_tensor": (IndexError, lambda m: m.arange(5)[m.tensor([1, 2], dtype=m.int16)]),
     "index_int8_tensor": (IndexError, lambda m: m.arange(5)[m.tensor([1, 2], dtype=m.int8)]),
+    "add_none": (TypeError, lambda m: m.ones(2).add(None)),
+    "flatten_0d_bad_dim": (IndexError, lambda m: m.tensor(1.0).flatten(1)),
     # --- memory overlap (PyTorch refuses writes whose result would depend on the iteration order) ---
     "overlap_add_transpose_self": (RuntimeError, lambda m: (lambda y: y.add_(y.t()))(m.arange(9.0).view(3, 3))),
     "overlap_add_shifted": (RuntimeError, lambda m: (lambda y: y[1:].add_(y[:-1]))(m.arange(5.0))),
@@ -147,6 +149,10 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("key", list(CASES))
+def test_bad_input(key):
+    exc, call = CASES[key]
+    assert_raises_like_torch(exc, call)
 
 
 def test_huge_allocation_leaves_engine_usable():
@@ -177,3 +183,28 @@ def test_full_overlap_inplace_is_allowed():
     z = pe.ones(1, 4).expand(3, 4)
     z.fill_(2.0)  # fill_/zero_ on an expanded tensor are allowed
     assert z.tolist() == [[2.0] * 4] * 3
+
+
+# Inputs that have crashed the engine (segfault) are run in a subprocess, so that a crash fails
+# only its own test.
+CRASHERS = {
+    "copy_none": (TypeError, "pe.ones(2).copy_(None)"),
+    "expand_as_none": (TypeError, "pe.ones(2).expand_as(None)"),
+    "view_as_none": (TypeError, "pe.ones(2).view_as(None)"),
+    "reshape_as_none": (TypeError, "pe.ones(2).reshape_as(None)"),
+    "resize_as_none": (TypeError, "pe.ones(2).resize_as_(None)"),
+    "set_data_none": (TypeError, "setattr(pe.ones(2), 'data', None)"),
+    "size_0d": (IndexError, "pe.tensor(1.0).size(0)"),
+    "stride_0d": (IndexError, "pe.tensor(1.0).stride(0)"),
+    "unflatten_0d": (RuntimeError, "pe.tensor(1.0).unflatten(0, (1,))"),
+}
+
+
+@pytest.mark.parametrize("key", list(CRASHERS))
+def test_no_crash(key):
+    exc, code = CRASHERS[key]
+    torch = ref_torch()
+    if torch is not None:
+        with pytest.raises(exc):
+            eval(code.replace("pe.", "torch."), {"torch": torch})
+    assert_raises_in_subprocess(exc, code)

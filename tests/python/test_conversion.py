@@ -311,6 +311,19 @@ LAYOUT_KEEPERS = {
 }
 
 
+@pytest.mark.parametrize("key", list(LAYOUT_KEEPERS))
+def test_dense_layout_is_preserved(key):
+    """PyTorch's elementwise ops, conversions, clone and *_like (preserve_format) give the result the
+    layout of a dense non-overlapping input: a transposed input gives a transposed result."""
+    x, ref = make((3, 2))
+    xt = x.t()
+    r = LAYOUT_KEEPERS[key](xt)
+    assert r.shape == (2, 3)
+    assert r.stride() == (1, 2)
+    if key in ("add_scalar", "add_same_layout", "neg", "abs", "to_double", "to_int", "clone"):
+        expected = {"add_scalar": ref.T + 1, "add_same_layout": ref.T * 2, "neg": -ref.T, "abs": np.abs(ref.T),
+                    "to_double": ref.T, "to_int": ref.T, "clone": ref.T}[key]
+        assert_same(r, expected)
 
 
 def test_clone_independent():

@@ -129,6 +129,21 @@ def test_legacy_from_same_dtype_tensor_shares():
 # tensor(...)
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("data,name", [
+    (1.5, "float32"), (1, "int64"), (True, "bool"), ([1, 2], "int64"), ([1.0, 2], "float32"),
+    ([True, False], "bool"), ([[1, 2], [3, 4]], "int64"), ([[1.5], [2.5]], "float32"), ([True, 2], "int64"),
+    ([1, 2.5, True], "float32"), ([], "float32"), ([[]], "float32"), ((1, 2, 3), "int64"),
+    (np.float64(1.0), "float64"), (np.int32(3), "int32"), (np.float32(2.5), "float32"),
+    ([-(2 ** 40), 2 ** 40], "int64"),
+    ([np.int32(1), np.int32(2)], "int32"), ([np.float64(1.5), np.float64(2)], "float64"),
+], ids=["float", "int", "bool", "int_list", "mixed_float_list", "bool_list", "int_2d", "float_2d", "bool_int_list",
+        "int_float_bool_list", "empty_list", "empty_2d", "int_tuple", "np_float64_scalar", "np_int32_scalar",
+        "np_float32_scalar", "big_ints", "list_of_np_int32", "list_of_np_float64"])
+def test_tensor_dtype_inference(data, name):
+    x = pe.tensor(data)
+    assert x.dtype is pe_dtype(name)
+    ref = np.array(data)
+    assert_same(x, ref.astype(NP_DTYPES[name]))
 
 
 @pytest.mark.parametrize("name", NUMPY_DTYPE_NAMES)

@@ -228,6 +228,14 @@ def adv_reference(ref, key):
     return ref[_np_index(key)]
 
 
+def test_getitem_nested_python_list_is_a_tuple_of_indices():
+    # PyTorch (like old numpy) reads a Python list that contains sequences as a tuple of indices:
+    # x[[[0, 1], [2, 1]]] is x[[0, 1], [2, 1]], not an index array of shape (2, 2)
+    x, ref = base()
+    assert_same(x[[[0, 1], [2, 1]]], ref[[0, 1], [2, 1]])
+    assert_same(x[[[0, 1]]], ref[[0, 1]])
+    # a tensor (or numpy array) index is always an index array
+    assert_same(x[pe.tensor([[0, 1], [2, 1]])], ref[np.array([[0, 1], [2, 1]])])
 
 
 @pytest.mark.parametrize("key", list(ADV))

@@ -637,3 +637,15 @@ KWARG_CALLS = {
 }
 
 
+@pytest.mark.parametrize("key", list(KWARG_CALLS))
+def test_method_keyword_arguments(key):
+    call, expected = KWARG_CALLS[key]
+    r = call(pe.ones(2, 3))
+    got = tuple(r.shape) if isinstance(r, pe.Tensor) else r
+    assert got == expected
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return
+    tr = call(torch.ones(2, 3))
+    assert (tuple(tr.shape) if isinstance(tr, torch.Tensor) else tr) == expected
