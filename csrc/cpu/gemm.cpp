@@ -11,8 +11,12 @@
 #include <cstring>
 #include <new>
 
+#include "core/error.h"
 #include "cpu/gemm_internal.h"
 #include "cpu/parallel.h"
+
+// The caller (the op layer) guarantees C's layout; a violation is a bug, not user error.
+#define PE_GEMM_ASSERT(cond) PE_CHECK(cond, "internal error in gemm: ", #cond)
 
 namespace pe::cpu {
 namespace gemm_detail {
@@ -193,15 +197,23 @@ constexpr int64_t kParallelMinWork = int64_t(64) * 64 * 64;
 constexpr int64_t kTinyWork = int64_t(8) * 8 * 8;
 
 template <class T>
-void gemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-               const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+void gemm_impl(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
+               int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs) {
   if (m <= 0 || n <= 0) return;
+  if (n == 1) {
+    c_cs = 1;  // a single column: its column stride is never used
+  } else if (m == 1 && c_cs != 1) {
+    c_rs = 1;  // a strided single row: computed as the column C^T
+  }
+  if (c_cs != 1) {  // C^T = op(B)^T op(A)^T, whose rows are contiguous
+    PE_GEMM_ASSERT(c_rs == 1);
+    return gemm_impl(n, m, k, alpha, b, b_cs, b_rs, a, a_cs, a_rs, beta, c, c_cs, c_rs);
+  }
+  const int64_t ldc = c_rs;
   if (k <= 0 || alpha == T(0)) {  // BLAS semantics: A and B are not read
     scale_c(m, n, beta, c, ldc);
     return;
   }
-  const int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
-  const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
   if (n == 1) return gemv(m, k, alpha, a, a_rs, a_cs, b, b_rs, beta, c, ldc);
   if (m == 1) return gemv(n, k, alpha, b, b_cs, b_rs, a, a_cs, beta, c, 1);  // C^T = op(B)^T op(A)^T
   const int64_t work = m * n * k;
@@ -242,12 +254,23 @@ void gemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T al
 template <class T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
           int64_t ldb, T beta, T* c, int64_t ldc) {
-  gemm_detail::gemm_impl(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  gemm_detail::gemm_impl(m, n, k, alpha, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, trans_b ? 1 : ldb,
+                         trans_b ? ldb : 1, beta, c, ldc, 1);
+}
+
+template <class T>
+void gemm_strided(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
+                  int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs) {
+  gemm_detail::gemm_impl(m, n, k, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs);
 }
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
                           float, float*, int64_t);
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*,
                            int64_t, double, double*, int64_t);
+template void gemm_strided<float>(int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t, const float*,
+                                  int64_t, int64_t, float, float*, int64_t, int64_t);
+template void gemm_strided<double>(int64_t, int64_t, int64_t, double, const double*, int64_t, int64_t,
+                                   const double*, int64_t, int64_t, double, double*, int64_t, int64_t);
 
 }  // namespace pe::cpu

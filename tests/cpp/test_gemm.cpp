@@ -188,3 +188,24 @@ TEST(Gemm, DriverWithEachKernel) {
     check_driver<double>(*avx512_kernel_f64());
   }
 }
+
+TEST(Gemm, StridedOperands) {
+  // gemm_strided on views with no unit stride in A or B, and a C with unit row stride (computed
+  // as C^T = B^T A^T); also single rows/columns of C with odd strides.
+  const int64_t m = 23, n = 19, k = 31;
+  auto a = random_vec<double>(m * k * 3, 9), b = random_vec<double>(k * n * 2, 10);
+  for (int64_t cm : {m, int64_t(1)})
+    for (int64_t cn : {n, int64_t(1)}) {
+      std::vector<double> c(cm * cn * 3, std::numeric_limits<double>::quiet_NaN());
+      // A(i, p) = a[i*2 + p*(2m)] (stride 2 in both), B(p, j) = b[p*2n + j*2]; C column-major, or a
+      // single row/column with stride 3.
+      const int64_t crs = cm == 1 ? 7 : cn == 1 ? 3 : 1, ccs = cn == 1 ? 5 : cm == 1 ? 3 : cm;
+      gemm_strided<double>(cm, cn, k, 1.0, a.data(), 2, 2 * m, b.data(), 2 * n, 2, 0.0, c.data(), crs, ccs);
+      for (int64_t i = 0; i < cm; ++i)
+        for (int64_t j = 0; j < cn; ++j) {
+          long double s = 0;
+          for (int64_t p = 0; p < k; ++p) s += (long double)a[i * 2 + p * 2 * m] * b[p * 2 * n + j * 2];
+          ASSERT_NEAR(c[i * crs + j * ccs], (double)s, 1e-12) << cm << "x" << cn << " at " << i << "," << j;
+        }
+    }
+}
