@@ -28,7 +28,9 @@ LuFactors lu_factor_(const Tensor& a3) {
 // A batch of square matrices as a fresh contiguous (B, n, n) tensor.
 Tensor fresh_batch(const Tensor& a) {
   const int64_t n = a.size(-1);
-  return view(contiguous_copy(a), {a.numel() / std::max<int64_t>(n * n, 1), n, n});
+  int64_t batch = 1;
+  for (int64_t d = 0; d < a.dim() - 2; ++d) batch *= a.size(d);
+  return view(contiguous_copy(a), {batch, n, n});
 }
 
 // The first batch element whose factorization hit an exact zero pivot, or -1.
