@@ -1,0 +1,36 @@
+// Helpers shared by the linear algebra op files: PyTorch's two spellings of dtype names in its error
+// messages ("Float" and "float"), and the dtype gates of the matrix products.
+#pragma once
+#include "core/tensor.h"
+
+namespace pe::linalg {
+
+// ScalarType name: "Float", "Double", "Long", "Bool", ...
+const char* scalar_type_name(DType t);
+// The C++ type name some checks print: "float", "double", "long int", "c10::Half", ...
+const char* cpp_type_name(DType t);
+
+// NotImplementedError "\"name\" not implemented for 'Bool'" for bool matrix products.
+void check_not_bool(DType t, const char* name);
+
+// Float32/Float64 only, PyTorch's messages for the factorizations ("linalg.inv: Expected a floating
+// point or complex tensor as input. Got Long", "... Low precision dtypes not supported. Got Half").
+void check_factor_dtype(const Tensor& t, const char* fn);
+// "fn: The input tensor A must have at least 2 dimensions." and square matrices.
+void check_square(const Tensor& t, const char* fn, const char* arg = "A");
+
+void check_same_device(const Tensor& a, const Tensor& b);
+// bmm's shape checks: 3-D operands, b's (batch, rows) equal to (a's batch, a's cols).
+void check_bmm(const Tensor& a, const Tensor& b);
+bool is_zero(const Scalar& s);
+
+// out = beta * out + alpha * a @ b on 3-D tensors of one dtype (any numeric dtype but bool): the one
+// entry to the bmm kernel (float16/bfloat16 computed in float32; outputs the GEMM cannot write
+// directly go through a copy). beta == 0 never reads out.
+void bmm_out(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta);
+
+// A view of t as (B, rows, cols) without copying when its batch dims collapse, else a contiguous
+// copy (batch dims may be expanded: stride 0 batches are kept as views).
+Tensor as_batched3(const Tensor& t);
+
+}  // namespace pe::linalg

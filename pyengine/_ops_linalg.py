@@ -1,0 +1,128 @@
+"""Function forms of the linear algebra ops (torch.mm, torch.addmm, torch.svd, ...): thin wrappers
+over pyengine._C that add ``out=``, the named tuples (``torch.return_types.slogdet``/``svd``) and the
+deprecation warning of ``torch.cross`` without ``dim``. ``torch.linalg`` lives in pyengine/linalg.py.
+"""
+from __future__ import annotations
+
+import collections
+import warnings
+from typing import Optional
+
+from . import _C
+from ._C import Tensor
+
+__all__ = [
+    "mm", "bmm", "matmul", "mv", "dot", "vdot", "outer", "ger",
+    "addmm", "addbmm", "baddbmm", "addmv", "addr",
+    "trace", "diag", "tril", "triu", "cross",
+    "inverse", "det", "logdet", "slogdet", "svd",
+]
+
+_CPP_NAMES = {
+    "torch.float32": "float", "torch.float64": "double", "torch.float16": "c10::Half",
+    "torch.bfloat16": "c10::BFloat16", "torch.int64": "long int", "torch.int32": "int",
+    "torch.int16": "short int", "torch.int8": "signed char", "torch.uint8": "unsigned char",
+    "torch.bool": "bool",
+}
+
+
+def _write_out(out: Optional[Tensor], result: Tensor) -> Tensor:
+    """PyTorch's out= contract: same dtype as the result, resized to the result's shape."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError("argument 'out' must be Tensor, not %s" % type(out).__name__)
+    if out.dtype != result.dtype:
+        raise RuntimeError("Expected out tensor to have dtype %s, but got %s instead"
+                           % (_CPP_NAMES[str(result.dtype)], _CPP_NAMES[str(out.dtype)]))
+    if out.shape != result.shape:
+        out.resize_(result.shape)
+    out.copy_(result)
+    return out
+
+
+def _with_out(fn, name: str):
+    def f(*args, out: Optional[Tensor] = None, **kwargs) -> Tensor:
+        return _write_out(out, fn(*args, **kwargs))
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = fn.__doc__
+    return f
+
+
+mm = _with_out(_C.mm, "mm")
+bmm = _with_out(_C.bmm, "bmm")
+matmul = _with_out(_C.matmul, "matmul")
+mv = _with_out(_C.mv, "mv")
+dot = _with_out(_C.dot, "dot")
+vdot = _with_out(_C.vdot, "vdot")
+outer = _with_out(_C.outer, "outer")
+ger = _with_out(_C.outer, "ger")
+addmm = _with_out(_C.addmm, "addmm")
+addbmm = _with_out(_C.addbmm, "addbmm")
+baddbmm = _with_out(_C.baddbmm, "baddbmm")
+addmv = _with_out(_C.addmv, "addmv")
+addr = _with_out(_C.addr, "addr")
+trace = _C.trace
+logdet = _C.logdet
+diag = _with_out(_C.diag, "diag")
+tril = _with_out(_C.tril, "tril")
+triu = _with_out(_C.triu, "triu")
+cross = _with_out(_C.cross, "cross")
+inverse = _with_out(_C._linalg_inv, "inverse")
+
+
+def det(input: Tensor) -> Tensor:
+    return _C._linalg_det(input)
+
+
+# ---- named tuples (torch.return_types.*) ----
+
+def _return_type(name: str, fields):
+    base = collections.namedtuple(name, fields)
+
+    def __repr__(self) -> str:
+        body = ",\n".join("%s=%r" % (f, getattr(self, f)) for f in fields)
+        return "torch.return_types.%s(\n%s)" % (name, body)
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "pyengine.return_types"})
+
+
+_slogdet_t = _return_type("slogdet", ["sign", "logabsdet"])
+_linalg_slogdet_t = _return_type("linalg_slogdet", ["sign", "logabsdet"])
+_svd_t = _return_type("svd", ["U", "S", "V"])
+_linalg_svd_t = _return_type("linalg_svd", ["U", "S", "Vh"])
+
+
+def _write_outs(out, results):
+    if out is None:
+        return results
+    if len(out) != len(results):
+        raise TypeError("out must be a tuple of %d tensors" % len(results))
+    for o, r in zip(out, results):
+        _write_out(o, r)
+    return type(results)(*out)
+
+
+def slogdet(input: Tensor):
+    """(sign, logabsdet) of square matrices; sign is 0 and logabsdet -inf for singular ones."""
+    return _slogdet_t(*_C._linalg_slogdet(input))
+
+
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
+    """torch.svd: (U, S, V) with A = U diag(S) V^T (V, not V^T); some=True gives the reduced factors."""
+    return _write_outs(out, _svd_t(*_C._svd(input, some, compute_uv)))
+
+
+def _slogdet_method(self: Tensor):
+    return slogdet(self)
+
+
+def _svd_method(self: Tensor, some: bool = True, compute_uv: bool = True):
+    return svd(self, some, compute_uv)
+
+
+Tensor.slogdet = _slogdet_method
+Tensor.svd = _svd_method
+
+# torch.linalg as pyengine.linalg (importing the submodule sets the package attribute).
+from . import linalg as _linalg  # noqa: E402,F401

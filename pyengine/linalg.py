@@ -1,0 +1,38 @@
+"""torch.linalg: the linear algebra functions implemented by pyengine (LU with partial pivoting,
+one-sided Jacobi SVD, our own GEMM). Singular inputs to inv/solve raise ``LinAlgError`` (a
+RuntimeError subclass), as PyTorch.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from . import _C
+from ._C import Tensor
+from ._ops_linalg import _linalg_slogdet_t, _linalg_svd_t, _with_out, _write_out, _write_outs
+
+__all__ = ["LinAlgError", "inv", "det", "slogdet", "solve", "svd", "svdvals", "cross", "matmul"]
+
+LinAlgError = _C._LinAlgError
+
+inv = _with_out(_C._linalg_inv, "inv")
+det = _with_out(_C._linalg_det, "det")
+svdvals = _with_out(lambda A, *, driver=None: _C._linalg_svdvals(A), "svdvals")
+matmul = _with_out(_C.matmul, "matmul")
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Optional[Tensor] = None) -> Tensor:
+    return _write_out(out, _C._linalg_cross(input, other, dim=dim))
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Optional[Tensor] = None) -> Tensor:
+    """X with A X = B (left=True) or X A = B; B may be a vector or a batch of vectors (PyTorch's rule)."""
+    return _write_out(out, _C._linalg_solve(A, B, left=left))
+
+
+def slogdet(A: Tensor, *, out=None):
+    return _write_outs(out, _linalg_slogdet_t(*_C._linalg_slogdet(A)))
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+    """(U, S, Vh) with A = U diag(S) Vh; full_matrices=False gives the reduced factors."""
+    return _write_outs(out, _linalg_svd_t(*_C._linalg_svd(A, full_matrices)))
