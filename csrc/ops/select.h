@@ -33,6 +33,9 @@ const char* cpp_type_name(DType t);     // the C++ names it prints elsewhere: fl
 // PyTorch's "value cannot be converted to type int8_t without overflow" check for a Python number
 // written into a tensor of dtype `t`.
 void check_scalar_fits(const Scalar& value, DType t);
+// PyTorch's assert_no_overlap for ops that read `read` while writing `written`: an error when both
+// are dense and their memory intersects (other layouts are "too hard" to tell and allowed).
+void check_no_overlap(const Tensor& written, const Tensor& read);
 
 // ---- comparisons and masks (ops/select_mask.cpp) ----
 bool equal(const Tensor& a, const Tensor& b);

@@ -1,8 +1,10 @@
 // The selection ops' kernel tables and the small pieces they share: out= handling, PyTorch's
 // canCast, its ScalarType names (which appear in its error messages) and the overflow check it
 // applies when a Python number is written into a tensor.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "ops/select.h"
 #include "ops/select_stubs.h"
@@ -69,6 +71,32 @@ Tensor& write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* 
   if (out.sizes() != result.sizes()) resize_(out, result.sizes());
   copy_(out, result);
   return out;
+}
+
+namespace {
+// PyTorch's is_non_overlapping_and_dense: some permutation of the dims is contiguous.
+bool dense(const Tensor& t) {
+  if (t.is_contiguous()) return true;
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.sizes()[d] != 1) perm.push_back(d);
+  std::sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return t.strides()[a] < t.strides()[b]; });
+  int64_t expected = 1;
+  for (int64_t d : perm) {
+    if (t.strides()[d] != expected) return false;
+    expected *= t.sizes()[d];
+  }
+  return true;
+}
+}  // namespace
+
+void check_no_overlap(const Tensor& written, const Tensor& read) {
+  if (!read.defined() || written->storage() != read->storage() || written.numel() == 0 || read.numel() == 0) return;
+  if (!dense(written) || !dense(read)) return;  // PyTorch: "too hard" to tell, allowed
+  int64_t wb = written.storage_offset() * written->itemsize(), we = wb + written.numel() * written->itemsize();
+  int64_t rb = read.storage_offset() * read->itemsize(), re = rb + read.numel() * read->itemsize();
+  PE_CHECK(!(wb < re && rb < we), "unsupported operation: some elements of the input tensor and the written-to tensor "
+           "refer to a single memory location. Please clone() the tensor before performing the operation.");
 }
 
 void check_scalar_fits(const Scalar& value, DType t) {

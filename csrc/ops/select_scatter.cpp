@@ -96,6 +96,8 @@ Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& s
   scatter_checks(self, dim, index, &src);
   ScatterOp op = reduce_op(reduce);
   assert_no_internal_overlap(self);
+  check_no_overlap(self, src);
+  check_no_overlap(self, index);
   Tensor idx = to(as_1d(index), DType::Int64, std::nullopt);
   check_gather_scatter_bounds(idx, self, dim);
   run(as_1d(self), dim, idx, as_1d(src), op);
@@ -176,6 +178,8 @@ Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor&
   PE_CHECK(shape_ok, "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = ",
            self.sizes(), " source.shape = ", source.sizes());
   assert_no_internal_overlap(self);
+  check_no_overlap(self, source);
+  check_no_overlap(self, index);
   int64_t size = as_1d(self).sizes()[dim];
   auto bad = first_out_of_bounds(index, size, false);
   PE_CHECK(!bad, "index ", *bad, " is out of bounds for dimension ", dim, " with size ", size);
@@ -252,6 +256,8 @@ Tensor& index_copy_(Tensor& self, int64_t dim, const Tensor& index, const Tensor
   PE_CHECK_INDEX(index.numel() == nsrc, "index_copy_(): Number of indices (", index.numel(),
                  ") should be equal to source.size(dim) (", nsrc, ")");
   assert_no_internal_overlap(self);
+  check_no_overlap(self, source);
+  check_no_overlap(self, index);
   int64_t size = as_1d(self).sizes()[dim];
   auto bad = first_out_of_bounds(index, size, false);
   PE_CHECK_INDEX(!bad, "index_copy_(): index ", *bad, " is out of bounds for dimension ", dim, " with size ", size);

@@ -342,3 +342,18 @@ def test_take_along_dim():
                                                                                         [ref[2, 0]]]
     assert_raises_like_torch(RuntimeError, lambda m: m.take_along_dim(m.zeros(2, 3), m.tensor([0]), dim=1))
     assert_raises_like_torch(RuntimeError, lambda m: m.take_along_dim(m.zeros(2, 3), m.tensor([[0]]).int(), dim=1))
+
+
+def test_inplace_source_overlapping_self():
+    def same(m, op):
+        y = m.arange(6.0).view(2, 3).clone()
+        return op(y)
+    assert_raises_like_torch(RuntimeError, lambda m: same(m, lambda y: y.scatter_(1, m.tensor([[2, 1, 0]]), y)))
+    assert_raises_like_torch(RuntimeError, lambda m: same(m, lambda y: y.scatter_add_(1, m.tensor([[2, 1, 0]]), y)))
+    assert_raises_like_torch(RuntimeError, lambda m: same(m, lambda y: y.index_add_(1, m.tensor([2, 1, 0]), y)))
+    assert_raises_like_torch(RuntimeError, lambda m: same(m, lambda y: y.index_copy_(1, m.tensor([2, 1, 0]), y)))
+    # a non-dense view of the same memory is not checked (PyTorch: too hard to tell)
+    y = pe.arange(6.0).view(2, 3)
+    y.index_copy_(1, pe.tensor([2, 1]), y[:, :2])
+    x = pe.arange(6.0).view(2, 3)
+    assert x.scatter_(1, pe.tensor([[2, 1, 0]]), x.clone()).tolist() == [[2.0, 1.0, 0.0], [3.0, 4.0, 5.0]]
