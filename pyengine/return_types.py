@@ -11,3 +11,10 @@ kthvalue = _C._return_type("kthvalue")
 kthvalue_out = _C._return_type("kthvalue_out")
 
 __all__ = ["kthvalue", "kthvalue_out", "sort", "sort_out", "topk", "topk_out"]
+
+
+def __getattr__(name: str):
+    """Types of other ops (made on first use by the C++ side), so pickle can find every one."""
+    if name.startswith("_"):
+        raise AttributeError(name)
+    return _C._return_type(name)

@@ -35,6 +35,8 @@ py::handle values_indices_type(const std::string& name) {
   e->type = PyStructSequence_NewType(&e->desc);
   if (!e->type) throw py::error_already_set();
   PyObject* t = reinterpret_cast<PyObject*>(e->type);
+  // repr says torch.return_types.<name> (tp_name), pickle finds the type in pyengine.return_types.
+  if (PyObject_SetAttrString(t, "__module__", py::str("pyengine.return_types").ptr()) != 0) throw py::error_already_set();
   m.emplace(name, std::move(e));
   return t;
 }

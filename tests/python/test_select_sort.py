@@ -93,6 +93,10 @@ def test_sort_returns_named_tuple():
     assert "torch.return_types.sort" in repr(r)
     assert type(pe.topk(pe.tensor([2.0, 1.0]), 1)) is pe.return_types.topk
     assert type(pe.kthvalue(pe.tensor([2.0, 1.0]), 1)) is pe.return_types.kthvalue
+    # the types pickle by reference to pyengine.return_types (shown here with plain values)
+    import pickle
+    p = pickle.loads(pickle.dumps(pe.return_types.topk((1, 2))))
+    assert type(p) is pe.return_types.topk and p.values == 1 and p.indices == 2
 
 
 def test_sort_methods_and_keywords():
