@@ -357,3 +357,19 @@ def test_inplace_source_overlapping_self():
     y.index_copy_(1, pe.tensor([2, 1]), y[:, :2])
     x = pe.arange(6.0).view(2, 3)
     assert x.scatter_(1, pe.tensor([[2, 1, 0]]), x.clone()).tolist() == [[2.0, 1.0, 0.0], [3.0, 4.0, 5.0]]
+
+
+def test_out_variants():
+    x = pe.arange(6.0).view(2, 3)
+    cases = [
+        (lambda o: pe.take(x, pe.tensor([5, 0]), out=o), [5.0, 0.0]),
+        (lambda o: pe.index_add(x, 1, pe.tensor([0]), pe.ones(2, 1), out=o), [[1.0, 1, 2], [4, 4, 5]]),
+        (lambda o: pe.index_copy(x, 1, pe.tensor([0]), pe.ones(2, 1), out=o), [[1.0, 1, 2], [1, 4, 5]]),
+        (lambda o: pe.scatter(x, 1, pe.tensor([[0]]), 9.0, out=o), [[9.0, 1, 2], [3, 4, 5]]),
+        (lambda o: pe.scatter_add(x, 1, pe.tensor([[0]]), pe.ones(1, 1), out=o), [[1.0, 1, 2], [3, 4, 5]]),
+        (lambda o: pe.msort(x.flip([0]), out=o), x.tolist()),
+    ]
+    for fn, want in cases:
+        o = pe.empty(7)
+        assert fn(o) is o and o.tolist() == want
+    assert_raises_like_torch(RuntimeError, lambda m: m.take(m.zeros(3), m.tensor([0]), out=m.empty(0, dtype=m.int64)))
