@@ -11,7 +11,7 @@ from . import _C
 from ._C import (  # noqa: F401
     Tensor, allclose, argsort, argwhere, diag_embed, equal, flip, fliplr, flipud, gather, index_add, index_copy,
     index_fill, index_select, isclose, kthvalue, masked_fill, masked_select, msort, narrow_copy, nonzero,
-    repeat_interleave, roll, scatter, scatter_add, sort, stack, take, take_along_dim, topk,
+    repeat_interleave, roll, scatter, scatter_add, scatter_reduce, sort, stack, take, take_along_dim, topk,
 )
 from . import return_types  # noqa: F401
 
@@ -20,7 +20,7 @@ __all__ = [
     "concatenate", "diag_embed", "dstack", "equal", "flip", "fliplr", "flipud", "gather", "hstack", "index_add",
     "index_copy", "index_fill", "index_select", "isclose", "kthvalue", "masked_fill", "masked_select", "msort",
     "narrow_copy", "nonzero", "repeat_interleave", "return_types", "roll", "row_stack", "scatter", "scatter_add",
-    "sort", "split", "stack", "take", "take_along_dim", "topk", "vstack", "where",
+    "scatter_reduce", "sort", "split", "stack", "take", "take_along_dim", "topk", "vstack", "where",
 ]
 
 

@@ -4,9 +4,11 @@
 // order); gathers, which write distinct places, may. A vector index (the index_* ops) is run slice
 // by slice (Note [Vector index]).
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/tensor_iter.h"
+#include "cpu/loop.h"
 #include "cpu/parallel.h"
 #include "cpu/select_rows.h"
 #include "ops/functors.h"
@@ -179,16 +181,42 @@ void scatter_gather_kernel(const Tensor& x, const Tensor& index, const Tensor& y
         auto* d = reinterpret_cast<scalar_t*>(xe);
         *d = add(*d, *reinterpret_cast<const scalar_t*>(ye));
       });
-    } else {
+    } else if (op == ScatterOp::Multiply) {
       run(x, index, y, dim, wrap, false, [](char* xe, char* ye) {
         auto* d = reinterpret_cast<scalar_t*>(xe);
         *d = MulFunctor<scalar_t>()(*d, *reinterpret_cast<const scalar_t*>(ye));
+      });
+    } else {
+      const bool is_max = op == ScatterOp::Max;
+      run(x, index, y, dim, wrap, false, [is_max](char* xe, char* ye) {
+        auto* d = reinterpret_cast<scalar_t*>(xe);
+        acc_t a = static_cast<acc_t>(*d), b = static_cast<acc_t>(*reinterpret_cast<const scalar_t*>(ye));
+        bool take_b;
+        if constexpr (std::is_floating_point_v<acc_t>) take_b = !std::isnan(a) && (std::isnan(b) || (is_max ? b > a : b < a));
+        else take_b = is_max ? b > a : b < a;
+        if (take_b) *d = static_cast<scalar_t>(b);
       });
     }
   });
 }
 
+void mean_div_kernel(const TensorIter& iter) {
+  PE_DISPATCH_NUMERIC_TYPES(iter.dtype(0), "scatter_gather_tensor_cpu_reduce_mean", [&] {
+    using acc_t = opmath_t<scalar_t>;
+    cpu_kernel(iter, [](scalar_t x, int64_t c) -> scalar_t {
+      if (c <= 1) return x;
+      if constexpr (std::is_integral_v<scalar_t>) {
+        int64_t v = (int64_t)x, q = v / c;
+        return static_cast<scalar_t>((v % c != 0 && v < 0) ? q - 1 : q);  // floor division
+      } else {
+        return static_cast<scalar_t>(static_cast<acc_t>(x) / static_cast<acc_t>(c));
+      }
+    });
+  });
+}
+
 PE_REGISTER_KERNEL(scatter_gather_stub, CPU, &scatter_gather_kernel);
+PE_REGISTER_KERNEL(mean_div_stub, CPU, &mean_div_kernel);
 
 }  // namespace
 }  // namespace pe::cpu

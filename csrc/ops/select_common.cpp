@@ -13,6 +13,7 @@ namespace pe {
 
 DispatchStub<SortFn> sort_stub("sort");
 DispatchStub<ScatterGatherFn> scatter_gather_stub("scatter_gather");
+DispatchStub<MeanDivFn> mean_div_stub("scatter_reduce_mean");
 DispatchStub<MaskedFillFn> masked_fill_stub("masked_fill");
 DispatchStub<CountTrueFn> count_true_stub("count_true");
 DispatchStub<MaskedSelectFn> masked_select_stub("masked_select");

@@ -2,7 +2,12 @@
 // then one scatter_gather_stub call (Note [Scatter/gather geometry] in ops/select_stubs.h). The
 // index_* ops are scatters whose index is a vector broadcast (stride 0) over the other dims.
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <string>
+
+#include "core/tensor_iter.h"
 
 #include "ops/select.h"
 #include "ops/select_stubs.h"
@@ -137,6 +142,64 @@ Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tenso
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   Tensor out = clone(self);
   return scatter_(out, dim, index, src, "add");
+}
+
+namespace {
+// The value include_self=false starts each scattered-to place from.
+Scalar reduce_identity(const std::string& reduce, DType t) {
+  if (reduce == "prod") return Scalar(int64_t(1));
+  if (reduce == "sum" || reduce == "mean") return Scalar(int64_t(0));
+  bool max = reduce == "amax";
+  if (t == DType::Bool) return Scalar(!max);
+  if (is_floating(t)) return Scalar(max ? -INFINITY : INFINITY);
+  switch (t) {
+    case DType::UInt8: return Scalar(int64_t(max ? 0 : 255));
+    case DType::Int8: return Scalar(int64_t(max ? -128 : 127));
+    case DType::Int16: return Scalar(int64_t(max ? -32768 : 32767));
+    case DType::Int32: return Scalar(int64_t(max ? INT32_MIN : INT32_MAX));
+    default: return Scalar(max ? INT64_MIN : INT64_MAX);
+  }
+}
+}  // namespace
+
+Tensor& scatter_reduce_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce_in,
+                        bool include_self) {
+  // "max"/"min" are accepted by PyTorch as aliases of amax/amin.
+  std::string reduce = reduce_in == "max" ? "amax" : (reduce_in == "min" ? "amin" : reduce_in);
+  PE_CHECK(reduce == "sum" || reduce == "prod" || reduce == "mean" || reduce == "amax" || reduce == "amin",
+           "reduce argument must be either sum, prod, mean, amax or amin, got ", reduce_in);
+  dim = wrap_dim(dim, self.dim());
+  scatter_checks(self, dim, index, &src);
+  PE_CHECK_T(NotImplementedError, !(reduce == "mean" && self.dtype() == DType::Bool),
+             "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'");
+  assert_no_internal_overlap(self);
+  check_no_overlap(self, src);
+  check_no_overlap(self, index);
+  Tensor idx = to(as_1d(index), DType::Int64, std::nullopt);
+  check_gather_scatter_bounds(idx, self, dim);
+  Tensor s1 = as_1d(self);
+  if (!include_self) run(s1, dim, idx, Tensor(), ScatterOp::Fill, reduce_identity(reduce, self.dtype()));
+  ScatterOp op = reduce == "sum" || reduce == "mean" ? ScatterOp::Add
+                 : reduce == "prod"                  ? ScatterOp::Multiply
+                 : reduce == "amax"                  ? ScatterOp::Max
+                                                     : ScatterOp::Min;
+  run(s1, dim, idx, as_1d(src), op);
+  if (reduce == "mean" && self.numel() > 0) {
+    // Contributions per place (plus self's own when included); places never scattered to keep their value.
+    TensorOptions opt{DType::Int64, self.device()};
+    Tensor count = full(s1.sizes(), Scalar(int64_t(include_self ? 1 : 0)), opt);
+    Tensor one = expand(full({}, Scalar(int64_t(1)), opt), idx.sizes());
+    run(count, dim, idx, one, ScatterOp::Add);
+    mean_div_stub(self.device())(TensorIter({s1}, {s1, count}));
+  }
+  self->bump_version();
+  return self;
+}
+
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                      bool include_self) {
+  Tensor out = clone(self);
+  return scatter_reduce_(out, dim, index, src, reduce, include_self);
 }
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {

@@ -20,12 +20,18 @@ extern DispatchStub<SortFn> sort_stub;
 // of `x` at p with p[dim] replaced by i:
 //   Gather:   y[p] = x_p                 Assign: x_p = y[p]          Fill:  x_p = scalar
 //   Add:      x_p += scalar * y[p]       Multiply: x_p *= y[p]
+//   Max/Min:  x_p = max/min(x_p, y[p]), NaN propagating (scatter_reduce amax/amin)
 // x and y have the dimensionality of index and any strides; y is read/written only at positions of
 // index. Along `dim` a row is handled by one thread, so repeated indices accumulate correctly.
-enum class ScatterOp : int8_t { Gather, Assign, Fill, Add, Multiply };
+enum class ScatterOp : int8_t { Gather, Assign, Fill, Add, Multiply, Max, Min };
 using ScatterGatherFn = void (*)(const Tensor& x, const Tensor& index, const Tensor& y, int64_t dim,
                                  ScatterOp op, const Scalar& scalar, bool wrap_negative);
 extern DispatchStub<ScatterGatherFn> scatter_gather_stub;
+
+// scatter_reduce(mean): over TensorIter({self}, {self, count int64}), self /= max(count, 1), rounding
+// down for integer dtypes (PyTorch's floor division).
+using MeanDivFn = void (*)(const TensorIter& iter);
+extern DispatchStub<MeanDivFn> mean_div_stub;
 
 // Over TensorIter({self}, {self, mask}): self = mask ? value : self (value: 0-d, self's dtype).
 using MaskedFillFn = void (*)(const TensorIter& iter, const Tensor& value);

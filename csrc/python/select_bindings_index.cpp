@@ -77,6 +77,19 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
     return scatter_add_(t, dim, index, src);
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
 
+  m.def("scatter_reduce", [](TA t, int64_t dim, TA index, TA src, const std::string& reduce, bool include_self,
+                             py::object out) {
+    return tensor_out(scatter_reduce(t, dim, index, src, reduce, include_self), out, "scatter_reduce");
+  }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(),
+     py::arg("include_self") = true, py::arg("out") = py::none());
+  cls.def("scatter_reduce", [](TA t, int64_t dim, TA index, TA src, const std::string& reduce, bool include_self) {
+    return scatter_reduce(t, dim, index, src, reduce, include_self);
+  }, py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(), py::arg("include_self") = true);
+  cls.def("scatter_reduce_", [](Tensor& t, int64_t dim, TA index, TA src, const std::string& reduce,
+                                bool include_self) -> Tensor& {
+    return scatter_reduce_(t, dim, index, src, reduce, include_self);
+  }, py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(), py::arg("include_self") = true);
+
   // ---- index_* ----
   m.def("index_select", [](TA t, int64_t dim, TA index, py::object out) {
     Tensor r = index_select(t, dim, index);

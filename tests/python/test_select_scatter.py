@@ -373,3 +373,4 @@ def test_out_variants():
         o = pe.empty(7)
         assert fn(o) is o and o.tolist() == want
     assert_raises_like_torch(RuntimeError, lambda m: m.take(m.zeros(3), m.tensor([0]), out=m.empty(0, dtype=m.int64)))
+
