@@ -26,6 +26,7 @@ from ._functions import (  # noqa: E402,F401
 )
 from ._layout import layout, strided, sparse_coo  # noqa: E402,F401
 from ._ops_linalg import *  # noqa: F401,F403,E402
+from ._ops_select import *  # noqa: F401,F403,E402
 
 _C._set_size_class(Size)
 

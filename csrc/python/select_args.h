@@ -1,0 +1,41 @@
+// Argument helpers shared by the selection-op bindings: a Tensor argument that must not be None
+// (the plain Tensor caster maps None to an undefined tensor, meant for optional arguments), and
+// out= handling for single-tensor results.
+#pragma once
+#include "ops/select.h"
+#include "python/common.h"
+
+namespace pe::python {
+
+// A required tensor argument: None (or any non-tensor) fails overload resolution -> TypeError.
+struct TensorArg {
+  Tensor t;
+  operator const Tensor&() const { return t; }
+};
+
+// out=: PyTorch checks the dtype, resizes the out tensor and copies the result in.
+inline py::object tensor_out(const Tensor& r, py::handle out, const char* name, OutDtype rule = OutDtype::Same) {
+  if (out.is_none()) return py::cast(r);
+  PE_CHECK_TYPE(is_tensor(out), name, "(): argument 'out' must be Tensor, not ",
+                std::string(py::str(py::type::handle_of(out).attr("__name__"))));
+  Tensor o = unwrap(out);
+  write_out(o, r, rule, name);
+  return py::cast(o);
+}
+
+}  // namespace pe::python
+
+namespace pybind11::detail {
+template <>
+struct type_caster<pe::python::TensorArg> {
+  PYBIND11_TYPE_CASTER(pe::python::TensorArg, const_name("Tensor"));
+  bool load(handle src, bool) {
+    if (!pe::python::is_tensor(src)) return false;
+    value.t = pe::python::unwrap(src);
+    return true;
+  }
+  static handle cast(const pe::python::TensorArg& t, return_value_policy p, handle h) {
+    return type_caster<pe::Tensor>::cast(t.t, p, h);
+  }
+};
+}  // namespace pybind11::detail
