@@ -24,8 +24,9 @@ void softmax_rows(T* out, const T* in, int64_t outer, int64_t d, bool log) {
       T sum = 0;
       if (log) {
         for (int64_t j = 0; j < d; ++j) sum += std::exp(x[j] - m);
-        T lse = m + std::log(sum);
-        for (int64_t j = 0; j < d; ++j) y[j] = x[j] - lse;
+        // (x - m) - log(sum), not x - (m + log(sum)): the latter rounds at the scale of m.
+        T ls = std::log(sum);
+        for (int64_t j = 0; j < d; ++j) y[j] = (x[j] - m) - ls;
       } else {
         for (int64_t j = 0; j < d; ++j) {
           y[j] = std::exp(x[j] - m);
@@ -59,9 +60,9 @@ void softmax_inner(T* out, const T* in, int64_t outer, int64_t d, int64_t inner,
           sum[k] += ev;
         }
       if (log) {
-        for (int64_t k = 0; k < inner; ++k) m[k] += std::log(sum[k]);
+        for (int64_t k = 0; k < inner; ++k) sum[k] = std::log(sum[k]);
         for (int64_t j = 0; j < d; ++j)
-          for (int64_t k = 0; k < inner; ++k) y[j * inner + k] = x[j * inner + k] - m[k];
+          for (int64_t k = 0; k < inner; ++k) y[j * inner + k] = (x[j * inner + k] - m[k]) - sum[k];
       } else {
         for (int64_t k = 0; k < inner; ++k) sum[k] = T(1) / sum[k];
         for (int64_t j = 0; j < d; ++j)

@@ -20,8 +20,6 @@ int64_t prod(const DimVector& v, size_t from) {
 ClassLossGeom nll_geom(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                        int64_t ignore_index) {
   PE_CHECK_VALUE(input.dim() >= 1, "Expected 1 or more dimensions (got ", input.dim(), ")");
-  PE_CHECK(target.dtype() == DType::Int64 || target.dtype() == DType::UInt8,
-           "expected target dtype to be Long or Byte, but got ", nn::type_name(target.dtype()));
   if (input.dim() != 1)
     PE_CHECK_VALUE(target.dim() >= 1 && input.size(0) == target.size(0), "Expected input batch_size (",
                    input.size(0), ") to match target batch_size (", target.dim() >= 1 ? target.size(0) : 0, ").");
@@ -46,6 +44,9 @@ ClassLossGeom nll_geom(const Tensor& input, const Tensor& target, const Tensor& 
            weight.defined() ? weight.sizes() : DimVector{});
   nn::check_same_device(input, target, "nll_loss");
   nn::check_same_device(input, weight, "nll_loss");
+  // PyTorch checks the target dtype in the kernel, after the shapes.
+  PE_CHECK(target.dtype() == DType::Int64 || target.dtype() == DType::UInt8,
+           "expected target dtype to be Long or Byte, but got ", nn::type_name(target.dtype()));
   return g;
 }
 
