@@ -1,0 +1,166 @@
+// The AVX2/FMA micro-kernels of our GEMM: 6x16 for float and 6x8 for double (12 accumulator
+// registers, 2 for the B row, 1 for the broadcast A value: 15 of the 16 ymm registers). Only these
+// functions carry __attribute__((target("avx2,fma"))), so the library needs no -march and runs on any
+// x86-64; gemm.cpp calls them only after __builtin_cpu_supports says the CPU has AVX2 and FMA.
+#include "cpu/gemm_internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#define PE_AVX2 __attribute__((target("avx2,fma")))
+
+namespace pe::cpu::gemm_detail {
+namespace {
+
+// Note [GEMM block sizes]
+// Tuned on the development machine (Xeon Skylake-SP, 32 KiB L1d and 1 MiB L2 per core, 33 MiB
+// shared L3): a KC x NR panel of B (16 KiB for float) stays in L1 while the micro-kernel walks an
+// MC x KC block of A kept in L2 (KC * MC * 4 = 240 KiB for float), and the KC x NC block of B lives
+// in L3. benchmarks/bench_gemm.py measures the effect of changing them.
+constexpr int64_t kMcF = 240, kKcF = 256, kNcF = 3072;
+constexpr int64_t kMcD = 120, kKcD = 256, kNcD = 1536;
+
+// row[0:2*W] = alpha * (x0, x1) + beta * row (row not read when !read_c).
+PE_AVX2 inline void store_row(float* row, __m256 x0, __m256 x1, __m256 va, __m256 vb, bool read_c) {
+  x0 = _mm256_mul_ps(x0, va);
+  x1 = _mm256_mul_ps(x1, va);
+  if (read_c) {
+    x0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row), x0);
+    x1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8), x1);
+  }
+  _mm256_storeu_ps(row, x0);
+  _mm256_storeu_ps(row + 8, x1);
+}
+PE_AVX2 inline void store_row(double* row, __m256d x0, __m256d x1, __m256d va, __m256d vb, bool read_c) {
+  x0 = _mm256_mul_pd(x0, va);
+  x1 = _mm256_mul_pd(x1, va);
+  if (read_c) {
+    x0 = _mm256_fmadd_pd(vb, _mm256_loadu_pd(row), x0);
+    x1 = _mm256_fmadd_pd(vb, _mm256_loadu_pd(row + 4), x1);
+  }
+  _mm256_storeu_pd(row, x0);
+  _mm256_storeu_pd(row + 4, x1);
+}
+
+PE_AVX2 void sgemm_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
+                        float beta) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(),
+         c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(),
+         c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps(), c40 = _mm256_setzero_ps(),
+         c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int i = 0; i < 6; ++i) {  // the C tile row spans 1-2 lines (float) or 1-3 (double)
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 7), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
+  }
+#define PE_STEP(P)                                                        \
+  {                                                                       \
+    __m256 b0 = _mm256_load_ps(b + (P) * 16), b1 = _mm256_load_ps(b + (P) * 16 + 8); \
+    __m256 av = _mm256_broadcast_ss(a + (P) * 6 + 0);                     \
+    c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01); \
+    av = _mm256_broadcast_ss(a + (P) * 6 + 1);                            \
+    c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11); \
+    av = _mm256_broadcast_ss(a + (P) * 6 + 2);                            \
+    c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21); \
+    av = _mm256_broadcast_ss(a + (P) * 6 + 3);                            \
+    c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31); \
+    av = _mm256_broadcast_ss(a + (P) * 6 + 4);                            \
+    c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41); \
+    av = _mm256_broadcast_ss(a + (P) * 6 + 5);                            \
+    c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51); \
+  }
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    _mm_prefetch(reinterpret_cast<const char*>(a + 96), _MM_HINT_T0);
+    PE_STEP(0) PE_STEP(1) PE_STEP(2) PE_STEP(3)
+    a += 24;
+    b += 64;
+  }
+  for (; p < kc; ++p) {
+    PE_STEP(0)
+    a += 6;
+    b += 16;
+  }
+#undef PE_STEP
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  const bool rd = beta != 0.0f;
+  store_row(c, c00, c01, va, vb, rd);
+  store_row(c + ldc, c10, c11, va, vb, rd);
+  store_row(c + 2 * ldc, c20, c21, va, vb, rd);
+  store_row(c + 3 * ldc, c30, c31, va, vb, rd);
+  store_row(c + 4 * ldc, c40, c41, va, vb, rd);
+  store_row(c + 5 * ldc, c50, c51, va, vb, rd);
+}
+
+PE_AVX2 void dgemm_6x8(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, double alpha,
+                       double beta) {
+  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd(), c10 = _mm256_setzero_pd(),
+          c11 = _mm256_setzero_pd(), c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd(),
+          c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd(), c40 = _mm256_setzero_pd(),
+          c41 = _mm256_setzero_pd(), c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
+  for (int i = 0; i < 6; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 7), _MM_HINT_T0);
+  }
+#define PE_STEP(P)                                                        \
+  {                                                                       \
+    __m256d b0 = _mm256_load_pd(b + (P) * 8), b1 = _mm256_load_pd(b + (P) * 8 + 4); \
+    __m256d av = _mm256_broadcast_sd(a + (P) * 6 + 0);                    \
+    c00 = _mm256_fmadd_pd(av, b0, c00); c01 = _mm256_fmadd_pd(av, b1, c01); \
+    av = _mm256_broadcast_sd(a + (P) * 6 + 1);                            \
+    c10 = _mm256_fmadd_pd(av, b0, c10); c11 = _mm256_fmadd_pd(av, b1, c11); \
+    av = _mm256_broadcast_sd(a + (P) * 6 + 2);                            \
+    c20 = _mm256_fmadd_pd(av, b0, c20); c21 = _mm256_fmadd_pd(av, b1, c21); \
+    av = _mm256_broadcast_sd(a + (P) * 6 + 3);                            \
+    c30 = _mm256_fmadd_pd(av, b0, c30); c31 = _mm256_fmadd_pd(av, b1, c31); \
+    av = _mm256_broadcast_sd(a + (P) * 6 + 4);                            \
+    c40 = _mm256_fmadd_pd(av, b0, c40); c41 = _mm256_fmadd_pd(av, b1, c41); \
+    av = _mm256_broadcast_sd(a + (P) * 6 + 5);                            \
+    c50 = _mm256_fmadd_pd(av, b0, c50); c51 = _mm256_fmadd_pd(av, b1, c51); \
+  }
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    _mm_prefetch(reinterpret_cast<const char*>(a + 48), _MM_HINT_T0);
+    PE_STEP(0) PE_STEP(1) PE_STEP(2) PE_STEP(3)
+    a += 24;
+    b += 32;
+  }
+  for (; p < kc; ++p) {
+    PE_STEP(0)
+    a += 6;
+    b += 8;
+  }
+#undef PE_STEP
+  const __m256d va = _mm256_set1_pd(alpha), vb = _mm256_set1_pd(beta);
+  const bool rd = beta != 0.0;
+  store_row(c, c00, c01, va, vb, rd);
+  store_row(c + ldc, c10, c11, va, vb, rd);
+  store_row(c + 2 * ldc, c20, c21, va, vb, rd);
+  store_row(c + 3 * ldc, c30, c31, va, vb, rd);
+  store_row(c + 4 * ldc, c40, c41, va, vb, rd);
+  store_row(c + 5 * ldc, c50, c51, va, vb, rd);
+}
+
+const KernelInfo<float> kAvx2F32{"avx2_6x16", 6, 16, kMcF, kKcF, kNcF, &sgemm_6x16};
+const KernelInfo<double> kAvx2F64{"avx2_6x8", 6, 8, kMcD, kKcD, kNcD, &dgemm_6x8};
+
+}  // namespace
+
+const KernelInfo<float>* avx2_kernel_f32() { return &kAvx2F32; }
+const KernelInfo<double>* avx2_kernel_f64() { return &kAvx2F64; }
+bool cpu_has_avx2_fma() {
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+}
+
+}  // namespace pe::cpu::gemm_detail
+
+#else  // not x86: the portable kernels only
+
+namespace pe::cpu::gemm_detail {
+const KernelInfo<float>* avx2_kernel_f32() { return nullptr; }
+const KernelInfo<double>* avx2_kernel_f64() { return nullptr; }
+bool cpu_has_avx2_fma() { return false; }
+}  // namespace pe::cpu::gemm_detail
+
+#endif
