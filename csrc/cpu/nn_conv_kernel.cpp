@@ -1,7 +1,8 @@
 // CPU conv2d (forward, input gradient, weight gradient, bias gradient) and linear: im2col/col2im
 // around our GEMM (cpu/gemm.h). Samples of a batch run in parallel, each thread with its own column
 // buffer; a 1x1 stride-1 unpadded convolution skips im2col (the input already is the column matrix).
-// The weight gradient sums per-thread partial gradients at the end.
+// The weight gradient sums per-thread partial gradients at the end. Stride-1 convolutions with few
+// channels take the direct kernels of cpu/nn_conv_direct.cpp instead.
 #include <omp.h>
 
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "cpu/gemm.h"
+#include "cpu/nn_conv_direct.h"
 #include "cpu/nn_kernel_util.h"
 #include "ops/nn_stubs.h"
 
@@ -159,9 +161,12 @@ void channel_sum_impl(T* out, const T* go, int64_t n, int64_t c, int64_t l) {
       double s = 0;
       for (int64_t i = 0; i < n; ++i) {
         const T* p = go + (i * c + ch) * l;
-        T part = 0;
-        for (int64_t j = 0; j < l; ++j) part += p[j];
-        s += part;
+        T part[8] = {};  // 8 independent sums so the loop vectorizes without reassociation flags
+        int64_t j = 0;
+        for (; j + 8 <= l; j += 8)
+          for (int u = 0; u < 8; ++u) part[u] += p[j + u];
+        for (; j < l; ++j) part[0] += p[j];
+        s += ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
       }
       out[ch] = T(s);
     }
@@ -170,17 +175,25 @@ void channel_sum_impl(T* out, const T* go, int64_t n, int64_t c, int64_t l) {
 
 void conv2d_kernel(const Conv2dGeom& g, const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b) {
   PE_DISPATCH_NN_FLOAT(x.dtype(), "conv2d", [&] {
+    if (direct_conv_fits(g))
+      return direct_conv_forward(g, out.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(),
+                                 b.defined() ? b.data_ptr<scalar_t>() : nullptr);
     conv_forward(g, out.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(),
                  b.defined() ? b.data_ptr<scalar_t>() : nullptr);
   });
 }
 void conv2d_backward_input_kernel(const Conv2dGeom& g, const Tensor& gi, const Tensor& go, const Tensor& w) {
   PE_DISPATCH_NN_FLOAT(w.dtype(), "conv2d_backward_input", [&] {
+    if (direct_conv_backward_input_fits(g))
+      return direct_conv_backward_input(g, gi.data_ptr<scalar_t>(), go.data_ptr<scalar_t>(), w.data_ptr<scalar_t>());
     conv_backward_input(g, gi.data_ptr<scalar_t>(), go.data_ptr<scalar_t>(), w.data_ptr<scalar_t>());
   });
 }
 void conv2d_backward_weight_kernel(const Conv2dGeom& g, const Tensor& gw, const Tensor& go, const Tensor& x) {
   PE_DISPATCH_NN_FLOAT(x.dtype(), "conv2d_backward_weight", [&] {
+    if (direct_conv_fits(g) &&
+        direct_conv_backward_weight(g, gw.data_ptr<scalar_t>(), go.data_ptr<scalar_t>(), x.data_ptr<scalar_t>()))
+      return;
     conv_backward_weight(g, gw.data_ptr<scalar_t>(), go.data_ptr<scalar_t>(), x.data_ptr<scalar_t>());
   });
 }

@@ -39,6 +39,8 @@ CASES = [
     ((2, 5, 6, 6), (3, 5, 1, 1), (1, 1), (0, 0), (1, 1), 1, True),   # 1x1: no im2col
     ((2, 4, 6, 6), (4, 2, 1, 1), (2, 2), (1, 0), (1, 1), 2, False),  # 1x1 strided, padded
     ((2, 3, 12, 11), (2, 3, 5, 5), (3, 2), (2, 2), (1, 2), 1, True),
+    ((2, 40, 6, 5), (36, 40, 3, 3), (1, 1), (1, 2), (1, 1), 1, True),  # many channels: im2col + GEMM
+    ((1, 2, 5, 6), (2, 2, 3, 3), (1, 1), (3, 2), (1, 1), 1, True),     # padding > k - 1: im2col backward
 ]
 
 
@@ -71,6 +73,42 @@ def test_conv2d_backward_kernels_match_torch(case):
     close(_nn.conv2d_backward_weight(pgo, pe.tensor(x), w.shape, s, p, d, g), wt.grad, rtol=1e-10, atol=1e-12)
     if b is not None:
         close(_nn.conv2d_backward_bias(pgo), bt.grad, rtol=1e-10, atol=1e-12)
+
+
+def test_conv2d_weight_grad_with_inf_input_matches_torch():
+    # the direct kernel's garbage columns would turn 0 * inf into nan: such inputs take im2col
+    torch = torch_mod()
+    x, w = rand((2, 2, 6, 6), seed=30), rand((3, 2, 3, 3), seed=31)
+    x[0, 1, 2, 0] = np.inf
+    go = rand((2, 3, 4, 4), seed=32)
+    want = torch.nn.grad.conv2d_weight(tt(x), w.shape, tt(go))
+    got = _nn.conv2d_backward_weight(pe.tensor(go), pe.tensor(x), w.shape)
+    np.testing.assert_array_equal(np.isfinite(got.numpy()), np.isfinite(want.numpy()))
+
+
+@pytest.mark.parametrize("isa", ["baseline", "avx2"])
+def test_conv2d_direct_kernels_on_narrower_isas(isa, tmp_path):
+    """The direct kernels' baseline and AVX2 builds (by default the widest the CPU has is used)."""
+    import os
+    import subprocess
+    import sys
+    code = (
+        "import sys, numpy as np, pyengine as pe\n"
+        "rng = np.random.default_rng(0)\n"
+        "out = []\n"
+        "for dt in (np.float32, np.float64):\n"
+        "    x = pe.tensor(rng.standard_normal((3, 4, 9, 7)).astype(dt))\n"
+        "    w = pe.tensor(rng.standard_normal((6, 4, 3, 3)).astype(dt))\n"
+        "    go = pe.tensor(rng.standard_normal((3, 6, 9, 7)).astype(dt))\n"
+        "    out += [pe.conv2d(x, w, None, 1, 1).numpy().ravel(),\n"
+        "            pe._C._nn.conv2d_backward_input(go, w, (3, 4, 9, 7), 1, 1).numpy().ravel(),\n"
+        "            pe._C._nn.conv2d_backward_weight(go, x, (6, 4, 3, 3), 1, 1).numpy().ravel()]\n"
+        "np.save(sys.argv[1], np.concatenate([o.astype(np.float64) for o in out]))\n"
+    )
+    env = dict(os.environ, PE_CONV_ISA=isa)
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "isa.npy")], env=env, check=True)
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "ref.npy")], check=True)
+    np.testing.assert_allclose(np.load(tmp_path / "isa.npy"), np.load(tmp_path / "ref.npy"), rtol=1e-4, atol=1e-4)
 
 
 def test_conv2d_float32_lenet_shapes_match_torch():
