@@ -27,6 +27,8 @@ from ._functions import (  # noqa: E402,F401
 from ._layout import layout, strided, sparse_coo  # noqa: E402,F401
 from ._ops_linalg import *  # noqa: F401,F403,E402
 from ._ops_select import *  # noqa: F401,F403,E402
+from ._ops_nn import *  # noqa: E402,F401,F403
+from . import nn  # noqa: E402,F401
 
 _C._set_size_class(Size)
 

@@ -1,0 +1,194 @@
+"""pyengine.nn.functional: PyTorch's functional nn interface over the C++ nn kernels.
+
+This layer only does what torch.nn.functional itself does in Python: argument defaults (stride None
+means kernel_size, None entries of an adaptive output size, the implicit softmax dim), the legacy
+size_average/reduce arguments, and the checks PyTorch raises from Python (ValueError for dropout p,
+batch sizes of one in training, BCE size mismatches). Everything else is one call into
+pyengine._C._nn.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Optional
+
+from .. import _C
+from .._C import Tensor
+
+_nn = _C._nn
+
+__all__ = [
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "l1_loss", "layer_norm", "linear",
+    "log_softmax", "max_pool2d", "max_pool2d_with_indices", "mse_loss", "nll_loss", "pad", "smooth_l1_loss",
+    "softmax",
+]
+
+
+def _reduction(size_average, reduce, reduction: str) -> str:
+    """PyTorch's _Reduction.legacy_get_string when a legacy argument is given."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='%s' instead."
+                  % ("mean" if size_average and reduce else "sum" if reduce else "none"), stacklevel=3)
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+# ---- convolution / linear / pad ----
+
+def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-D convolution; padding is an int, a pair, 'same' or 'valid'."""
+    return _nn.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """input @ weight.T + bias."""
+    return _nn.linear(input, weight, bias)
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: Optional[float] = None) -> Tensor:
+    """Pads the trailing dims by (last_lo, last_hi, ...); negative amounts crop. Only mode='constant'."""
+    return _nn.pad(input, list(pad), mode, value)
+
+
+# ---- pooling ----
+
+def _no_stride(stride) -> bool:
+    return stride is None or (not isinstance(stride, int) and len(stride) == 0)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = True):
+    return _nn.max_pool2d_with_indices(input, kernel_size, None if _no_stride(stride) else stride, padding,
+                                       dilation, ceil_mode)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    out, idx = _nn.max_pool2d_with_indices(input, kernel_size, None if _no_stride(stride) else stride, padding,
+                                           dilation, ceil_mode)
+    return (out, idx) if return_indices else out
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: Optional[int] = None) -> Tensor:
+    return _nn.avg_pool2d(input, kernel_size, None if _no_stride(stride) else stride, padding, ceil_mode,
+                          count_include_pad, divisor_override)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """output_size: an int, or a pair whose None entries keep the input's size."""
+    if not isinstance(output_size, int):
+        output_size = tuple(input.shape[-2 + i] if v is None else v for i, v in enumerate(output_size))
+    return _nn.adaptive_avg_pool2d(input, output_size)
+
+
+# ---- softmax ----
+
+def _softmax_dim(name: str, ndim: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim())
+    return _nn.softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim())
+    return _nn.log_softmax(input, dim, dtype)
+
+
+# ---- losses ----
+
+def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    return _nn.nll_loss(input, target, weight, _reduction(size_average, reduce, reduction), ignore_index)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average=None,
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """log_softmax over the class dim + nll_loss (class indices) or the class-probability loss."""
+    return _nn.cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction), ignore_index,
+                             label_smoothing)
+
+
+def _warn_broadcast(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+                      "This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+             weight: Optional[Tensor] = None) -> Tensor:
+    _warn_broadcast(input, target)
+    return _nn.mse_loss(input, target, _reduction(size_average, reduce, reduction), weight)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+            weight: Optional[Tensor] = None) -> Tensor:
+    _warn_broadcast(input, target)
+    return _nn.l1_loss(input, target, _reduction(size_average, reduce, reduction), weight)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    _warn_broadcast(input, target)
+    return _nn.smooth_l1_loss(input, target, _reduction(size_average, reduce, reduction), beta)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    return _nn.binary_cross_entropy(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight: Optional[Tensor] = None) -> Tensor:
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    return _nn.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
+
+
+# ---- dropout / normalization ----
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes elements with probability p and scales the rest by 1 / (1 - p) (identity when not training)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return _nn.dropout_(input, p, training) if inplace else _nn.dropout(input, p, training)
+
+
+def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
+               weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    if training:
+        size = input.shape
+        n = size[0]
+        for s in size[2:]:
+            n *= s
+        if n == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    return _nn.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
+               eps: float = 1e-5) -> Tensor:
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return _nn.layer_norm(input, list(normalized_shape), weight, bias, eps)
