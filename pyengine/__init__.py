@@ -25,6 +25,7 @@ from ._functions import (  # noqa: E402,F401
     transpose, t, squeeze, unsqueeze, flatten, narrow, split, chunk, permute, select, unbind, diagonal,
 )
 from ._layout import layout, strided, sparse_coo  # noqa: E402,F401
+from ._ops_reduce import *  # noqa: E402,F401,F403
 
 _C._set_size_class(Size)
 
