@@ -29,6 +29,7 @@ from ._ops_linalg import *  # noqa: F401,F403,E402
 from ._ops_select import *  # noqa: F401,F403,E402
 from ._ops_nn import *  # noqa: E402,F401,F403
 from . import nn  # noqa: E402,F401
+from ._ops_reduce import *  # noqa: E402,F401,F403
 
 _C._set_size_class(Size)
 
