@@ -62,36 +62,6 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   return dst;
 }
 
-void check_scalar_fits(const Scalar& s, DType dt) {
-  // c10's overflow rule for converting a Python number into a tensor's dtype.
-  bool bad = false;
-  if (dt == DType::Bool) return;
-  double lo = 0, hi = 0;
-  switch (dt) {
-    case DType::UInt8: lo = 0, hi = 255; break;
-    case DType::Int8: lo = -128, hi = 127; break;
-    case DType::Int16: lo = -32768, hi = 32767; break;
-    case DType::Int32: lo = -2147483648.0, hi = 2147483647.0; break;
-    case DType::Int64: lo = -9223372036854775808.0, hi = 9223372036854775807.0; break;
-    case DType::Float16: lo = -65504, hi = 65504; break;
-    case DType::BFloat16: lo = -3.3895313892515355e38, hi = 3.3895313892515355e38; break;
-    case DType::Float32: lo = -3.4028234663852886e38, hi = 3.4028234663852886e38; break;
-    default: return;
-  }
-  if (s.is_floating()) {
-    double v = s.to_double();
-    if (std::isinf(v)) bad = !is_floating(dt);
-    else if (std::isnan(v)) bad = !is_floating(dt);
-    else bad = v < lo || v > hi;
-  } else if (!s.is_bool() && dt != DType::Int64) {
-    int64_t v = s.to_int64();
-    // unsigned targets accept negative values down to -max (two's complement wrap, as c10)
-    if (dt == DType::UInt8) bad = v > 255 || v < -255;
-    else bad = (double)v < lo || (double)v > hi;
-  }
-  PE_CHECK(!bad, "value cannot be converted to type ", dtype_name(dt), " without overflow");
-}
-
 Tensor& fill_(Tensor& t, const Scalar& value) {
   check_scalar_fits(value, t.dtype());
   if (t.numel() > 0) fill_stub(t.device())(t, value);

@@ -40,6 +40,7 @@ Tensor& copy_(Tensor& dst, const Tensor& src);  // broadcasts src, converts dtyp
 void assert_no_internal_overlap(const Tensor& t);
 void assert_no_partial_overlap(const Tensor& dst, const Tensor& src);
 Tensor& fill_(Tensor& t, const Scalar& value);  // refuses a value that overflows t's dtype
+// c10's overflow rule for a Python number stored into dtype dt (defined in select_common.cpp).
 void check_scalar_fits(const Scalar& s, DType dt);
 Tensor& zero_(Tensor& t);
 Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false);
