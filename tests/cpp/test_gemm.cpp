@@ -131,6 +131,7 @@ TEST(Gemm, OddSizesAndTransposes) {
       for (bool tb : {false, true}) {
         check_gemm<float>(ta, tb, s[0], s[1], s[2], 1.0f, 0.0f);
         check_gemm<double>(ta, tb, s[0], s[1], s[2], 1.0, 0.0);
+        check_gemm<double>(ta, tb, s[0], s[1], s[2], -1.5, 0.5, 2);  // every path with alpha, beta, padding
       }
 }
 
