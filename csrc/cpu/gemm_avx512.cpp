@@ -89,7 +89,9 @@ PE_AVX512 void kernel_2v(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, 
   }
 }
 
-const KernelInfo<float> kAvx512F32{"avx512_12x32", 12, 32, kMcF, kKcF, kNcF, &kernel_2v<float, 12>};
+// AVX-512 implies AVX2 here, so the AVX2 transposing packers serve this kernel too.
+const KernelInfo<float> kAvx512F32{"avx512_12x32", 12, 32, kMcF, kKcF, kNcF, &kernel_2v<float, 12>,
+                                   &pack_a_f32_avx2<12>, &pack_b_f32_avx2<32>};
 const KernelInfo<double> kAvx512F64{"avx512_12x16", 12, 16, kMcD, kKcD, kNcD, &kernel_2v<double, 12>};
 
 }  // namespace
