@@ -59,8 +59,8 @@ def main() -> None:
         reps = min(reps, 200)
         ours, theirs = [], []
         for _ in range(args.rounds):
-            ours.append(bench(lambda: pyengine.mm(pa, pb), reps))
-            theirs.append(bench(lambda: torch.mm(ta, tb), reps))
+            ours.append(bench(lambda pa=pa, pb=pb: pyengine.mm(pa, pb), reps))
+            theirs.append(bench(lambda ta=ta, tb=tb: torch.mm(ta, tb), reps))
         g_ours, g_torch = flops / statistics.median(ours) / 1e9, flops / statistics.median(theirs) / 1e9
         print(f"{n:>6} {g_ours:>17.1f} {g_torch:>14.1f} {g_ours / g_torch:>6.2f}   (max |diff| {err:.1e})")
 

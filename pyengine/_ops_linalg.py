@@ -1,21 +1,38 @@
 """Function forms of the linear algebra ops (torch.mm, torch.addmm, torch.svd, ...): thin wrappers
-over pyengine._C that add ``out=``, the named tuples (``torch.return_types.slogdet``/``svd``) and the
-deprecation warning of ``torch.cross`` without ``dim``. ``torch.linalg`` lives in pyengine/linalg.py.
+over pyengine._C that add ``out=`` and the named tuples (``torch.return_types.slogdet``/``svd``), and
+the Tensor methods that return them. ``torch.linalg`` lives in pyengine/linalg.py.
 """
 from __future__ import annotations
 
 import collections
-import warnings
-from typing import Optional
 
 from . import _C
 from ._C import Tensor
 
 __all__ = [
-    "mm", "bmm", "matmul", "mv", "dot", "vdot", "outer", "ger",
-    "addmm", "addbmm", "baddbmm", "addmv", "addr",
-    "trace", "diag", "tril", "triu", "cross",
-    "inverse", "det", "logdet", "slogdet", "svd",
+    "addbmm",
+    "addmm",
+    "addmv",
+    "addr",
+    "baddbmm",
+    "bmm",
+    "cross",
+    "det",
+    "diag",
+    "dot",
+    "ger",
+    "inverse",
+    "logdet",
+    "matmul",
+    "mm",
+    "mv",
+    "outer",
+    "slogdet",
+    "svd",
+    "trace",
+    "tril",
+    "triu",
+    "vdot",
 ]
 
 _CPP_NAMES = {
@@ -26,15 +43,15 @@ _CPP_NAMES = {
 }
 
 
-def _write_out(out: Optional[Tensor], result: Tensor) -> Tensor:
+def _write_out(out: Tensor | None, result: Tensor) -> Tensor:
     """PyTorch's out= contract: same dtype as the result, resized to the result's shape."""
     if out is None:
         return result
     if not isinstance(out, Tensor):
-        raise TypeError("argument 'out' must be Tensor, not %s" % type(out).__name__)
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     if out.dtype != result.dtype:
-        raise RuntimeError("Expected out tensor to have dtype %s, but got %s instead"
-                           % (_CPP_NAMES[str(result.dtype)], _CPP_NAMES[str(out.dtype)]))
+        raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAMES[str(result.dtype)]}, "
+                           f"but got {_CPP_NAMES[str(out.dtype)]} instead")
     if out.shape != result.shape:
         out.resize_(result.shape)
     out.copy_(result)
@@ -42,7 +59,7 @@ def _write_out(out: Optional[Tensor], result: Tensor) -> Tensor:
 
 
 def _with_out(fn, name: str):
-    def f(*args, out: Optional[Tensor] = None, **kwargs) -> Tensor:
+    def f(*args, out: Tensor | None = None, **kwargs) -> Tensor:
         return _write_out(out, fn(*args, **kwargs))
     f.__name__ = f.__qualname__ = name
     f.__doc__ = fn.__doc__
@@ -81,8 +98,8 @@ def _return_type(name: str, fields):
     base = collections.namedtuple(name, fields)
 
     def __repr__(self) -> str:
-        body = ",\n".join("%s=%r" % (f, getattr(self, f)) for f in fields)
-        return "torch.return_types.%s(\n%s)" % (name, body)
+        body = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
+        return f"torch.return_types.{name}(\n{body})"
 
     return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "pyengine.return_types"})
 
@@ -97,7 +114,7 @@ def _write_outs(out, results):
     if out is None:
         return results
     if len(out) != len(results):
-        raise TypeError("out must be a tuple of %d tensors" % len(results))
+        raise TypeError(f"out must be a tuple of {len(results)} tensors")
     for o, r in zip(out, results):
         _write_out(o, r)
     return type(results)(*out)
@@ -125,4 +142,4 @@ Tensor.slogdet = _slogdet_method
 Tensor.svd = _svd_method
 
 # torch.linalg as pyengine.linalg (importing the submodule sets the package attribute).
-from . import linalg as _linalg  # noqa: E402,F401
+from . import linalg as _linalg  # noqa: F401

@@ -4,13 +4,17 @@ RuntimeError subclass), as PyTorch.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from . import _C
 from ._C import Tensor
-from ._ops_linalg import _linalg_slogdet_t, _linalg_svd_t, _with_out, _write_out, _write_outs
+from ._ops_linalg import (
+    _linalg_slogdet_t,
+    _linalg_svd_t,
+    _with_out,
+    _write_out,
+    _write_outs,
+)
 
-__all__ = ["LinAlgError", "inv", "det", "slogdet", "solve", "svd", "svdvals", "cross", "matmul"]
+__all__ = ["LinAlgError", "cross", "det", "inv", "matmul", "slogdet", "solve", "svd", "svdvals"]
 
 LinAlgError = _C._LinAlgError
 
@@ -20,11 +24,11 @@ svdvals = _with_out(lambda A, *, driver=None: _C._linalg_svdvals(A), "svdvals")
 matmul = _with_out(_C.matmul, "matmul")
 
 
-def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Optional[Tensor] = None) -> Tensor:
+def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _C._linalg_cross(input, other, dim=dim))
 
 
-def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Optional[Tensor] = None) -> Tensor:
+def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
     """X with A X = B (left=True) or X A = B; B may be a vector or a batch of vectors (PyTorch's rule)."""
     return _write_out(out, _C._linalg_solve(A, B, left=left))
 

@@ -59,7 +59,8 @@ int kernel_cap() {
 
 template <class T>
 const KernelInfo<T>* pick(const KernelInfo<T>* avx512, const KernelInfo<T>* avx2) {
-  if (kernel_cap() >= 2 && avx512 && cpu_has_avx512()) return avx512;
+  // (the AVX-512 kernels use the AVX2 packers: every AVX-512 CPU has AVX2, checked anyway)
+  if (kernel_cap() >= 2 && avx512 && cpu_has_avx512() && cpu_has_avx2_fma()) return avx512;
   if (kernel_cap() >= 1 && avx2 && cpu_has_avx2_fma()) return avx2;
   return &generic_kernel<T>();
 }
@@ -90,10 +91,18 @@ void gemm_packed(const KernelInfo<T>& ki, int64_t m, int64_t n, int64_t k, T alp
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
       const T beta_eff = pc == 0 ? beta : T(1);  // later K blocks accumulate into C
-      pack_b(NR, kc, nc, b + pc * b_rs + jc * b_cs, b_rs, b_cs, bbuf);
+      if (ki.pack_b) {
+        ki.pack_b(kc, nc, b + pc * b_rs + jc * b_cs, b_rs, b_cs, bbuf);
+      } else {
+        pack_b(NR, kc, nc, b + pc * b_rs + jc * b_cs, b_rs, b_cs, bbuf);
+      }
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
-        pack_a(MR, mc, kc, a + ic * a_rs + pc * a_cs, a_rs, a_cs, abuf);
+        if (ki.pack_a) {
+          ki.pack_a(mc, kc, a + ic * a_rs + pc * a_cs, a_rs, a_cs, abuf);
+        } else {
+          pack_a(MR, mc, kc, a + ic * a_rs + pc * a_cs, a_rs, a_cs, abuf);
+        }
         auto run_tile = [&](int64_t ir, int64_t jr) {
           const int64_t mr = std::min<int64_t>(MR, mc - ir), nr = std::min<int64_t>(NR, nc - jr);
           const T* ap = abuf + ir * kc;
@@ -228,8 +237,10 @@ void gemm_impl(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t a_r
   }
   const KernelInfo<T>& ki = selected_kernel<T>();
   int nt = (omp_in_parallel() || work < kParallelMinWork) ? 1 : get_num_threads();
-  // Split the larger of M and N into one contiguous range per thread, in whole micro-tiles, so each
-  // thread packs only its own panels of the split operand and no barrier is needed inside.
+  // One contiguous range of C per thread, in whole micro-tiles, and no barrier inside: each thread
+  // packs its own panels of the split operand and all of the other one. The larger of M and N is
+  // split (with the SIMD packers both repeat-packings cost about the same; splitting N also keeps
+  // each thread's KC x NC block of B half as large, measured 5% faster at 2048^2).
   const bool split_n = n >= m;
   const int64_t unit = split_n ? ki.nr : ki.mr, extent = split_n ? n : m;
   nt = (int)std::min<int64_t>(nt, (extent + unit - 1) / unit);

@@ -49,12 +49,21 @@ void pack_a_fixed(int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, T*
         for (int i = 0; i < MR; ++i) dst[i] = col[i0 + i];
       }
     }
-  } else {  // op(A) rows contiguous (or general strides): MR rows side by side
+  } else {  // op(A) rows contiguous (or general strides)
+    // MR x 16 blocks through a small buffer: the MR rows of a matrix with a 4 KiB row stride share
+    // one L1 set, so reading them element by element (or writing the panel with stride MR) thrashed
+    // L1 at ~4-8 cycles an element; here each source line is read once, whole.
+    constexpr int64_t PB = 16;
+    T buf[MR * PB];
     for (int64_t i0 = 0; i0 < full; i0 += MR) {
       T* dst = out + i0 * kc;
-      for (int i = 0; i < MR; ++i) {
-        const T* row = a + (i0 + i) * rs;
-        for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = row[p * cs];
+      const T* rows = a + i0 * rs;
+      for (int64_t p0 = 0; p0 < kc; p0 += PB) {
+        const int64_t pb = std::min(PB, kc - p0);
+        for (int i = 0; i < MR; ++i)
+          for (int64_t q = 0; q < pb; ++q) buf[i * PB + q] = rows[i * rs + (p0 + q) * cs];
+        for (int64_t q = 0; q < pb; ++q)
+          for (int i = 0; i < MR; ++i) dst[(p0 + q) * MR + i] = buf[i * PB + q];
       }
     }
   }

@@ -17,6 +17,10 @@ namespace pe::cpu::gemm_detail {
 template <class T>
 using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha, T beta);
 
+// Packers with pack_a's / pack_b's contract (below) for one panel size; a kernel may bring SIMD ones.
+template <class T>
+using PackFn = void (*)(int64_t rows, int64_t cols, const T* x, int64_t rs, int64_t cs, T* out);
+
 // A micro-kernel with its tile shape and the block sizes tuned for it (Note [GEMM block sizes]).
 template <class T>
 struct KernelInfo {
@@ -24,7 +28,22 @@ struct KernelInfo {
   int mr, nr;
   int64_t mc, kc, nc;  // mc a multiple of mr, nc a multiple of nr
   MicroKernel<T> kernel;
+  PackFn<T> pack_a = nullptr;  // (mc, kc, ...); nullptr: the portable pack_a
+  PackFn<T> pack_b = nullptr;  // (kc, nc, ...); nullptr: the portable pack_b
 };
+
+// AVX2 packers for float panels of 6/12 rows (A) and 16/32 columns (B): 8x8 register transposes
+// for the layouts where the portable loops move one element at a time (gemm_avx2.cpp). Call only
+// when cpu_has_avx2_fma().
+#if defined(__x86_64__) || defined(__i386__)
+#define PE_GEMM_AVX2_ATTR __attribute__((target("avx2,fma")))
+#else
+#define PE_GEMM_AVX2_ATTR
+#endif
+template <int MR>
+PE_GEMM_AVX2_ATTR void pack_a_f32_avx2(int64_t mc, int64_t kc, const float* a, int64_t rs, int64_t cs, float* out);
+template <int NR>
+PE_GEMM_AVX2_ATTR void pack_b_f32_avx2(int64_t kc, int64_t nc, const float* b, int64_t rs, int64_t cs, float* out);
 
 // The portable kernels (plain C++ the compiler vectorizes), always available.
 template <class T>

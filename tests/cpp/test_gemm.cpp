@@ -131,6 +131,7 @@ TEST(Gemm, OddSizesAndTransposes) {
       for (bool tb : {false, true}) {
         check_gemm<float>(ta, tb, s[0], s[1], s[2], 1.0f, 0.0f);
         check_gemm<double>(ta, tb, s[0], s[1], s[2], 1.0, 0.0);
+        check_gemm<double>(ta, tb, s[0], s[1], s[2], -1.5, 0.5, 2);  // every path with alpha, beta, padding
       }
 }
 
@@ -208,4 +209,31 @@ TEST(Gemm, StridedOperands) {
           ASSERT_NEAR(c[i * crs + j * ccs], (double)s, 1e-12) << cm << "x" << cn << " at " << i << "," << j;
         }
     }
+}
+
+TEST(GemmPack, Avx2PackersMatchPortable) {
+  if (!cpu_has_avx2_fma()) GTEST_SKIP() << "no AVX2/FMA on this CPU";
+  auto src = random_vec<float>(64 * 300, 11);
+  // (rows, cols, rs, cs) of the source view: row-major, column-major, both strided; odd sizes.
+  const int64_t layouts[][2] = {{300, 1}, {1, 70}, {301, 2}};
+  for (int64_t rows : {1, 5, 12, 13, 31, 64})
+    for (int64_t cols : {1, 7, 8, 17, 64})
+      for (auto& l : layouts) {
+        const int64_t rs = l[0], cs = l[1];
+        if ((rows - 1) * rs + (cols - 1) * cs >= (int64_t)src.size()) continue;
+        for (int mr : {6, 12}) {
+          const int64_t padded = (rows + mr - 1) / mr * mr * cols;
+          std::vector<float> want(padded + 16, -1.0f), got(padded + 16, -1.0f);
+          pack_a<float>(mr, rows, cols, src.data(), rs, cs, want.data());
+          (mr == 6 ? pack_a_f32_avx2<6> : pack_a_f32_avx2<12>)(rows, cols, src.data(), rs, cs, got.data());
+          ASSERT_EQ(want, got) << "pack_a mr=" << mr << " " << rows << "x" << cols << " rs=" << rs << " cs=" << cs;
+        }
+        for (int nr : {16, 32}) {  // B is kc x nc = cols x rows here
+          const int64_t padded = (rows + nr - 1) / nr * nr * cols;
+          std::vector<float> want(padded + 16, -1.0f), got(padded + 16, -1.0f);
+          pack_b<float>(nr, cols, rows, src.data(), cs, rs, want.data());
+          (nr == 16 ? pack_b_f32_avx2<16> : pack_b_f32_avx2<32>)(cols, rows, src.data(), cs, rs, got.data());
+          ASSERT_EQ(want, got) << "pack_b nr=" << nr << " " << cols << "x" << rows << " rs=" << cs << " cs=" << rs;
+        }
+      }
 }

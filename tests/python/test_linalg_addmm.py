@@ -3,9 +3,9 @@ out=) against numpy, including broadcast inputs, beta = 0 ignoring NaN, integer 
 PyTorch's errors."""
 import numpy as np
 import pytest
+from pe_testing import ref_torch
 
 import pyengine as pe
-from pe_testing import ref_torch
 
 RNG = np.random.default_rng(7)
 

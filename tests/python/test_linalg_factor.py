@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from pe_testing import ref_torch
 
 import pyengine as pe
-from pe_testing import ref_torch
 
 RNG = np.random.default_rng(11)
 TOL = {pe.float32: 2e-4, pe.float64: 1e-10}

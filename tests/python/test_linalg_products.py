@@ -2,9 +2,9 @@
 strided and expanded operands, empty dims, PyTorch's matmul rules, out=, and PyTorch's errors."""
 import numpy as np
 import pytest
+from pe_testing import ref_torch
 
 import pyengine as pe
-from pe_testing import ref_torch
 
 RNG = np.random.default_rng(1234)
 TOL = {"float32": 1e-4, "float64": 1e-12, "float16": 2e-2, "bfloat16": 1e-1}

@@ -4,9 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
+from pe_testing import ref_torch
 
 import pyengine as pe
-from pe_testing import ref_torch
 
 RNG = np.random.default_rng(3)
 
