@@ -90,8 +90,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
   return unbatch(out, unbatched);
 }
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
-              const std::string& padding, const DimVector& dilation, int64_t groups) {
+Tensor conv2d_padding(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
+                      const std::string& padding, const DimVector& dilation, int64_t groups) {
   if (padding == "valid") return conv2d(input, weight, bias, stride, DimVector{0, 0}, dilation, groups);
   PE_CHECK(padding == "same", "Invalid padding string: '", padding, "'");
   check_param(stride, "stride");

@@ -34,8 +34,8 @@ std::array<bool, 3> mask3(py::handle h) {
 Tensor conv2d_py(const Tensor& input, const Tensor& weight, const Tensor& bias, py::handle stride,
                  py::handle padding, py::handle dilation, int64_t groups) {
   if (py::isinstance<py::str>(padding))
-    return conv2d(input, weight, bias, int_or_seq(stride, 2), padding.cast<std::string>(), int_or_seq(dilation, 2),
-                  groups);
+    return conv2d_padding(input, weight, bias, int_or_seq(stride, 2), padding.cast<std::string>(),
+                          int_or_seq(dilation, 2), groups);
   return conv2d(input, weight, bias, int_or_seq(stride, 2), int_or_seq(padding, 2), int_or_seq(dilation, 2), groups);
 }
 

@@ -2,16 +2,16 @@
 torch (forward values and autograd gradients)."""
 import numpy as np
 import pytest
+from nn_testing import LAYOUTS, close, pt, raises_like_torch, rand, torch_mod, tt
 
 import pyengine as pe
 import pyengine.nn.functional as F
-from nn_testing import LAYOUTS, close, pt, raises_like_torch, rand, torch_mod, tt
 
 _nn = pe._C._nn
 
 
 def np_conv2d(x, w, b, stride, padding, dilation, groups):
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -171,8 +171,10 @@ def test_conv2d_errors():
                       lambda m: nnf(m).conv2d(x(m), m.zeros(4, 3, 9, 9)))
     raises_like_torch(RuntimeError, "expected weight to be divisible by 2 at dimension 0",
                       lambda m: nnf(m).conv2d(m.zeros(2, 4, 8, 8), m.zeros(3, 2, 3, 3), groups=2))
-    raises_like_torch(RuntimeError, "non-positive stride is not supported", lambda m: nnf(m).conv2d(x(m), w(m), stride=0))
-    raises_like_torch(RuntimeError, "negative padding is not supported", lambda m: nnf(m).conv2d(x(m), w(m), padding=-1))
+    raises_like_torch(RuntimeError, "non-positive stride is not supported",
+                      lambda m: nnf(m).conv2d(x(m), w(m), stride=0))
+    raises_like_torch(RuntimeError, "negative padding is not supported",
+                      lambda m: nnf(m).conv2d(x(m), w(m), padding=-1))
     raises_like_torch(RuntimeError, "non-positive dilation is not supported",
                       lambda m: nnf(m).conv2d(x(m), w(m), dilation=0))
     raises_like_torch(RuntimeError, "padding='same' is not supported for strided convolutions",
