@@ -24,25 +24,30 @@ def set_default_dtype(d) -> None:
     _C.set_default_dtype(d)
 
 
-def _like(fn, name):
-    def like(input: Tensor, *, dtype=None, device=None, requires_grad: builtins.bool = False, **kw) -> Tensor:
-        return fn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                  requires_grad=requires_grad)
+def _like(fill, name):
+    """A *_like factory: input's shape, and its layout when input is dense (preserve_format)."""
+    def like(input: Tensor, *, dtype=None, device=None, requires_grad: builtins.bool = False,
+             memory_format=None, layout=None) -> Tensor:
+        t = _C._empty_like(input, dtype, device)
+        fill(t)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
     like.__name__ = name
     return like
 
 
-empty_like = _like(_C.empty, "empty_like")
-zeros_like = _like(_C.zeros, "zeros_like")
-ones_like = _like(_C.ones, "ones_like")
-rand_like = _like(_C.rand, "rand_like")
-randn_like = _like(_C.randn, "randn_like")
+empty_like = _like(lambda t: None, "empty_like")
+zeros_like = _like(lambda t: t.zero_(), "zeros_like")
+ones_like = _like(lambda t: t.fill_(1), "ones_like")
+rand_like = _like(lambda t: t.uniform_(), "rand_like")
+randn_like = _like(lambda t: t.normal_(), "randn_like")
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: builtins.bool = False,
-              **kw) -> Tensor:
-    return _C.full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
-                   requires_grad=requires_grad)
+              memory_format=None, layout=None) -> Tensor:
+    return _like(lambda t: t.fill_(fill_value), "full_like")(input, dtype=dtype, device=device,
+                                                             requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None, **kw) -> Tensor:

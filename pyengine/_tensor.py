@@ -34,8 +34,10 @@ def _numpy_of(data: Any) -> np.ndarray:
         return data
     if isinstance(data, (builtins.bool, builtins.int, builtins.float)) or isinstance(data, np.generic):
         return np.asarray(data)
-    if isinstance(data, str) or not hasattr(data, "__len__"):
-        raise TypeError("new(): invalid data type '%s'" % type(data).__name__)
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if not isinstance(data, (list, tuple)) and not hasattr(data, "__array__"):
+        raise RuntimeError("Could not infer dtype of %s" % type(data).__name__)
     try:
         arr = np.array(data)
     except ValueError as e:
@@ -47,15 +49,35 @@ def _numpy_of(data: Any) -> np.ndarray:
     return arr
 
 
+_NP_TO_DTYPE = {np.dtype(v): k for k, v in _NP_FROM_DTYPE.items()}
+
+
 def _infer_dtype(data: Any, arr: np.ndarray):
-    """PyTorch's inference: Python floats -> default dtype, ints -> int64, bools -> bool; numpy
-    arrays and numpy scalars keep their dtype."""
-    if isinstance(data, (np.ndarray, np.generic)):
+    """PyTorch's inference: each Python float counts as the default dtype, int as int64, bool as
+    bool, a numpy scalar/array or a tensor as its own dtype; the results are promoted together."""
+    if isinstance(data, np.ndarray):
         return None
-    if arr.dtype.kind == "f":
+    found = _scalar_dtype_of(data)
+    return found if found is not None else _C.get_default_dtype()
+
+
+def _scalar_dtype_of(x):
+    if isinstance(x, (np.generic, np.ndarray)):  # before float: np.float64 subclasses float
+        return _NP_TO_DTYPE.get(x.dtype, _C.float64)
+    if isinstance(x, builtins.bool):
+        return _C.bool
+    if isinstance(x, builtins.int):
+        return _C.int64
+    if isinstance(x, builtins.float):
         return _C.get_default_dtype()
-    if arr.dtype.kind in "iu":
-        return _C.int64 if arr.dtype != np.uint8 or not _contains_tensor(data) else None
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (list, tuple)):
+        out = None
+        for e in x:
+            d = _scalar_dtype_of(e)
+            out = d if out is None else (out if d is None else _C.promote_types(out, d))
+        return out
     return None
 
 
@@ -71,15 +93,19 @@ def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         t = data.detach()
     else:
+        inferred = _infer_dtype(data, None)
         if _contains_tensor(data) and isinstance(data, (list, tuple)):
             data = _nested_tolist(data)
         arr = _numpy_of(data)
         if arr.dtype.kind == "f" and arr.dtype.itemsize not in (2, 4, 8):
             arr = arr.astype(np.float64)
-        inferred = _infer_dtype(data, arr)
         t = _C.from_numpy(np.ascontiguousarray(arr) if arr.ndim else arr.reshape(()))
         if dtype is None and inferred is not None:
             dtype = inferred
+        elif dtype is not None and arr.size and arr.dtype.kind in "iuf" and not isinstance(data, np.ndarray):
+            # Python numbers converted into an explicit dtype must fit it (c10's overflow check).
+            _C._check_scalar_fits(arr.min().item(), dtype)
+            _C._check_scalar_fits(arr.max().item(), dtype)
     return t._to(dtype, device, True)
 
 
@@ -282,6 +308,12 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad: builtins.boo
 
 def _make_new(fn_name):
     def new(self, *size, dtype=None, device=None, requires_grad: builtins.bool = False, **kw):
+        if "size" in kw:
+            if size:
+                raise TypeError("new_%s() got multiple values for argument 'size'" % fn_name)
+            size = (kw.pop("size"),)
+        if kw:
+            raise TypeError("new_%s() got an unexpected keyword argument '%s'" % (fn_name, next(iter(kw))))
         fn = getattr(_C, fn_name)
         return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
     new.__name__ = "new_" + fn_name

@@ -10,4 +10,4 @@ if [ -f "$build_dir/CTestTestfile.cmake" ]; then
 else
   echo "no CMake build with tests in $build_dir: skipping ctest (build with -Ccmake.define.PYENGINE_BUILD_TESTS=ON)"
 fi
-python -m pytest tests/python -q -p no:cacheprovider
+python -m pytest tests/python -p no:cacheprovider

@@ -34,7 +34,10 @@ Tensor binary_out(const Tensor& a, const Tensor& b, BinaryOp op, const Scalar& a
   Device dev = common_device(a, b);
   DType dt = compute_dtype(op, common);
   Tensor x = to(a, dt, dev), y = to(b, dt, dev);
-  Tensor out = make_empty(broadcast_shapes(a.sizes(), b.sizes()), dt, dev);
+  // The output takes the layout of the first input of the output's shape (as TensorIterator).
+  DimVector shape = broadcast_shapes(a.sizes(), b.sizes());
+  Tensor out = a.sizes() == shape ? empty_like(a, dt, dev)
+               : b.sizes() == shape ? empty_like(b, dt, dev) : make_empty(shape, dt, dev);
   if (out.numel() > 0) binary_stub(dev)(TensorIter({out}, {x, y}), op, alpha);
   return out;
 }
@@ -61,8 +64,8 @@ Tensor& binary_inplace(Tensor& self, const Tensor& other, BinaryOp op, const Sca
 }
 
 void check_sub(DType a, DType b) {
-  PE_CHECK(!(a == DType::Bool && b == DType::Bool),
-           "Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a "
+  PE_CHECK(a != DType::Bool && b != DType::Bool,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
            "mask, use the `~` or `logical_not()` operator instead.");
 }
 
@@ -88,7 +91,7 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
 }
 Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   DType dt = result_type(a, b);
-  check_sub(a.dtype(), b.is_bool() ? DType::Bool : dt);
+  check_sub(a.dtype(), b.is_bool() ? DType::Bool : dt);  // x - True is refused too
   return binary_out(a, wrap(a, b, dt), BinaryOp::Add, negate(alpha), dt);
 }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary_out(a, b, BinaryOp::Mul, Scalar(), result_type(a, b)); }
@@ -115,6 +118,7 @@ Tensor& sub_(Tensor& a, const Tensor& b, const Scalar& alpha) {
 }
 Tensor& sub_(Tensor& a, const Scalar& b, const Scalar& alpha) {
   DType dt = result_type(a, b);
+  check_sub(a.dtype(), b.is_bool() ? DType::Bool : dt);
   return binary_inplace(a, wrap(a, b, dt), BinaryOp::Add, negate(alpha), dt);
 }
 Tensor& mul_(Tensor& a, const Tensor& b) { return binary_inplace(a, b, BinaryOp::Mul, Scalar(), result_type(a, b)); }
@@ -130,7 +134,7 @@ Tensor& div_(Tensor& a, const Scalar& b) {
 
 namespace {
 Tensor unary_out(const Tensor& a, UnaryOp op) {
-  Tensor out = make_empty(a.sizes(), a.dtype(), a.device());
+  Tensor out = empty_like(a, a.dtype(), a.device());
   if (out.numel() > 0) unary_stub(a.device())(TensorIter({out}, {a}), op);
   return out;
 }

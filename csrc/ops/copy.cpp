@@ -1,6 +1,7 @@
 // copy_, fill_, to(), clone(), contiguous(), item(): the ops that move values between tensors,
 // dtypes and devices.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/cast.h"
@@ -61,7 +62,38 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   return dst;
 }
 
+void check_scalar_fits(const Scalar& s, DType dt) {
+  // c10's overflow rule for converting a Python number into a tensor's dtype.
+  bool bad = false;
+  if (dt == DType::Bool) return;
+  double lo = 0, hi = 0;
+  switch (dt) {
+    case DType::UInt8: lo = 0, hi = 255; break;
+    case DType::Int8: lo = -128, hi = 127; break;
+    case DType::Int16: lo = -32768, hi = 32767; break;
+    case DType::Int32: lo = -2147483648.0, hi = 2147483647.0; break;
+    case DType::Int64: lo = -9223372036854775808.0, hi = 9223372036854775807.0; break;
+    case DType::Float16: lo = -65504, hi = 65504; break;
+    case DType::BFloat16: lo = -3.3895313892515355e38, hi = 3.3895313892515355e38; break;
+    case DType::Float32: lo = -3.4028234663852886e38, hi = 3.4028234663852886e38; break;
+    default: return;
+  }
+  if (s.is_floating()) {
+    double v = s.to_double();
+    if (std::isinf(v)) bad = !is_floating(dt);
+    else if (std::isnan(v)) bad = !is_floating(dt);
+    else bad = v < lo || v > hi;
+  } else if (!s.is_bool() && dt != DType::Int64) {
+    int64_t v = s.to_int64();
+    // unsigned targets accept negative values down to -max (two's complement wrap, as c10)
+    if (dt == DType::UInt8) bad = v > 255 || v < -255;
+    else bad = (double)v < lo || (double)v > hi;
+  }
+  PE_CHECK(!bad, "value cannot be converted to type ", dtype_name(dt), " without overflow");
+}
+
 Tensor& fill_(Tensor& t, const Scalar& value) {
+  check_scalar_fits(value, t.dtype());
   if (t.numel() > 0) fill_stub(t.device())(t, value);
   t->bump_version();
   return t;
@@ -74,15 +106,14 @@ Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> dev
   Device dev = device ? *device : t.device();
   if (dev.is_cuda() && dev.index < 0) dev.index = t.device().is_cuda() ? t.device().index : 0;
   if (!copy && dt == t.dtype() && dev == t.device()) return t;
-  Tensor out = make_empty(t.sizes(), dt, dev);
+  Tensor out = empty_like(t, dt, dev);
   copy_(out, t);
   return out;
 }
 
-namespace {
 // PyTorch's preserve_format: a dense, non-overlapping input (e.g. a transpose) keeps its strides;
 // anything else (slices with steps, expanded dims) becomes contiguous.
-Tensor empty_like_preserving(const Tensor& t) {
+Tensor empty_like(const Tensor& t, DType dtype, Device device) {
   int64_t n = t.dim();
   std::vector<int64_t> perm(n);
   for (int64_t i = 0; i < n; ++i) perm[i] = i;
@@ -95,10 +126,10 @@ Tensor empty_like_preserving(const Tensor& t) {
     dense = dense && t.strides()[d] == expected;
     expected *= t.sizes()[d];
   }
-  if (t.is_contiguous() || !dense || t.numel() == 0) return make_empty(t.sizes(), t.dtype(), t.device());
+  if (t.is_contiguous() || !dense || t.numel() == 0) return make_empty(t.sizes(), dtype, device);
   DimVector psizes(n);
   for (int64_t i = 0; i < n; ++i) psizes[i] = t.sizes()[perm[i]];
-  Tensor base = make_empty(psizes, t.dtype(), t.device());
+  Tensor base = make_empty(psizes, dtype, device);
   DimVector sizes(n), strides(n);
   for (int64_t i = 0; i < n; ++i) {
     sizes[perm[i]] = psizes[i];
@@ -106,10 +137,9 @@ Tensor empty_like_preserving(const Tensor& t) {
   }
   return make_view(base, sizes, strides, 0);
 }
-}  // namespace
 
 Tensor clone(const Tensor& t) {
-  Tensor out = empty_like_preserving(t);
+  Tensor out = empty_like(t, t.dtype(), t.device());
   if (t.numel() > 0) copy_stub(t.device())(out, t);
   return out;
 }

@@ -46,9 +46,10 @@ Tensor ones(const DimVector& sizes, const TensorOptions& opt) {
   return finish(t, opt);
 }
 
+// A wrapped number: converted without the overflow check (uint8_tensor + 300 wraps, as PyTorch).
 Tensor scalar_tensor(const Scalar& s, DType dtype, Device device) {
   Tensor t = make_empty({}, dtype, device);
-  fill_(t, s);
+  fill_stub(t.device())(t, s);
   return t;
 }
 
@@ -101,6 +102,7 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const Ten
 
 Tensor& uniform_(Tensor& t, double from, double to) {
   PE_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
+  assert_no_internal_overlap(t);
   if (t.numel() > 0) {
     uint64_t seed, first;
     generator_for(t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
@@ -112,6 +114,7 @@ Tensor& uniform_(Tensor& t, double from, double to) {
 
 Tensor& normal_(Tensor& t, double mean, double std) {
   PE_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
+  assert_no_internal_overlap(t);
   if (t.numel() > 0) {
     uint64_t seed, first;
     generator_for(t.device()).reserve(philox_blocks(t.numel()), &seed, &first);

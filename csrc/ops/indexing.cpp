@@ -86,7 +86,7 @@ Advanced apply_basic(const Tensor& self, const std::vector<TensorIndex>& indices
           }
           d += it.dim();
         } else {
-          PE_CHECK_INDEX(is_integral(it.dtype(), false),
+          PE_CHECK_INDEX(it.dtype() == DType::Int64 || it.dtype() == DType::Int32,
                          "tensors used as indices must be long, int, byte or bool tensors");
           a.dims.push_back(d);
           a.index.push_back(it);
@@ -211,6 +211,7 @@ void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Ten
 }
 
 void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value) {
+  check_scalar_fits(value, self.dtype());
   Advanced a = apply_basic(self, indices);
   if (a.index.empty()) {
     fill_(a.view, value);

@@ -39,11 +39,14 @@ Tensor& copy_(Tensor& dst, const Tensor& src);  // broadcasts src, converts dtyp
 // whose memory partially overlaps an input.
 void assert_no_internal_overlap(const Tensor& t);
 void assert_no_partial_overlap(const Tensor& dst, const Tensor& src);
-Tensor& fill_(Tensor& t, const Scalar& value);
+Tensor& fill_(Tensor& t, const Scalar& value);  // refuses a value that overflows t's dtype
+void check_scalar_fits(const Scalar& s, DType dt);
 Tensor& zero_(Tensor& t);
 Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false);
 Tensor clone(const Tensor& t);  // a copy; keeps the layout of a dense input (preserve_format)
 Tensor contiguous_copy(const Tensor& t);  // always a new contiguous tensor
+// Uninitialized, t's shape; keeps t's layout when t is dense (PyTorch's preserve_format).
+Tensor empty_like(const Tensor& t, DType dtype, Device device);
 Tensor contiguous(const Tensor& t);
 // Makes `t` an alias of a new tensor's storage: used by detach()/.data.
 Tensor alias(const Tensor& t, bool share_version);

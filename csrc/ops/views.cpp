@@ -205,7 +205,11 @@ Tensor& unsqueeze_(Tensor& t, int64_t dim) {
 }
 
 Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
-  if (t.dim() == 0) return reshape(t, {1});
+  if (t.dim() == 0) {
+    wrap_dim(start_dim, 0);
+    wrap_dim(end_dim, 0);
+    return reshape(t, {1});
+  }
   start_dim = wrap_dim(start_dim, t.dim());
   end_dim = wrap_dim(end_dim, t.dim());
   PE_CHECK(start_dim <= end_dim, "flatten() has invalid args: start_dim cannot come after end_dim");
@@ -219,6 +223,7 @@ Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
 }
 
 Tensor unflatten(const Tensor& t, int64_t dim, const DimVector& sizes) {
+  PE_CHECK(t.dim() > 0, "Dimension specified as ", dim, " but tensor has no dimensions");
   dim = wrap_dim(dim, t.dim());
   PE_CHECK(!sizes.empty(), "unflatten: sizes must be non-empty");
   DimVector inferred = infer_size(sizes, t.sizes()[dim]);

@@ -44,6 +44,8 @@ inline int64_t index_to_int64(py::handle h) { return index_to_int64(h.ptr()); }
 // Sizes from f(2, 3), f((2, 3)), f([2, 3]) or f(torch.Size([2, 3])).
 DimVector parse_sizes(const py::args& args, const char* fn, size_t first = 0);
 DimVector to_dimvector(py::handle seq, const char* fn, const char* arg);
+// Sizes from positional args, or from the keyword `name` (x.view(size=(2, 3))).
+DimVector sizes_arg(const py::args& args, const py::kwargs& kw, const char* name, const char* fn);
 py::object make_size(const DimVector& v);  // torch.Size
 py::tuple to_tuple(const DimVector& v);
 
@@ -62,11 +64,8 @@ namespace pybind11::detail {
 template <>
 struct type_caster<pe::Tensor> {
   PYBIND11_TYPE_CASTER(pe::Tensor, const_name("Tensor"));
+  // None is not a Tensor: optional tensor arguments are taken as py::object and checked.
   bool load(handle src, bool) {
-    if (src.is_none()) {
-      value = pe::Tensor();
-      return true;
-    }
     if (!pe::python::is_tensor(src)) return false;
     value = pe::python::unwrap(src);
     return true;

@@ -33,10 +33,23 @@ TensorIndex to_index(py::handle h) {
                    "(got " + std::string(py::str(py::type::handle_of(h).attr("__name__"))) + ")");
 }
 
+// PyTorch (like old NumPy) reads a short list holding sequences, tensors, slices, None or Ellipsis
+// as a tuple of indices: x[[[0, 1], [1, 2]]] == x[[0, 1], [1, 2]].
+bool list_is_tuple(py::handle idx) {
+  if (!PyList_Check(idx.ptr())) return false;
+  Py_ssize_t n = PyList_GET_SIZE(idx.ptr());
+  if (n >= 32) return false;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* e = PyList_GET_ITEM(idx.ptr(), i);
+    if (PySequence_Check(e) || PySlice_Check(e) || e == Py_Ellipsis || e == Py_None || is_tensor(e)) return true;
+  }
+  return false;
+}
+
 std::vector<TensorIndex> to_indices(py::handle idx) {
   std::vector<TensorIndex> out;
-  if (PyTuple_Check(idx.ptr())) {
-    py::tuple t = py::reinterpret_borrow<py::tuple>(idx);
+  if (PyTuple_Check(idx.ptr()) || list_is_tuple(idx)) {
+    py::sequence t = py::reinterpret_borrow<py::sequence>(idx);
     out.reserve(t.size());
     for (auto h : t) out.push_back(to_index(h));
   } else {

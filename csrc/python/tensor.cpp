@@ -10,11 +10,15 @@ namespace {
 py::handle g_tensor_class;
 PyTypeObject* g_tensor_type = nullptr;
 
-// a <op> b where b may be a tensor or a Python number.
+// a <op> b where b may be a tensor or a Python number. Operators return NotImplemented for other
+// types (so Python can try the reflected form); methods raise TypeError.
 template <class FT, class FS>
-py::object binary(const Tensor& a, py::handle b, FT ft, FS fs) {
+py::object binary(const Tensor& a, py::handle b, FT ft, FS fs, bool is_operator = true) {
   if (is_tensor(b)) return py::cast(ft(a, unwrap(b)));
   if (is_scalar(b)) return py::cast(fs(a, to_scalar(b)));
+  if (!is_operator)
+    throw TypeError(str("expected a Tensor or a number as 'other', got ",
+                        std::string(py::str(py::type::handle_of(b).attr("__name__")))));
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
 }
 
@@ -137,7 +141,7 @@ void bind_tensor(py::module_& m) {
           return fill_(t, item(vt));
         }
         return fill_(t, to_scalar(v));
-      })
+      }, py::arg("value"))
       .def("zero_", [](Tensor& t) { return zero_(t); })
       .def("uniform_", [](Tensor& t, double a, double b) { return uniform_(t, a, b); }, py::arg("from") = 0.0,
            py::arg("to") = 1.0)
@@ -157,7 +161,7 @@ void bind_tensor(py::module_& m) {
       });
 
   // ---- views ----
-  cls.def("view", [](const Tensor& t, py::args args) {
+  cls.def("view", [](const Tensor& t, py::args args, py::kwargs kw) {
         if (args.size() == 1 && is_dtype(args[0]) && !PyLong_Check(args[0].ptr())) {
           DType dt = to_dtype(args[0]);
           PE_CHECK(element_size(dt) == t->itemsize(), "view(dtype): only same-size dtypes are supported, got ",
@@ -165,15 +169,24 @@ void bind_tensor(py::module_& m) {
           return Tensor(std::make_shared<TensorImpl>(t->storage(), dt, t.sizes(), t.strides(), t.storage_offset(),
                                                      t->version_counter()));
         }
-        return view(t, parse_sizes(args, "view"));
+        return view(t, sizes_arg(args, kw, "size", "view"));
       })
-      .def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o.sizes()); })
-      .def("reshape", [](const Tensor& t, py::args args) { return reshape(t, parse_sizes(args, "reshape")); })
-      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return reshape(t, o.sizes()); })
-      .def("permute", [](const Tensor& t, py::args args) { return permute(t, parse_sizes(args, "permute")); })
-      .def("transpose", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); })
-      .def("transpose_", [](Tensor& t, int64_t a, int64_t b) { return transpose_(t, a, b); })
-      .def("swapaxes", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); })
+      .def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o.sizes()); }, py::arg("other"))
+      .def("reshape", [](const Tensor& t, py::args args, py::kwargs kw) {
+        return reshape(t, sizes_arg(args, kw, "shape", "reshape"));
+      })
+      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return reshape(t, o.sizes()); }, py::arg("other"))
+      .def("permute", [](const Tensor& t, py::args args, py::kwargs kw) {
+        return permute(t, sizes_arg(args, kw, "dims", "permute"));
+      })
+      .def("transpose", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); }, py::arg("dim0"),
+           py::arg("dim1"))
+      .def("transpose_", [](Tensor& t, int64_t a, int64_t b) { return transpose_(t, a, b); }, py::arg("dim0"),
+           py::arg("dim1"))
+      .def("swapaxes", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); }, py::arg("axis0"),
+           py::arg("axis1"))
+      .def("swapdims", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); }, py::arg("dim0"),
+           py::arg("dim1"))
       .def("t", [](const Tensor& x) { return t(x); })
       .def("t_", [](Tensor& x) { return t_(x); })
       .def_property_readonly("T", [](const Tensor& x) {
@@ -185,10 +198,15 @@ void bind_tensor(py::module_& m) {
         PE_CHECK(x.dim() >= 2, "tensor.mT is only supported on matrices or batches of matrices. Got ", x.dim(), "-D tensor.");
         return transpose(x, -2, -1);
       })
-      .def("expand", [](const Tensor& t, py::args args) { return expand(t, parse_sizes(args, "expand")); })
-      .def("expand_as", [](const Tensor& t, const Tensor& o) { return expand(t, o.sizes()); })
-      .def("narrow", [](const Tensor& t, int64_t d, int64_t s, int64_t l) { return narrow(t, d, s, l); })
-      .def("select", [](const Tensor& t, int64_t d, int64_t i) { return select(t, d, i); })
+      .def("expand", [](const Tensor& t, py::args args, py::kwargs kw) {
+        return expand(t, sizes_arg(args, kw, "size", "expand"));
+      })
+      .def("expand_as", [](const Tensor& t, const Tensor& o) { return expand(t, o.sizes()); }, py::arg("other"))
+      .def("narrow", [](const Tensor& t, int64_t d, py::handle s, int64_t l) {
+        return narrow(t, d, is_tensor(s) ? item(unwrap(s)).to_int64() : index_to_int64(s), l);
+      }, py::arg("dim"), py::arg("start"), py::arg("length"))
+      .def("select", [](const Tensor& t, int64_t d, int64_t i) { return select(t, d, i); }, py::arg("dim"),
+           py::arg("index"))
       .def("squeeze", [](const Tensor& t, py::object dim) {
         if (dim.is_none()) return squeeze(t, std::nullopt);
         return squeeze(t, dims_arg(dim, "squeeze"));
@@ -197,13 +215,13 @@ void bind_tensor(py::module_& m) {
         if (dim.is_none()) return squeeze_(t, std::nullopt);
         return squeeze_(t, dims_arg(dim, "squeeze_"));
       }, py::arg("dim") = py::none())
-      .def("unsqueeze", [](const Tensor& t, int64_t d) { return unsqueeze(t, d); })
-      .def("unsqueeze_", [](Tensor& t, int64_t d) -> Tensor& { return unsqueeze_(t, d); })
+      .def("unsqueeze", [](const Tensor& t, int64_t d) { return unsqueeze(t, d); }, py::arg("dim"))
+      .def("unsqueeze_", [](Tensor& t, int64_t d) -> Tensor& { return unsqueeze_(t, d); }, py::arg("dim"))
       .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return flatten(t, s, e); }, py::arg("start_dim") = 0,
            py::arg("end_dim") = -1)
       .def("unflatten", [](const Tensor& t, int64_t d, py::handle sizes) {
         return unflatten(t, d, to_dimvector(sizes, "unflatten", "sizes"));
-      })
+      }, py::arg("dim"), py::arg("sizes"))
       .def("split", [](const Tensor& t, py::handle s, int64_t dim) {
         if (PyLong_Check(s.ptr())) return as_tuple(split(t, s.cast<int64_t>(), dim));
         return as_tuple(split_with_sizes(t, to_dimvector(s, "split", "split_size"), dim));
@@ -216,21 +234,28 @@ void bind_tensor(py::module_& m) {
       }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none())
       .def("diagonal", [](const Tensor& t, int64_t o, int64_t a, int64_t b) { return diagonal(t, o, a, b); },
            py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1)
-      .def("resize_", [](Tensor& t, py::args args) -> Tensor& { return resize_(t, parse_sizes(args, "resize_")); })
-      .def("repeat", [](const Tensor& t, py::args args) { return repeat(t, parse_sizes(args, "repeat")); })
-      .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& { return resize_(t, o.sizes()); });
+      .def("resize_", [](Tensor& t, py::args args, py::kwargs kw) -> Tensor& {
+        return resize_(t, sizes_arg(args, kw, "size", "resize_"));
+      })
+      .def("repeat", [](const Tensor& t, py::args args, py::kwargs kw) {
+        return repeat(t, sizes_arg(args, kw, "repeats", "repeat"));
+      })
+      .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& { return resize_(t, o.sizes()); },
+           py::arg("the_template"));
 
   // ---- arithmetic (the full op library comes with the op-library work) ----
-  auto add_t = [](const Tensor& a, py::handle b, const Scalar& alpha) {
+  auto add_t = [](const Tensor& a, py::handle b, const Scalar& alpha, bool op = true) {
     return binary(a, b, [&](const Tensor& x, const Tensor& y) { return add(x, y, alpha); },
-                  [&](const Tensor& x, const Scalar& y) { return add(x, y, alpha); });
+                  [&](const Tensor& x, const Scalar& y) { return add(x, y, alpha); }, op);
   };
-  auto sub_t = [](const Tensor& a, py::handle b, const Scalar& alpha) {
+  auto sub_t = [](const Tensor& a, py::handle b, const Scalar& alpha, bool op = true) {
     return binary(a, b, [&](const Tensor& x, const Tensor& y) { return sub(x, y, alpha); },
-                  [&](const Tensor& x, const Scalar& y) { return sub(x, y, alpha); });
+                  [&](const Tensor& x, const Scalar& y) { return sub(x, y, alpha); }, op);
   };
-  cls.def("add", add_t, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
-      .def("sub", sub_t, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
+  cls.def("add", [add_t](const Tensor& a, py::handle b, const Scalar& alpha) { return add_t(a, b, alpha, false); },
+          py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
+      .def("sub", [sub_t](const Tensor& a, py::handle b, const Scalar& alpha) { return sub_t(a, b, alpha, false); },
+           py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
       .def("__add__", [add_t](const Tensor& a, py::handle b) { return add_t(a, b, Scalar(int64_t(1))); })
       .def("__radd__", [add_t](const Tensor& a, py::handle b) { return add_t(a, b, Scalar(int64_t(1))); })
       .def("__sub__", [sub_t](const Tensor& a, py::handle b) { return sub_t(a, b, Scalar(int64_t(1))); })
@@ -240,8 +265,8 @@ void bind_tensor(py::module_& m) {
       })
       .def("mul", [](const Tensor& a, py::handle b) {
         return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); },
-                      [](const Tensor& x, const Scalar& y) { return mul(x, y); });
-      })
+                      [](const Tensor& x, const Scalar& y) { return mul(x, y); }, false);
+      }, py::arg("other"))
       .def("__mul__", [](const Tensor& a, py::handle b) {
         return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); },
                       [](const Tensor& x, const Scalar& y) { return mul(x, y); });
@@ -252,8 +277,8 @@ void bind_tensor(py::module_& m) {
       })
       .def("div", [](const Tensor& a, py::handle b) {
         return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); },
-                      [](const Tensor& x, const Scalar& y) { return div(x, y); });
-      })
+                      [](const Tensor& x, const Scalar& y) { return div(x, y); }, false);
+      }, py::arg("other"))
       .def("__truediv__", [](const Tensor& a, py::handle b) {
         return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); },
                       [](const Tensor& x, const Scalar& y) { return div(x, y); });
@@ -274,11 +299,11 @@ void bind_tensor(py::module_& m) {
       .def("mul_", [](Tensor& a, py::handle b) -> Tensor& {
         if (is_tensor(b)) return mul_(a, unwrap(b));
         return mul_(a, to_scalar(b));
-      })
+      }, py::arg("other"))
       .def("div_", [](Tensor& a, py::handle b) -> Tensor& {
         if (is_tensor(b)) return div_(a, unwrap(b));
         return div_(a, to_scalar(b));
-      })
+      }, py::arg("other"))
       .def("__iadd__", [](Tensor& a, py::handle b) -> Tensor& {
         if (is_tensor(b)) return add_(a, unwrap(b));
         return add_(a, to_scalar(b));

@@ -125,6 +125,15 @@ DimVector parse_sizes(const py::args& args, const char* fn, size_t first) {
   return out;
 }
 
+DimVector sizes_arg(const py::args& args, const py::kwargs& kw, const char* name, const char* fn) {
+  for (auto item : kw) {
+    std::string k = py::str(item.first);
+    PE_CHECK_TYPE(k == name && args.size() == 0, fn, "() got an unexpected keyword argument '", k, "'");
+    return to_dimvector(item.second, fn, name);
+  }
+  return parse_sizes(args, fn);
+}
+
 py::tuple to_tuple(const DimVector& v) {
   py::tuple t(v.size());
   for (size_t i = 0; i < v.size(); ++i) PyTuple_SET_ITEM(t.ptr(), i, PyLong_FromLongLong(v[i]));

@@ -86,7 +86,8 @@ def test_binary_tensor_tensor_promotion(op, a, b):
     x, xr, y, yr = operands(a, b, op)
     if op == "sub" and "bool" in (a, b):
         # PyTorch refuses subtraction with a bool tensor operand
-        assert_raises_like_torch(RuntimeError, lambda m: m.ones(2, dtype=getattr(m, a)) - m.ones(2, dtype=getattr(m, b)))
+        assert_raises_like_torch(RuntimeError,
+                                 lambda m: m.ones(2, dtype=getattr(m, a)) - m.ones(2, dtype=getattr(m, b)))
         return
     out = tensor_promote(a, b)
     if op == "div" and out in ("bool", *INT_NAMES):
@@ -183,7 +184,8 @@ def test_default_dtype_affects_int_plus_float():
 
 
 @pytest.mark.parametrize("op", list(OPS))
-@pytest.mark.parametrize("sa,sb", [((3, 1), (1, 4)), ((4,), (3, 4)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((0, 3), (1, 3)),
+@pytest.mark.parametrize("sa,sb", [((3, 1), (1, 4)), ((4,), (3, 4)), ((2, 1, 4), (3, 1)), ((), (2, 3)),
+                                   ((0, 3), (1, 3)),
                                    ((1,), (0,)), ((5, 1, 1), (1,))])
 def test_broadcasting(op, sa, sb):
     x, xr = make(sa, "float32")

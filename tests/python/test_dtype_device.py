@@ -147,7 +147,8 @@ def test_size_is_tuple_subclass():
 
 
 @pytest.mark.parametrize("sizes,text", [
-    ([2, 3], "torch.Size([2, 3])"), ([], "torch.Size([])"), ([5], "torch.Size([5])"), ([0, 4, 1], "torch.Size([0, 4, 1])"),
+    ([2, 3], "torch.Size([2, 3])"), ([], "torch.Size([])"), ([5], "torch.Size([5])"),
+    ([0, 4, 1], "torch.Size([0, 4, 1])"),
 ])
 def test_size_repr(sizes, text):
     s = pe.Size(sizes)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import pyengine as pe
-from pe_testing import DTYPE_NAMES, ITEMSIZE, make, pe_dtype, ref_torch
+from pe_testing import DTYPE_NAMES, ITEMSIZE, pe_dtype, ref_torch
 
 
 def torch_storage_str(fn):

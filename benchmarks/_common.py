@@ -1,0 +1,56 @@
+"""Shared timing helpers for the benchmarks: pyengine and PyTorch side by side in one process,
+medians of repeated runs, ratios printed as pyengine speed relative to PyTorch (>1: faster)."""
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Callable
+
+
+def median_time(fn: Callable[[], object], repeat: int = 7, min_time: float = 0.05) -> float:
+    """Median seconds per call; each sample loops long enough to be timed reliably."""
+    fn()  # warm up (allocator caches, lazy init)
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time or n >= 1 << 20:
+            break
+        n *= 2
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        samples.append((time.perf_counter() - t0) / n)
+    return statistics.median(samples)
+
+
+def fmt_time(s: float) -> str:
+    if s < 1e-6:
+        return "%.0f ns" % (s * 1e9)
+    if s < 1e-3:
+        return "%.2f us" % (s * 1e6)
+    if s < 1:
+        return "%.2f ms" % (s * 1e3)
+    return "%.2f s" % s
+
+
+def report(rows, title: str) -> None:
+    """rows: (workload, pyengine seconds, torch seconds or None, extra text)."""
+    print("\n== " + title)
+    print("%-40s %12s %12s %9s  %s" % ("workload", "pyengine", "torch", "speed", ""))
+    for name, pe_t, th_t, extra in rows:
+        ratio = "%.2fx" % (th_t / pe_t) if th_t else "-"
+        print("%-40s %12s %12s %9s  %s" % (name, fmt_time(pe_t), fmt_time(th_t) if th_t else "-", ratio, extra))
+    print("(speed = torch time / pyengine time; > 1 means pyengine is faster)")
+
+
+def import_torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
