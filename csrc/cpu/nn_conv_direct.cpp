@@ -96,7 +96,8 @@ template <class T>
 void pad_input(const Plan& p, const T* x, int64_t h, int64_t w, int64_t ph, int64_t pw, T* out) {
   std::memset(out, 0, sizeof(T) * p.scratch);
   for (int64_t c = 0; c < p.cin; ++c)
-    for (int64_t i = 0; i < h; ++i) std::memcpy(out + c * p.plane + (i + ph) * p.wp + pw, x + (c * h + i) * w, sizeof(T) * w);
+    for (int64_t i = 0; i < h; ++i)
+      std::memcpy(out + c * p.plane + (i + ph) * p.wp + pw, x + (c * h + i) * w, sizeof(T) * w);
 }
 
 // outp (cout_pad x pp) = w (cout_pad x k) * X + bias.
@@ -192,7 +193,9 @@ void forward_avx2(const Plan& p, const T* xp, const T* w, const T* b, T* out) { 
 template <class T>
 void weight_avx2(const Plan& p, const T* g, const T* xp, T* gw) { weight_body<T, 32>(p, g, xp, gw); }
 template <class T>
-void forward_avx512(const Plan& p, const T* xp, const T* w, const T* b, T* out) { forward_body<T, 32>(p, xp, w, b, out); }
+void forward_avx512(const Plan& p, const T* xp, const T* w, const T* b, T* out) {
+  forward_body<T, 32>(p, xp, w, b, out);
+}
 Isa isa() { return Isa::Baseline; }
 #endif
 

@@ -10,7 +10,9 @@ namespace pe {
 
 namespace {
 
-std::string cpp_type(DType t) { return t == DType::Float64 ? "double" : t == DType::Float32 ? "float" : nn::type_name(t); }
+std::string cpp_type(DType t) {
+  return t == DType::Float64 ? "double" : t == DType::Float32 ? "float" : nn::type_name(t);
+}
 
 void check_param(const DimVector& v, const char* name) {
   PE_CHECK(v.size() == 2, "expected ", name, " to be a single integer value or a list of 2 values to match the "
