@@ -41,8 +41,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="threads for both engines (0: their default)")
     args = ap.parse_args()
 
-    import pyengine as pe
     import torch
+
+    import pyengine as pe
 
     if args.threads:
         pe.set_num_threads(args.threads)
@@ -93,7 +94,8 @@ def main() -> None:
             nn.conv2d_backward_bias(pgo)
 
         tp, ta = median_times(pe_step, torch_step, args.repeat)
-        print(f"{name:24s} {'autograd':10s} {tp * 1e3:12.3f} {ta * 1e3:10.3f} {tp / ta:7.2f}  (torch: one autograd step)")
+        print(f"{name:24s} {'autograd':10s} {tp * 1e3:12.3f} {ta * 1e3:10.3f} {tp / ta:7.2f}  "
+              "(torch: one autograd step)")
         total_pe += sum_pe
         total_torch += sum_torch
     print(f"{'all':24s} {'total':10s} {total_pe * 1e3:12.3f} {total_torch * 1e3:10.3f} "

@@ -6,8 +6,16 @@ from __future__ import annotations
 
 from . import _C
 from ._C import (  # noqa: F401
-    batch_norm, bernoulli, dropout, dropout_, layer_norm, log_softmax, native_batch_norm, native_dropout,
-    native_layer_norm, softmax,
+    batch_norm,
+    bernoulli,
+    dropout,
+    dropout_,
+    layer_norm,
+    log_softmax,
+    native_batch_norm,
+    native_dropout,
+    native_layer_norm,
+    softmax,
 )
 
 __all__ = [

@@ -21,9 +21,10 @@ Reduction reduction_from_string(const std::string& s);  // ValueError "foo is no
 // input (N, C, H, W) or unbatched (C, H, W); weight (O, C / groups, kh, kw); bias (O) or undefined.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
               const DimVector& padding, const DimVector& dilation, int64_t groups);
-// padding = "same" (output size = input size; asymmetric when the total is odd, like PyTorch) or "valid".
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
-              const std::string& padding, const DimVector& dilation, int64_t groups);
+// padding = "same" (output size = input size; asymmetric when the total is odd, like PyTorch) or "valid"
+// (ATen's conv2d.padding overload; a distinct name because {1, 1} would also convert to a string).
+Tensor conv2d_padding(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
+                      const std::string& padding, const DimVector& dilation, int64_t groups);
 // d(loss)/d(input) of conv2d given d(loss)/d(output); input_sizes is the input's shape.
 Tensor conv2d_backward_input(const Tensor& grad_output, const Tensor& weight, const DimVector& input_sizes,
                              const DimVector& stride, const DimVector& padding, const DimVector& dilation,

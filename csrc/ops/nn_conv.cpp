@@ -10,7 +10,9 @@ namespace pe {
 
 namespace {
 
-std::string cpp_type(DType t) { return t == DType::Float64 ? "double" : t == DType::Float32 ? "float" : nn::type_name(t); }
+std::string cpp_type(DType t) {
+  return t == DType::Float64 ? "double" : t == DType::Float32 ? "float" : nn::type_name(t);
+}
 
 void check_param(const DimVector& v, const char* name) {
   PE_CHECK(v.size() == 2, "expected ", name, " to be a single integer value or a list of 2 values to match the "
@@ -90,8 +92,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
   return unbatch(out, unbatched);
 }
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
-              const std::string& padding, const DimVector& dilation, int64_t groups) {
+Tensor conv2d_padding(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
+                      const std::string& padding, const DimVector& dilation, int64_t groups) {
   if (padding == "valid") return conv2d(input, weight, bias, stride, DimVector{0, 0}, dilation, groups);
   PE_CHECK(padding == "same", "Invalid padding string: '", padding, "'");
   check_param(stride, "stride");

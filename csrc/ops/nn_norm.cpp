@@ -94,7 +94,8 @@ std::pair<int64_t, int64_t> layer_norm_geom(const Tensor& input, const DimVector
   PE_CHECK(!shape.empty(), "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
            "one element, but got normalized_shape = ", shape);
   PE_CHECK(!weight.defined() || weight.sizes() == shape, "Expected weight to be of same shape as normalized_shape, "
-           "but got weight of shape ", weight.defined() ? weight.sizes() : DimVector{}, " and normalized_shape = ", shape);
+           "but got weight of shape ", weight.defined() ? weight.sizes() : DimVector{}, " and normalized_shape = ",
+           shape);
   PE_CHECK(!bias.defined() || bias.sizes() == shape, "Expected bias to be of same shape as normalized_shape, but "
            "got bias of shape ", bias.defined() ? bias.sizes() : DimVector{}, " and normalized_shape = ", shape);
   int64_t nd = input.dim(), ns = (int64_t)shape.size();

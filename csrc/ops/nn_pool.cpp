@@ -113,7 +113,8 @@ Pool2dGeom avg_geom(const Tensor& input, const DimVector& kernel_size, const Dim
                     const DimVector& padding, bool ceil_mode, bool count_include_pad,
                     std::optional<int64_t> divisor_override) {
   // PyTorch reads input.size(-3) first, so a 2-D input is an IndexError there.
-  PE_CHECK_INDEX(input.dim() >= 3, "Dimension out of range (expected to be in range of [", -std::max<int64_t>(input.dim(), 1),
+  PE_CHECK_INDEX(input.dim() >= 3, "Dimension out of range (expected to be in range of [",
+                 -std::max<int64_t>(input.dim(), 1),
                  ", ", std::max<int64_t>(input.dim(), 1) - 1, "], but got -3)");
   PE_CHECK(!divisor_override || *divisor_override != 0, "divisor must be not zero");
   Pool2dGeom g = pool_geom(input, "avg_pool2d", kernel_size, stride, padding, {1, 1}, ceil_mode);

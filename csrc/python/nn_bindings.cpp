@@ -19,6 +19,9 @@ DimVector int_or_seq(py::handle h, size_t n) {
 }
 
 Reduction red(const std::string& s) { return reduction_from_string(s); }
+// Optional tensor arguments (None allowed): the Tensor caster refuses None, std::optional takes it.
+using OptTensor = std::optional<Tensor>;
+Tensor opt(const OptTensor& t) { return t ? *t : Tensor(); }
 std::optional<DType> opt_dtype(py::handle h) { return h.is_none() ? std::nullopt : std::optional<DType>(to_dtype(h)); }
 
 py::tuple tup(const std::tuple<Tensor, Tensor>& t) { return py::make_tuple(std::get<0>(t), std::get<1>(t)); }
@@ -31,12 +34,13 @@ std::array<bool, 3> mask3(py::handle h) {
   return {v[0], v[1], v[2]};
 }
 
-Tensor conv2d_py(const Tensor& input, const Tensor& weight, const Tensor& bias, py::handle stride,
+Tensor conv2d_py(const Tensor& input, const Tensor& weight, const OptTensor& bias, py::handle stride,
                  py::handle padding, py::handle dilation, int64_t groups) {
   if (py::isinstance<py::str>(padding))
-    return conv2d(input, weight, bias, int_or_seq(stride, 2), padding.cast<std::string>(), int_or_seq(dilation, 2),
-                  groups);
-  return conv2d(input, weight, bias, int_or_seq(stride, 2), int_or_seq(padding, 2), int_or_seq(dilation, 2), groups);
+    return conv2d_padding(input, weight, opt(bias), int_or_seq(stride, 2), padding.cast<std::string>(),
+                          int_or_seq(dilation, 2), groups);
+  return conv2d(input, weight, opt(bias), int_or_seq(stride, 2), int_or_seq(padding, 2), int_or_seq(dilation, 2),
+                groups);
 }
 
 void bind_conv(py::module_& nn) {
@@ -55,7 +59,8 @@ void bind_conv(py::module_& nn) {
   }, py::arg("grad_output"), py::arg("input"), py::arg("weight_size"), py::arg("stride") = 1,
      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1);
   nn.def("conv2d_backward_bias", &conv2d_backward_bias, py::arg("grad_output"));
-  nn.def("linear", &linear, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  nn.def("linear", [](const Tensor& x, const Tensor& w, const OptTensor& b) { return linear(x, w, opt(b)); },
+         py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
   nn.def("constant_pad_nd", [](const Tensor& x, py::handle pad, const Scalar& value) {
     return constant_pad_nd(x, int_or_seq(pad, 0), value);
   }, py::arg("input"), py::arg("pad"), py::arg("value") = 0);
@@ -107,49 +112,51 @@ void bind_softmax(py::module_& m, py::module_& nn, TensorClass& cls) {
 }
 
 void bind_losses(py::module_& nn) {
-  nn.def("nll_loss_forward", [](const Tensor& x, const Tensor& t, const Tensor& w, const std::string& r, int64_t ii) {
-    return tup(nll_loss_forward(x, t, w, red(r), ii));
+  nn.def("nll_loss_forward", [](const Tensor& x, const Tensor& t, const OptTensor& w, const std::string& r,
+                                int64_t ii) {
+    return tup(nll_loss_forward(x, t, opt(w), red(r), ii));
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean",
      py::arg("ignore_index") = -100);
-  nn.def("nll_loss", [](const Tensor& x, const Tensor& t, const Tensor& w, const std::string& r, int64_t ii) {
-    return nll_loss(x, t, w, red(r), ii);
+  nn.def("nll_loss", [](const Tensor& x, const Tensor& t, const OptTensor& w, const std::string& r, int64_t ii) {
+    return nll_loss(x, t, opt(w), red(r), ii);
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean",
      py::arg("ignore_index") = -100);
-  nn.def("nll_loss_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, const Tensor& w,
+  nn.def("nll_loss_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, const OptTensor& w,
                                  const std::string& r, int64_t ii, const Tensor& tw) {
-    return nll_loss_backward(g, x, t, w, red(r), ii, tw);
+    return nll_loss_backward(g, x, t, opt(w), red(r), ii, tw);
   }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("reduction"),
      py::arg("ignore_index"), py::arg("total_weight"));
-  nn.def("nll_loss_smooth", [](const Tensor& x, const Tensor& t, const Tensor& w, const std::string& r, int64_t ii) {
-    return nll_loss_smooth(x, t, w, red(r), ii);
+  nn.def("nll_loss_smooth", [](const Tensor& x, const Tensor& t, const OptTensor& w, const std::string& r,
+                               int64_t ii) {
+    return nll_loss_smooth(x, t, opt(w), red(r), ii);
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean",
      py::arg("ignore_index") = -100);
-  nn.def("nll_loss_smooth_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, const Tensor& w,
+  nn.def("nll_loss_smooth_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, const OptTensor& w,
                                         const std::string& r, int64_t ii) {
-    return nll_loss_smooth_backward(g, x, t, w, red(r), ii);
+    return nll_loss_smooth_backward(g, x, t, opt(w), red(r), ii);
   }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("reduction"),
      py::arg("ignore_index"));
-  nn.def("soft_nll_loss", [](const Tensor& x, const Tensor& t, const Tensor& w, const std::string& r) {
-    return soft_nll_loss(x, t, w, red(r));
+  nn.def("soft_nll_loss", [](const Tensor& x, const Tensor& t, const OptTensor& w, const std::string& r) {
+    return soft_nll_loss(x, t, opt(w), red(r));
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean");
-  nn.def("soft_nll_loss_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, const Tensor& w,
+  nn.def("soft_nll_loss_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, const OptTensor& w,
                                       const std::string& r) {
-    return tup(soft_nll_loss_backward(g, x, t, w, red(r)));
+    return tup(soft_nll_loss_backward(g, x, t, opt(w), red(r)));
   }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("reduction"));
-  nn.def("cross_entropy", [](const Tensor& x, const Tensor& t, const Tensor& w, const std::string& r, int64_t ii,
-                             double ls) { return cross_entropy(x, t, w, red(r), ii, ls); },
+  nn.def("cross_entropy", [](const Tensor& x, const Tensor& t, const OptTensor& w, const std::string& r, int64_t ii,
+                             double ls) { return cross_entropy(x, t, opt(w), red(r), ii, ls); },
          py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean",
          py::arg("ignore_index") = -100, py::arg("label_smoothing") = 0.0);
 
   using Fwd = Tensor (*)(const Tensor&, const Tensor&, Reduction, const Tensor&);
   using Bwd = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, Reduction, const Tensor&);
   auto weighted = [&](const char* name, Fwd f, Bwd b) {
-    nn.def(name, [f](const Tensor& x, const Tensor& t, const std::string& r, const Tensor& w) {
-      return f(x, t, red(r), w);
+    nn.def(name, [f](const Tensor& x, const Tensor& t, const std::string& r, const OptTensor& w) {
+      return f(x, t, red(r), opt(w));
     }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("weight") = py::none());
     nn.def((std::string(name) + "_backward").c_str(), [b](const Tensor& g, const Tensor& x, const Tensor& t,
-                                                          const std::string& r, const Tensor& w) {
-      return b(g, x, t, red(r), w);
+                                                          const std::string& r, const OptTensor& w) {
+      return b(g, x, t, red(r), opt(w));
     }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("reduction") = "mean",
        py::arg("weight") = py::none());
   };
@@ -162,65 +169,71 @@ void bind_losses(py::module_& nn) {
                                        double beta) { return smooth_l1_loss_backward(g, x, t, red(r), beta); },
          py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("reduction") = "mean",
          py::arg("beta") = 1.0);
-  nn.def("binary_cross_entropy", [](const Tensor& x, const Tensor& t, const Tensor& w, const std::string& r) {
-    return binary_cross_entropy(x, t, w, red(r));
+  nn.def("binary_cross_entropy", [](const Tensor& x, const Tensor& t, const OptTensor& w, const std::string& r) {
+    return binary_cross_entropy(x, t, opt(w), red(r));
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean");
-  nn.def("binary_cross_entropy_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, const Tensor& w,
+  nn.def("binary_cross_entropy_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, const OptTensor& w,
                                              const std::string& r) {
-    return binary_cross_entropy_backward(g, x, t, w, red(r));
+    return binary_cross_entropy_backward(g, x, t, opt(w), red(r));
   }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
      py::arg("reduction") = "mean");
-  nn.def("binary_cross_entropy_with_logits", [](const Tensor& x, const Tensor& t, const Tensor& w,
-                                                const Tensor& pw, const std::string& r) {
-    return binary_cross_entropy_with_logits(x, t, w, pw, red(r));
+  nn.def("binary_cross_entropy_with_logits", [](const Tensor& x, const Tensor& t, const OptTensor& w,
+                                                const OptTensor& pw, const std::string& r) {
+    return binary_cross_entropy_with_logits(x, t, opt(w), opt(pw), red(r));
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("pos_weight") = py::none(),
      py::arg("reduction") = "mean");
   nn.def("binary_cross_entropy_with_logits_backward", [](const Tensor& g, const Tensor& x, const Tensor& t,
-                                                         const Tensor& w, const Tensor& pw, const std::string& r) {
-    return binary_cross_entropy_with_logits_backward(g, x, t, w, pw, red(r));
+                                                         const OptTensor& w, const OptTensor& pw,
+                                                         const std::string& r) {
+    return binary_cross_entropy_with_logits_backward(g, x, t, opt(w), opt(pw), red(r));
   }, py::arg("grad_output"), py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
      py::arg("pos_weight") = py::none(), py::arg("reduction") = "mean");
 }
 
 void bind_norm_dropout(py::module_& m, py::module_& nn, TensorClass& cls) {
-  auto bn = [](const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& rm, const Tensor& rv, bool training,
-               double momentum, double eps) { return tup(native_batch_norm(x, w, b, rm, rv, training, momentum, eps)); };
+  auto bn = [](const Tensor& x, const OptTensor& w, const OptTensor& b, const OptTensor& rm, const OptTensor& rv,
+               bool training, double momentum, double eps) {
+    return tup(native_batch_norm(x, opt(w), opt(b), opt(rm), opt(rv), training, momentum, eps));
+  };
   for (py::module_* mod : {&m, &nn})
     mod->def("native_batch_norm", bn, py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("running_mean"),
              py::arg("running_var"), py::arg("training"), py::arg("momentum"), py::arg("eps"));
-  nn.def("native_batch_norm_backward", [](const Tensor& go, const Tensor& x, const Tensor& w, const Tensor& rm,
-                                          const Tensor& rv, const Tensor& sm, const Tensor& si, bool train,
+  nn.def("native_batch_norm_backward", [](const Tensor& go, const Tensor& x, const OptTensor& w, const OptTensor& rm,
+                                          const OptTensor& rv, const OptTensor& sm, const OptTensor& si, bool train,
                                           double eps, py::handle mask) {
-    return tup(native_batch_norm_backward(go, x, w, rm, rv, sm, si, train, eps, mask3(mask)));
+    return tup(
+        native_batch_norm_backward(go, x, opt(w), opt(rm), opt(rv), opt(sm), opt(si), train, eps, mask3(mask)));
   }, py::arg("grad_out"), py::arg("input"), py::arg("weight"), py::arg("running_mean"), py::arg("running_var"),
      py::arg("save_mean"), py::arg("save_invstd"), py::arg("train"), py::arg("eps"),
      py::arg("output_mask") = std::vector<bool>{true, true, true});
   // torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled)
-  m.def("batch_norm", [](const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& rm, const Tensor& rv,
+  m.def("batch_norm", [](const Tensor& x, const OptTensor& w, const OptTensor& b, const OptTensor& rm,
+                         const OptTensor& rv,
                          bool training, double momentum, double eps, bool) {
-    return batch_norm(x, rm, rv, w, b, training, momentum, eps);
+    return batch_norm(x, opt(rm), opt(rv), opt(w), opt(b), training, momentum, eps);
   }, py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("running_mean"), py::arg("running_var"),
      py::arg("training"), py::arg("momentum"), py::arg("eps"), py::arg("cudnn_enabled") = true);
-  nn.def("batch_norm", [](const Tensor& x, const Tensor& rm, const Tensor& rv, const Tensor& w, const Tensor& b,
+  nn.def("batch_norm", [](const Tensor& x, const OptTensor& rm, const OptTensor& rv, const OptTensor& w,
+                          const OptTensor& b,
                           bool training, double momentum, double eps) {
-    return batch_norm(x, rm, rv, w, b, training, momentum, eps);
+    return batch_norm(x, opt(rm), opt(rv), opt(w), opt(b), training, momentum, eps);
   }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
      py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
-  auto ln = [](const Tensor& x, py::handle shape, const Tensor& w, const Tensor& b, double eps, bool) {
-    return layer_norm(x, int_or_seq(shape, 1), w, b, eps);
+  auto ln = [](const Tensor& x, py::handle shape, const OptTensor& w, const OptTensor& b, double eps, bool) {
+    return layer_norm(x, int_or_seq(shape, 1), opt(w), opt(b), eps);
   };
   for (py::module_* mod : {&m, &nn})
     mod->def("layer_norm", ln, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(),
              py::arg("bias") = py::none(), py::arg("eps") = 1e-5, py::arg("cudnn_enable") = true);
-  auto nln = [](const Tensor& x, py::handle shape, const Tensor& w, const Tensor& b, double eps) {
-    return tup(native_layer_norm(x, int_or_seq(shape, 1), w, b, eps));
+  auto nln = [](const Tensor& x, py::handle shape, const OptTensor& w, const OptTensor& b, double eps) {
+    return tup(native_layer_norm(x, int_or_seq(shape, 1), opt(w), opt(b), eps));
   };
   for (py::module_* mod : {&m, &nn})
     mod->def("native_layer_norm", nln, py::arg("input"), py::arg("normalized_shape"), py::arg("weight"),
              py::arg("bias"), py::arg("eps"));
   nn.def("native_layer_norm_backward", [](const Tensor& go, const Tensor& x, py::handle shape, const Tensor& mean,
-                                          const Tensor& rstd, const Tensor& w, const Tensor& b, py::handle mask) {
-    return tup(native_layer_norm_backward(go, x, int_or_seq(shape, 1), mean, rstd, w, b, mask3(mask)));
+                                          const Tensor& rstd, const OptTensor& w, const OptTensor& b, py::handle mask) {
+    return tup(native_layer_norm_backward(go, x, int_or_seq(shape, 1), mean, rstd, opt(w), opt(b), mask3(mask)));
   }, py::arg("grad_out"), py::arg("input"), py::arg("normalized_shape"), py::arg("mean"), py::arg("rstd"),
      py::arg("weight"), py::arg("bias"), py::arg("output_mask") = std::vector<bool>{true, true, true});
 

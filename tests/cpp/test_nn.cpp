@@ -87,3 +87,22 @@ TEST(NnDropout, MaskAndScaleAgree) {
   EXPECT_NEAR(kept / 1000.0, 0.75, 0.05);
   EXPECT_TRUE(dropout(x, 0.5, false).is_same(x));
 }
+
+TEST(NnConv, DirectAndIm2colPathsAgreeWithSums) {
+  // All-ones input and weight: each output counts the taps inside the (padded) input.
+  Tensor x = ones({1, 2, 5, 5}, {DType::Float32});
+  Tensor w = ones({3, 2, 3, 3}, {DType::Float32});
+  Tensor b = from({1, 2, 3}, {3}, DType::Float32);
+  Tensor direct = conv2d(x, w, b, {1, 1}, {1, 1}, {1, 1}, 1);  // stride 1: the direct kernel
+  EXPECT_EQ(direct.sizes(), (DimVector{1, 3, 5, 5}));
+  EXPECT_FLOAT_EQ(direct.data_ptr<float>()[0], 2 * 4 + 1);          // corner: 2x2 taps per channel
+  EXPECT_FLOAT_EQ(direct.data_ptr<float>()[25 + 12], 2 * 9 + 2);    // centre of channel 1
+  Tensor strided = conv2d(x, w, b, {2, 2}, {1, 1}, {1, 1}, 1);       // stride 2: im2col + GEMM
+  EXPECT_EQ(strided.sizes(), (DimVector{1, 3, 3, 3}));
+  EXPECT_FLOAT_EQ(strided.data_ptr<float>()[4], 2 * 9 + 1);
+  Tensor gw = conv2d_backward_weight(ones({1, 3, 5, 5}, {DType::Float32}), x, w.sizes(), {1, 1}, {1, 1}, {1, 1}, 1);
+  EXPECT_FLOAT_EQ(gw.data_ptr<float>()[4], 25);  // centre tap sees every input element once
+  EXPECT_FLOAT_EQ(gw.data_ptr<float>()[0], 16);  // corner tap misses one row and one column
+  Tensor gb = conv2d_backward_bias(ones({2, 3, 4, 4}, {DType::Float32}));
+  EXPECT_FLOAT_EQ(gb.data_ptr<float>()[2], 32);
+}

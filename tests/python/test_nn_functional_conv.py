@@ -2,16 +2,16 @@
 torch (forward values and autograd gradients)."""
 import numpy as np
 import pytest
+from nn_testing import LAYOUTS, close, pt, raises_like_torch, rand, torch_mod, tt
 
 import pyengine as pe
 import pyengine.nn.functional as F
-from nn_testing import LAYOUTS, close, pt, raises_like_torch, rand, torch_mod, tt
 
 _nn = pe._C._nn
 
 
 def np_conv2d(x, w, b, stride, padding, dilation, groups):
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -39,7 +39,8 @@ CASES = [
     ((2, 5, 6, 6), (3, 5, 1, 1), (1, 1), (0, 0), (1, 1), 1, True),   # 1x1: no im2col
     ((2, 4, 6, 6), (4, 2, 1, 1), (2, 2), (1, 0), (1, 1), 2, False),  # 1x1 strided, padded
     ((2, 3, 12, 11), (2, 3, 5, 5), (3, 2), (2, 2), (1, 2), 1, True),
-    ((2, 40, 6, 5), (36, 40, 3, 3), (1, 1), (1, 2), (1, 1), 1, True),  # many channels: im2col + GEMM
+    ((2, 3, 9, 10), (4, 3, 3, 2), (1, 1), (2, 1), (2, 3), 1, True),    # direct kernel with dilation
+    ((2, 80, 6, 5), (72, 80, 3, 3), (1, 1), (1, 2), (1, 1), 1, True),  # many channels: im2col + GEMM
     ((1, 2, 5, 6), (2, 2, 3, 3), (1, 1), (3, 2), (1, 1), 1, True),     # padding > k - 1: im2col backward
 ]
 
@@ -171,8 +172,10 @@ def test_conv2d_errors():
                       lambda m: nnf(m).conv2d(x(m), m.zeros(4, 3, 9, 9)))
     raises_like_torch(RuntimeError, "expected weight to be divisible by 2 at dimension 0",
                       lambda m: nnf(m).conv2d(m.zeros(2, 4, 8, 8), m.zeros(3, 2, 3, 3), groups=2))
-    raises_like_torch(RuntimeError, "non-positive stride is not supported", lambda m: nnf(m).conv2d(x(m), w(m), stride=0))
-    raises_like_torch(RuntimeError, "negative padding is not supported", lambda m: nnf(m).conv2d(x(m), w(m), padding=-1))
+    raises_like_torch(RuntimeError, "non-positive stride is not supported",
+                      lambda m: nnf(m).conv2d(x(m), w(m), stride=0))
+    raises_like_torch(RuntimeError, "negative padding is not supported",
+                      lambda m: nnf(m).conv2d(x(m), w(m), padding=-1))
     raises_like_torch(RuntimeError, "non-positive dilation is not supported",
                       lambda m: nnf(m).conv2d(x(m), w(m), dilation=0))
     raises_like_torch(RuntimeError, "padding='same' is not supported for strided convolutions",

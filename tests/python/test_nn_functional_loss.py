@@ -2,10 +2,10 @@
 their backward kernels against torch autograd gradients."""
 import numpy as np
 import pytest
+from nn_testing import LAYOUTS, close, pt, raises_like_torch, rand, torch_mod, tt
 
 import pyengine as pe
 import pyengine.nn.functional as F
-from nn_testing import LAYOUTS, close, pt, raises_like_torch, rand, torch_mod, tt
 
 _nn = pe._C._nn
 REDUCTIONS = ["mean", "sum", "none"]
@@ -151,7 +151,7 @@ def test_cross_entropy_probabilities_matches_torch(reduction, weighted, ls):
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_smooth_and_soft_backward_kernels_match_torch(reduction):
-    torch = torch_mod()
+    torch_mod()  # the references below are torch autograd graphs built by tt()
     lp = np_log_softmax(rand((4, 3, 2), seed=16), 1)
     t = np.array([[0, 2], [-100, 1], [1, 1], [2, -100]])
     w = rand((3,), seed=17, low=0.5, high=2.0)

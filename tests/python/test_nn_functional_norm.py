@@ -2,10 +2,10 @@
 against float64 numpy formulas and torch."""
 import numpy as np
 import pytest
+from nn_testing import LAYOUTS, close, pt, raises_like_torch, rand, torch_mod, tt
 
 import pyengine as pe
 import pyengine.nn.functional as F
-from nn_testing import LAYOUTS, close, pt, raises_like_torch, rand, torch_mod, tt
 
 _nn = pe._C._nn
 
