@@ -8,7 +8,6 @@
 #include <string>
 
 #include "core/tensor_iter.h"
-
 #include "ops/select.h"
 #include "ops/select_stubs.h"
 

@@ -258,12 +258,13 @@ def test_names_match_torch():
                "masked_fill", "nonzero", "argwhere", "where", "gather", "scatter", "scatter_add", "index_select",
                "index_add", "index_fill", "index_copy", "take", "take_along_dim", "cat", "concat", "concatenate",
                "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack", "flip", "fliplr", "flipud", "roll",
-               "repeat_interleave", "diag_embed", "narrow_copy", "split", "scatter_reduce", "atleast_1d", "atleast_2d", "atleast_3d"):
+               "repeat_interleave", "diag_embed", "narrow_copy", "split", "scatter_reduce", "atleast_1d", "atleast_2d",
+               "atleast_3d"):
         assert hasattr(torch, fn) and hasattr(pe, fn), fn
     for meth in ("sort", "argsort", "msort", "topk", "kthvalue", "equal", "allclose", "isclose", "masked_select",
                  "masked_fill", "masked_fill_", "nonzero", "argwhere", "gather", "scatter", "scatter_", "scatter_add",
                  "scatter_add_", "index_select", "index_add", "index_add_", "index_fill", "index_fill_", "index_copy",
-                 "index_copy_", "take", "take_along_dim", "scatter_reduce", "scatter_reduce_", "flip", "fliplr", "flipud", "roll", "repeat_interleave",
-                 "diag_embed", "narrow_copy"):
+                 "index_copy_", "take", "take_along_dim", "scatter_reduce", "scatter_reduce_", "flip", "fliplr",
+                 "flipud", "roll", "repeat_interleave", "diag_embed", "narrow_copy"):
         assert hasattr(torch.Tensor, meth) and hasattr(pe.Tensor, meth), meth
     assert dtype_name(pe.cat([pe.zeros(1, dtype=pe.int8), pe.zeros(1, dtype=pe.uint8)]).dtype) == "int16"

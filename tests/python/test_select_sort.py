@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import pyengine as pe
-from pe_testing import (DTYPE_NAMES, LAYOUT_NAMES, assert_raises_like_torch, assert_same, make, make_layout, require_torch,
+from pe_testing import (DTYPE_NAMES, LAYOUT_NAMES, assert_raises_like_torch, assert_same, make_layout, require_torch,
                         to_np)
 
 NON_BOOL = [n for n in DTYPE_NAMES if n != "bool"]
@@ -127,7 +127,8 @@ def test_sort_out():
     r = pe.sort(t, out=(v, i))
     assert r.values is v and r.indices is i
     assert v.tolist() == [1.0, 2.0, 3.0] and i.tolist() == [1, 2, 0]
-    assert_raises_like_torch(RuntimeError, lambda m: m.sort(m.tensor([1.0]), out=(m.empty(0), m.empty(0, dtype=m.int32))))
+    assert_raises_like_torch(RuntimeError, lambda m: m.sort(m.tensor([1.0]),
+                                                            out=(m.empty(0), m.empty(0, dtype=m.int32))))
     assert_raises_like_torch(RuntimeError, lambda m: m.sort(m.tensor([1.0]), out=(m.empty(0, dtype=m.float64),
                                                                                    m.empty(0, dtype=m.int64))))
 
