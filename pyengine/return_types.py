@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 
-__all__ = ["max", "min", "median", "mode"]
+__all__ = ["max", "median", "min", "mode"]
 
 
 def _make(name: str):
