@@ -186,6 +186,25 @@ typename Op::acc_t fold_run(const Op& op, const typename Op::in_t* p, int64_t n,
   return a;
 }
 
+// f(b, e) over [0, n) in chunks of at least `grain` that threads take dynamically: unlike a static
+// split, a thread slowed by another process on its core does not hold the others up.
+template <class F>
+void parallel_chunks(int64_t n, int64_t grain, const F& f) {
+  const int T = get_num_threads();
+  if (n <= grain || T <= 1 || omp_in_parallel()) {
+    f(int64_t(0), n);
+    return;
+  }
+  const int64_t nchunks = std::min<int64_t>((n + grain - 1) / grain, 8 * T);
+  const int64_t per = (n + nchunks - 1) / nchunks;
+  const int nt = (int)std::min<int64_t>(T, nchunks);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+  for (int64_t c = 0; c < nchunks; ++c) {
+    const int64_t b = c * per, e = std::min(n, b + per);
+    if (b < e) f(b, e);
+  }
+}
+
 // Calls f(in_off, out_off, parallel) for every output of an Inner geometry (row of reduce_size
 // contiguous elements at in_off): across threads when there are many rows, else one row at a time
 // with parallel = true (f may then split the row across threads).
@@ -198,7 +217,7 @@ void for_each_row(const ReduceGeom& g, const RowFn& f) {
     for (int64_t j = 0; j < M; ++j, kw.next()) f(kw.off[0], kw.off[1], true);
     return;
   }
-  parallel_for(0, M, std::max<int64_t>(1, kGrainSize / N), [&](int64_t b, int64_t e) {
+  parallel_chunks(M, std::max<int64_t>(1, kGrainSize / N), [&](int64_t b, int64_t e) {
     DimsWalk kw(g.kept_sizes, g.kept_in_strides, &g.kept_out_strides);
     kw.seek(b);
     for (int64_t j = b; j < e; ++j, kw.next()) f(kw.off[0], kw.off[1], false);
@@ -254,7 +273,7 @@ void reduce_outer(const ReduceGeom& g, const typename Op::in_t* in, const Op& op
   };
   if (tasks >= T || N * cols < 2 * kGrainSize || T <= 1 || omp_in_parallel()) {
     const int64_t per_task = N * std::min(cols, kOuterCols);
-    parallel_for(0, tasks, std::max<int64_t>(1, kGrainSize / per_task), [&](int64_t b, int64_t e) {
+    parallel_chunks(tasks, std::max<int64_t>(1, kGrainSize / per_task), [&](int64_t b, int64_t e) {
       AccBuffer<acc_t> res_buf, scratch;
       acc_t* res = res_buf.get(std::min(cols, kOuterCols));
       for (int64_t task = b; task < e; ++task) {
