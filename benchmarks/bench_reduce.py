@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # run from a checkout
-import pyengine as pe  # noqa: E402
+import pyengine as pe  # noqa: E402 (after the path fix)
 
 try:
     import torch
@@ -66,11 +66,11 @@ def main() -> None:
     for name, data, fn in cases:
         a = pe.from_numpy(data)
         if torch is None:
-            (tp,) = bench([lambda: fn(a)], args.repeat)
+            (tp,) = bench([lambda fn=fn, a=a: fn(a)], args.repeat)
             print("%-24s %12.3f %12s %8s" % (name, tp * 1e3, "-", "-"))
             continue
         b = torch.from_numpy(data)
-        tp, tt = bench([lambda: fn(a), lambda: fn(b)], args.repeat)
+        tp, tt = bench([lambda fn=fn, a=a: fn(a), lambda fn=fn, b=b: fn(b)], args.repeat)
         print("%-24s %12.3f %12.3f %8.2f" % (name, tp * 1e3, tt * 1e3, tt / tp))
 
 

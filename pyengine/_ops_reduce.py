@@ -8,8 +8,8 @@ from . import _C, return_types
 from ._C import Tensor
 
 __all__ = [
-    "sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "all", "any", "count_nonzero",
-    "logsumexp", "norm", "dist", "std", "var", "std_mean", "var_mean", "cumsum", "cumprod", "median", "mode",
+    "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumsum", "dist", "logsumexp",
+    "max", "mean", "median", "min", "mode", "norm", "prod", "std", "std_mean", "sum", "var", "var_mean",
 ]
 
 

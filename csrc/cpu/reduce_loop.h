@@ -10,15 +10,14 @@
 // binary-counter tree of partials (pairwise summation above the block). The W-wide inner loop has
 // no dependence between lanes, so the compiler vectorizes it; a float32 sum of 1e7 elements keeps a
 // rounding error of ~log2(n) ulps instead of the ~n of a running sum.
-// Threads: many outputs -> split the outputs; few long ones -> split each reduction and combine the
-// per-thread partials (OpenMP, passive wait, nothing below kGrainSize elements).
+// Threads: many outputs -> split the outputs; few long ones -> split each reduction into chunks that
+// threads take dynamically, and combine the chunks' partials in chunk order (OpenMP, passive wait,
+// nothing below kGrainSize elements).
 #pragma once
 #include <omp.h>
 
 #include <algorithm>
-#include <array>
 #include <memory>
-#include <vector>
 
 #include "core/reduce_iter.h"
 #include "cpu/parallel.h"
@@ -126,7 +125,8 @@ void fold_rows(const Op& op, const typename Op::in_t* base, int64_t w, int64_t n
 }
 
 // Folds of contiguous elements [b, e) with a wider instruction set, chosen at run time: this
-// generic one declines; cpu/reduce_avx2.cpp overloads it for the float sums (found by ADL).
+// generic one declines; cpu/reduce_avx2.cpp overloads it for float/double sum and min/max (found by
+// ADL at instantiation, declared in cpu/reduce_ops.h).
 template <class Op>
 bool fold_simd(const Op&, const typename Op::in_t*, int64_t, int64_t, int64_t, typename Op::acc_t*) {
   return false;
@@ -186,6 +186,25 @@ typename Op::acc_t fold_run(const Op& op, const typename Op::in_t* p, int64_t n,
   return a;
 }
 
+// f(b, e) over [0, n) in chunks of at least `grain` that threads take dynamically: unlike a static
+// split, a thread slowed by another process on its core does not hold the others up.
+template <class F>
+void parallel_chunks(int64_t n, int64_t grain, const F& f) {
+  const int T = get_num_threads();
+  if (n <= grain || T <= 1 || omp_in_parallel()) {
+    f(int64_t(0), n);
+    return;
+  }
+  const int64_t nchunks = std::min<int64_t>((n + grain - 1) / grain, 8 * T);
+  const int64_t per = (n + nchunks - 1) / nchunks;
+  const int nt = (int)std::min<int64_t>(T, nchunks);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+  for (int64_t c = 0; c < nchunks; ++c) {
+    const int64_t b = c * per, e = std::min(n, b + per);
+    if (b < e) f(b, e);
+  }
+}
+
 // Calls f(in_off, out_off, parallel) for every output of an Inner geometry (row of reduce_size
 // contiguous elements at in_off): across threads when there are many rows, else one row at a time
 // with parallel = true (f may then split the row across threads).
@@ -198,7 +217,7 @@ void for_each_row(const ReduceGeom& g, const RowFn& f) {
     for (int64_t j = 0; j < M; ++j, kw.next()) f(kw.off[0], kw.off[1], true);
     return;
   }
-  parallel_for(0, M, std::max<int64_t>(1, kGrainSize / N), [&](int64_t b, int64_t e) {
+  parallel_chunks(M, std::max<int64_t>(1, kGrainSize / N), [&](int64_t b, int64_t e) {
     DimsWalk kw(g.kept_sizes, g.kept_in_strides, &g.kept_out_strides);
     kw.seek(b);
     for (int64_t j = b; j < e; ++j, kw.next()) f(kw.off[0], kw.off[1], false);
@@ -212,7 +231,7 @@ void reduce_inner(const ReduceGeom& g, const typename Op::in_t* in, const Op& op
   });
 }
 
-// Scratch memory of accumulators (std::vector<bool> has no data()).
+// Scratch memory of accumulators (a std::vector<bool> would have no data()).
 template <class T>
 struct AccBuffer {
   std::unique_ptr<T[]> p;
@@ -254,7 +273,7 @@ void reduce_outer(const ReduceGeom& g, const typename Op::in_t* in, const Op& op
   };
   if (tasks >= T || N * cols < 2 * kGrainSize || T <= 1 || omp_in_parallel()) {
     const int64_t per_task = N * std::min(cols, kOuterCols);
-    parallel_for(0, tasks, std::max<int64_t>(1, kGrainSize / per_task), [&](int64_t b, int64_t e) {
+    parallel_chunks(tasks, std::max<int64_t>(1, kGrainSize / per_task), [&](int64_t b, int64_t e) {
       AccBuffer<acc_t> res_buf, scratch;
       acc_t* res = res_buf.get(std::min(cols, kOuterCols));
       for (int64_t task = b; task < e; ++task) {
@@ -267,25 +286,30 @@ void reduce_outer(const ReduceGeom& g, const typename Op::in_t* in, const Op& op
     });
     return;
   }
-  // Few column blocks: split the rows of each across the threads, then combine the partials.
+  // Few column blocks: split the rows of each into chunks that the threads take dynamically, then
+  // combine the chunks' partials in order (the result does not depend on the scheduling).
   const int64_t bw = std::min(cols, kOuterCols);
-  std::vector<AccBuffer<acc_t>> part(T);
+  const int64_t nchunks = std::min<int64_t>(8 * T, std::max<int64_t>(1, N * bw / (8 * kGrainSize)));
+  const int64_t per = (N + nchunks - 1) / nchunks;
+  AccBuffer<acc_t> part_buf;
+  acc_t* part = part_buf.get(nchunks * bw);
   for (int64_t task = 0; task < tasks; ++task) {
     int64_t in_off, out_off, c0;
     task_origin(task, in_off, out_off, c0);
     const int64_t w = std::min(kOuterCols, cols - c0);
-    for (auto& p : part) std::fill(p.get(bw), p.get(bw) + bw, op.identity());
+    std::fill(part, part + nchunks * bw, op.identity());
 #pragma omp parallel num_threads(T)
     {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const int64_t chunk = (N + nt - 1) / nt;
-      const int64_t b = std::min(N, t * chunk), e = std::min(N, b + chunk);
       AccBuffer<acc_t> scratch;
-      if (b < e) fold_columns(g, in + in_off, w, b, e, op, part[t].get(bw), scratch);
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t c = 0; c < nchunks; ++c) {
+        const int64_t b = std::min(N, c * per), e = std::min(N, b + per);
+        if (b < e) fold_columns(g, in + in_off, w, b, e, op, part + c * bw, scratch);
+      }
     }
     for (int64_t c = 0; c < w; ++c) {
-      acc_t a = part[0].get(bw)[c];
-      for (int t = 1; t < T; ++t) a = op.combine(a, part[t].get(bw)[c]);
+      acc_t a = part[c];
+      for (int64_t k = 1; k < nchunks; ++k) a = op.combine(a, part[k * bw + c]);
       op.store(out_off + c * g.col_out_stride, a);
     }
   }

@@ -48,10 +48,6 @@ struct SumOp {
   }
 };
 
-// AVX2 folds of float/double sums over contiguous [b, e) (cpu/reduce_avx2.cpp); false without AVX2.
-bool fold_simd(const SumOp<float>& op, const float* p, int64_t b, int64_t e, int64_t k0, float* out);
-bool fold_simd(const SumOp<double>& op, const double* p, int64_t b, int64_t e, int64_t k0, double* out);
-
 template <class T>
 struct ProdOp {
   using in_t = T;
@@ -116,6 +112,15 @@ struct ArgMinMaxOp {
     indices[j] = a.i;
   }
 };
+
+// AVX2 folds over contiguous [b, e) (cpu/reduce_avx2.cpp) for the hot float/double reductions; they
+// return false on a CPU without AVX2. Found by ADL from fold_vectors (cpu/reduce_loop.h).
+bool fold_simd(const SumOp<float>& op, const float* p, int64_t b, int64_t e, int64_t k0, float* out);
+bool fold_simd(const SumOp<double>& op, const double* p, int64_t b, int64_t e, int64_t k0, double* out);
+bool fold_simd(const MinMaxOp<float, true>& op, const float* p, int64_t b, int64_t e, int64_t k0, float* out);
+bool fold_simd(const MinMaxOp<float, false>& op, const float* p, int64_t b, int64_t e, int64_t k0, float* out);
+bool fold_simd(const MinMaxOp<double, true>& op, const double* p, int64_t b, int64_t e, int64_t k0, double* out);
+bool fold_simd(const MinMaxOp<double, false>& op, const double* p, int64_t b, int64_t e, int64_t k0, double* out);
 
 template <class T>
 inline bool nonzero_v(T x) {

@@ -43,6 +43,14 @@ double correction_arg(py::handle& dim, py::handle unbiased, py::handle correctio
   return 1.0;
 }
 
+// PyTorch's UserWarning when var/std divide by a non-positive number of degrees of freedom.
+void warn_dof(const char* fn, const Tensor& x, const Tensor& out, double correction) {
+  if (out.numel() == 0 || (double)(x.numel() / out.numel()) - correction > 0) return;
+  std::string msg = std::string(fn) + "(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                    "reduction factor (input numel divided by output numel).";
+  if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) != 0) throw py::error_already_set();
+}
+
 // The elementwise form max(a, b): the elementwise library's maximum/minimum when this build has it,
 // otherwise pe::max(a, b) (a composition over amax).
 py::object extremum2(const Tensor& a, const Tensor& b, bool is_max) {
@@ -145,7 +153,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     cls.def(fn, [is_std, fn](const Tensor& x, py::handle dim, py::handle unbiased, bool keepdim, py::handle corr) {
       double c = correction_arg(dim, unbiased, corr, fn);
       OptDims dims = dims_arg(dim, fn);
-      return is_std ? pe::std(x, dims, c, keepdim) : var(x, dims, c, keepdim);
+      Tensor r = is_std ? pe::std(x, dims, c, keepdim) : var(x, dims, c, keepdim);
+      warn_dof(fn, x, r, c);
+      return r;
     }, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim") = false, py::kw_only(),
             py::arg("correction") = none);
   }
@@ -156,6 +166,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     double c = correction_arg(dim, unbiased, corr, fn);
     OptDims dims = dims_arg(dim, fn);
     auto r = take_sqrt ? std_mean(x, dims, c, keepdim) : var_mean(x, dims, c, keepdim);
+    warn_dof(fn, x, r.first, c);
     return py::make_tuple(r.first, r.second);
   });
 }

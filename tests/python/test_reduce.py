@@ -9,7 +9,7 @@ import pytest
 
 import pyengine as pe
 from pe_testing import (DTYPE_NAMES, FLOAT_NAMES, INT_NAMES, LAYOUT_NAMES, NP_DTYPES, assert_raises_like_torch,
-                        make, make_layout, pe_dtype, to_np)
+                        make_layout, pe_dtype, to_np)
 
 TOL = {"float16": 2e-3, "bfloat16": 2e-2, "float32": 1e-5, "float64": 1e-12}
 
@@ -69,8 +69,8 @@ def test_sum_3d_all_dim_subsets_and_layouts():
         "sliced": lambda a: a[::2, 1:, ::3],
         "expanded": lambda a: np.broadcast_to(a[:, :1, :], (6, 4, 8)),
     }
-    for name in views:
-        t = views[name](pe.tensor(base))
+    for name, view in views.items():
+        t = view(pe.tensor(base))
         a = np_views[name](base)
         for dim, keepdim in itertools.product(dims_for(3), (False, True)):
             ax = np_axis(dim, 3)

@@ -114,6 +114,16 @@ def test_var_degenerate_cases():
         assert math.isnan(pe.tensor([1.0, INF]).var().item())
 
 
+def test_var_warns_without_degrees_of_freedom():
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        pe.ones(1, 3).var(0)
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        pe.std_mean(pe.tensor([1.0, 2.0]), correction=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pe.ones(2, 3).var(0)
+
+
 def test_var_is_accurate_with_a_large_offset():
     rng = np.random.default_rng(2)
     a = (rng.random((3, 200_000)) + 1e4).astype(np.float32)
