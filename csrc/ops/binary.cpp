@@ -43,7 +43,7 @@ Tensor binary_out(const Tensor& a, const Tensor& b, BinaryOp op, const Scalar& a
 
 Tensor& binary_inplace(Tensor& self, const Tensor& other, BinaryOp op, const Scalar& alpha, DType common) {
   assert_no_internal_overlap(self);
-  if (other.sizes() == self.sizes()) assert_no_partial_overlap(self, other);
+  ew::check_no_partial_overlap(self, other);
   DType dt = compute_dtype(op, common);
   if (op == BinaryOp::Add) check_alpha(common, alpha);
   PE_CHECK(!(is_floating(dt) && !is_floating(self.dtype())) &&

@@ -63,6 +63,7 @@ Tensor binary_math(const TensorOrScalar& a, const TensorOrScalar& b, BinaryMathO
 Tensor& binary_math_(Tensor& self, const TensorOrScalar& b, BinaryMathOp op) {
   TensorOrScalar s(self);
   DType dt = math_dtype(op, s, b);
+  ew::check_cast(dt, self.dtype());  // PyTorch checks the cast before the kernel's dtype
   check_dtype(op, dt);
   Device dev = ew::common_device({&s, &b});
   if (divides(op) && is_integral(dt, false)) {
@@ -80,10 +81,11 @@ std::optional<BinaryMathOp> rounding_op(const std::optional<std::string>& mode) 
   PE_ERROR("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'");
 }
 
-// A number first operand becomes a 0-dim tensor of the result type, which keeps the result type.
+// A number first operand of true division becomes a 0-dim tensor of the (floating) compute type,
+// which keeps the result type: 1 / uint8_tensor is 1.0 / x, not uint8(1) / x.
 Tensor first_as_tensor(const TensorOrScalar& a, const TensorOrScalar& b) {
   if (!a.is_scalar) return a.tensor;
-  return ew::materialize(a, ew::result_type(a, b), ew::common_device({&b}));
+  return ew::materialize(a, ew::float_of(ew::result_type(a, b)), ew::common_device({&b}));
 }
 
 // pow's special cases: integer bases with a negative integer exponent, and bool ** bool.

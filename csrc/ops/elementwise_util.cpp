@@ -130,6 +130,20 @@ bool dense_permutation(const Tensor& t, std::vector<int64_t>& perm) {
 }
 }  // namespace
 
+void check_no_partial_overlap(const Tensor& out, const Tensor& in) {
+  if (out.is_same(in) || out.numel() == 0 || in.numel() == 0 || out->storage() != in->storage()) return;
+  std::vector<int64_t> perm;
+  if (!dense_permutation(out, perm) || !dense_permutation(in, perm)) return;  // "too hard": allowed
+  const char* ob = static_cast<const char*>(out.raw_data());
+  const char* ib = static_cast<const char*>(in.raw_data());
+  const char* oe = ob + out.numel() * out->itemsize();
+  const char* ie = ib + in.numel() * in->itemsize();
+  bool full = ob == ib && oe == ie && out.strides() == in.strides();
+  PE_CHECK(full || !(ob < ie && ib < oe),
+           "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+           "memory location. Please clone() the tensor before performing the operation.");
+}
+
 Tensor empty_output(const DimVector& shape, DType dt, Device dev, std::initializer_list<const TensorOrScalar*> like) {
   for (auto* op : like) {
     if (op->is_scalar) continue;

@@ -29,6 +29,10 @@ DimVector broadcast_shape(std::initializer_list<const TensorOrScalar*> ops);
 // contiguous (e.g. a transpose), the result gets its strides, as PyTorch's TensorIterator does.
 Tensor empty_output(const DimVector& shape, DType dt, Device dev, std::initializer_list<const TensorOrScalar*> like);
 
+// PyTorch's check for in-place ops: RuntimeError if `in` partially overlaps `out` (both dense;
+// `x += x[0]` raises, `x += x` and interleaved views are fine).
+void check_no_partial_overlap(const Tensor& out, const Tensor& in);
+
 // RuntimeError "result type Float can't be cast to the desired output type Long".
 void check_cast(DType result, DType out);
 // NotImplementedError "\"<name>\" not implemented for 'Bool'".
@@ -61,7 +65,7 @@ Tensor& elementwise_inplace(Tensor& self, std::initializer_list<const TensorOrSc
   for (auto* o : others) {
     if (o->is_scalar) continue;
     shape = broadcast_shapes(shape, o->tensor.sizes());
-    if (o->tensor.sizes() == self.sizes()) assert_no_partial_overlap(self, o->tensor);
+    check_no_partial_overlap(self, o->tensor);
   }
   PE_CHECK(shape == self.sizes(), "output with shape ", self.sizes(), " doesn't match the broadcast shape ", shape);
   if (compute == self.dtype() && result == self.dtype()) {

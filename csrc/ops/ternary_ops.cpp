@@ -27,13 +27,13 @@ Tensor where(const Tensor& cond, const TensorOrScalar& a, const TensorOrScalar& 
 namespace {
 
 // A number bound must fit the compute dtype (PyTorch: "value cannot be converted to type int8_t
-// without overflow").
+// without overflow"); for uint8, negative numbers down to -255 wrap as PyTorch lets them.
 void check_bound_fits(const TensorOrScalar& v, DType dt) {
   if (!v.is_scalar) return;
   double x = v.scalar.to_double();
   double lo, hi;
   switch (dt) {
-    case DType::UInt8: lo = 0; hi = 255; break;
+    case DType::UInt8: lo = -255; hi = 255; break;
     case DType::Int8: lo = -128; hi = 127; break;
     case DType::Int16: lo = -32768; hi = 32767; break;
     case DType::Int32: lo = -2147483648.0; hi = 2147483647.0; break;
@@ -55,7 +55,11 @@ ClampPlan plan_clamp(const Tensor& a, const std::optional<TensorOrScalar>& min, 
   PE_CHECK(min || max, "torch.clamp: At least one of 'min' or 'max' must not be None");
   TensorOrScalar x(a);
   DType dt = min && max ? ew::result_type({&x, &*min, &*max}) : ew::result_type(x, min ? *min : *max);
-  if (dt == DType::Bool) ew::not_implemented(min && max ? "clamp_scalar_cpu" : min ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu", dt);
+  if (dt == DType::Bool) {  // PyTorch: only a one-sided clamp by a tensor exists for bool
+    bool numbers = (!min || min->is_scalar) && (!max || max->is_scalar);
+    if (numbers) ew::not_implemented(min && max ? "clamp_scalar_cpu" : min ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu", dt);
+    if (min && max) ew::not_implemented("clamp_cpu", dt);
+  }
   if (min) check_bound_fits(*min, dt);
   if (max) check_bound_fits(*max, dt);
   ClampPlan p{dt, std::nullopt};

@@ -133,21 +133,22 @@ Tensor isinf(const Tensor& a) { return run_predicate(a, PredicateOp::IsInf); }
 Tensor isfinite(const Tensor& a) { return run_predicate(a, PredicateOp::IsFinite); }
 
 namespace {
-void check_round_decimals(const Tensor& a) {
-  if (!is_floating(a.dtype())) ew::not_implemented("round_cpu", a.dtype());
+// The decimals overload has no integer kernel in PyTorch, even for decimals=0.
+void check_round_decimals(const Tensor& a, int64_t decimals) {
+  if (!is_floating(a.dtype())) ew::not_implemented(decimals == 0 ? "round_vml_cpu" : "round_cpu", a.dtype());
 }
 }  // namespace
 
 Tensor round(const Tensor& a, int64_t decimals) {
+  check_round_decimals(a, decimals);
   if (decimals == 0) return round(a);
-  check_round_decimals(a);
   TensorOrScalar x(a);
   return elementwise_out({&x}, a.dtype(), a.dtype(),
                          [&](const TensorIter& it) { round_decimals_stub(a.device())(it, decimals); });
 }
 Tensor& round_(Tensor& a, int64_t decimals) {
+  check_round_decimals(a, decimals);
   if (decimals == 0) return round_(a);
-  check_round_decimals(a);
   return elementwise_inplace(a, {}, a.dtype(), a.dtype(),
                              [&](const TensorIter& it) { round_decimals_stub(a.device())(it, decimals); });
 }

@@ -43,6 +43,7 @@ void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryFn f, 
   cls.def(name, [=](const Tensor& self, py::handle other) {
     return f(TensorOrScalar(self), operand(other, name, "other", 1, numbers));
   }, py::arg("other"));
+  if (!f_) return;
   std::string iname = std::string(name) + "_";
   cls.def(iname.c_str(), [=](Tensor& self, py::handle other) -> Tensor& {
     return f_(self, operand(other, name, "other", 1, numbers));
@@ -89,14 +90,15 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   def_unary(m, cls, "isinf", &pe::isinf, nullptr, false);
   def_unary(m, cls, "isfinite", &pe::isfinite, nullptr, false);
 
-  // round(input, *, decimals=0, out=None)
-  m.def("round", [](const Tensor& a, int64_t d, py::handle out) { return with_out(out, round(a, d)); },
-        py::arg("input"), py::kw_only(), py::arg("decimals") = 0, py::arg("out") = py::none());
-  m.def("round_", [](Tensor& a, int64_t d) -> Tensor& { return round_(a, d); }, py::arg("input"), py::kw_only(),
-        py::arg("decimals") = 0);
-  cls.def("round", [](const Tensor& a, int64_t d) { return round(a, d); }, py::kw_only(), py::arg("decimals") = 0);
-  cls.def("round_", [](Tensor& a, int64_t d) -> Tensor& { return round_(a, d); }, py::kw_only(),
-          py::arg("decimals") = 0);
+  // round(input, *, decimals=0, out=None); decimals given selects PyTorch's decimals overload
+  using OI = std::optional<int64_t>;
+  auto round_of = [](const Tensor& a, OI d) { return d ? round(a, *d) : round(a); };
+  auto round_of_ = [](Tensor& a, OI d) -> Tensor& { return d ? round_(a, *d) : round_(a); };
+  m.def("round", [=](const Tensor& a, OI d, py::handle out) { return with_out(out, round_of(a, d)); },
+        py::arg("input"), py::kw_only(), py::arg("decimals") = py::none(), py::arg("out") = py::none());
+  m.def("round_", round_of_, py::arg("input"), py::kw_only(), py::arg("decimals") = py::none());
+  cls.def("round", round_of, py::kw_only(), py::arg("decimals") = py::none());
+  cls.def("round_", round_of_, py::kw_only(), py::arg("decimals") = py::none());
 
   // nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None)
   using OD = std::optional<double>;
@@ -133,9 +135,13 @@ void bind_binary(py::module_& m, TensorClass& cls) {
   PE_BIND_BINARY(bitwise_right_shift, true, true)
   PE_BIND_BINARY(logical_and, false, false) PE_BIND_BINARY(logical_or, false, false)
   PE_BIND_BINARY(logical_xor, false, false) PE_BIND_BINARY(atan2, false, false)
-  PE_BIND_BINARY(maximum, false, false) PE_BIND_BINARY(minimum, false, false)
-  PE_BIND_BINARY(fmax, false, false) PE_BIND_BINARY(fmin, false, false)
 #undef PE_BIND_BINARY
+  // no in-place forms in PyTorch
+  for (auto [name, f] : {std::pair<const char*, BinaryFn>{"maximum", [](TS a, TS b) { return pe::maximum(a, b); }},
+                         {"minimum", [](TS a, TS b) { return pe::minimum(a, b); }},
+                         {"fmax", [](TS a, TS b) { return pe::fmax(a, b); }},
+                         {"fmin", [](TS a, TS b) { return pe::fmin(a, b); }}})
+    def_binary(m, cls, name, f, nullptr, false, false);
 
 #define PE_BIND_OPERATOR(op, name, reflected) \
   def_operator(cls, op, [](TS a, TS b) { return pe::name(a, b); }, [](Tensor& a, TS b) -> Tensor& { return pe::name##_(a, b); }, reflected);
