@@ -87,8 +87,8 @@ void bind_arith(py::module_& m, TensorClass& cls) {
                [](Tensor& a, auto b, const Scalar& al) -> Tensor& { return add_(a, b, al); });
   def_alpha_op(m, cls, "sub", [](TS a, TS b, const Scalar& al) { return sub(a, b, al); },
                [](Tensor& a, auto b, const Scalar& al) -> Tensor& { return sub_(a, b, al); });
-  m.def("rsub", [](const Tensor& a, py::handle other, const Scalar& alpha) {
-    return rsub(a, operand(other, "rsub", "other", 2, true), alpha);
+  m.def("rsub", [](py::handle a, py::handle other, const Scalar& alpha) {
+    return rsub(ew::tensor_arg(a, "rsub", "input", 1), operand(other, "rsub", "other", 2, true), alpha);
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
 
   def_binary(m, cls, "mul", &mul2, &mul2_, true, true);
@@ -133,13 +133,25 @@ void bind_arith(py::module_& m, TensorClass& cls) {
   def_operator(cls, "pow", [](TS a, TS b) { return pow(a, b); }, [](Tensor& a, TS b) -> Tensor& { return pow_(a, b); });
 
   // unary arithmetic
-  m.def("neg", [](const Tensor& a, py::handle out) { return with_out(out, neg(a)); }, py::arg("input"), py::kw_only(),
-        py::arg("out") = py::none());
-  m.def("abs", [](const Tensor& a, py::handle out) { return with_out(out, abs(a)); }, py::arg("input"), py::kw_only(),
-        py::arg("out") = py::none());
-  m.def("neg_", [](Tensor& a) -> Tensor& { return neg_(a); }, py::arg("input"));
-  m.def("abs_", [](Tensor& a) -> Tensor& { return abs_(a); }, py::arg("input"));
-  m.def("positive", [](const Tensor& a) { return positive(a); }, py::arg("input"));
+  using ew::tensor_arg;
+  m.def("neg", [](py::handle a, py::handle out) { return with_out(out, neg(tensor_arg(a, "neg", "input", 1))); },
+        py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+  m.def("abs", [](py::handle a, py::handle out) { return with_out(out, abs(tensor_arg(a, "abs", "input", 1))); },
+        py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+  m.def("neg_", [](py::handle h) {
+    Tensor a = tensor_arg(h, "neg_", "input", 1);
+    neg_(a);
+    return py::reinterpret_borrow<py::object>(h);
+  }, py::arg("input"));
+  m.def("abs_", [](py::handle h) {
+    Tensor a = tensor_arg(h, "abs_", "input", 1);
+    abs_(a);
+    return py::reinterpret_borrow<py::object>(h);
+  }, py::arg("input"));
+  m.def("positive", [](py::handle h) {
+    positive(tensor_arg(h, "positive", "input", 1));
+    return py::reinterpret_borrow<py::object>(h);
+  }, py::arg("input"));
   cls.def("neg", [](const Tensor& a) { return neg(a); })
       .def("neg_", [](Tensor& a) -> Tensor& { return neg_(a); })
       .def("__neg__", [](const Tensor& a) { return neg(a); })

@@ -20,14 +20,18 @@ using InplaceFn = Tensor& (*)(Tensor&, const TensorOrScalar&);
 // name(input, *, out=None), name_(input), input.name(), input.name_()
 void def_unary(py::module_& m, TensorClass& cls, const char* name, UnaryFn f, UnaryInplaceFn f_, bool has_out = true) {
   if (has_out)
-    m.def(name, [f](const Tensor& a, py::handle out) { return with_out(out, f(a)); }, py::arg("input"), py::kw_only(),
-          py::arg("out") = py::none());
+    m.def(name, [=](py::handle a, py::handle out) { return with_out(out, f(tensor_arg(a, name, "input", 1))); },
+          py::arg("input"), py::kw_only(), py::arg("out") = py::none());
   else
-    m.def(name, [f](const Tensor& a) { return f(a); }, py::arg("input"));
+    m.def(name, [=](py::handle a) { return f(tensor_arg(a, name, "input", 1)); }, py::arg("input"));
   cls.def(name, [f](const Tensor& a) { return f(a); });
   if (f_) {
     std::string iname = std::string(name) + "_";
-    m.def(iname.c_str(), [f_](Tensor& a) -> Tensor& { return f_(a); }, py::arg("input"));
+    m.def(iname.c_str(), [=](py::handle h) {
+      Tensor a = tensor_arg(h, name, "input", 1);
+      f_(a);
+      return py::reinterpret_borrow<py::object>(h);
+    }, py::arg("input"));
     cls.def(iname.c_str(), [f_](Tensor& a) -> Tensor& { return f_(a); });
   }
 }
@@ -94,20 +98,28 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   using OI = std::optional<int64_t>;
   auto round_of = [](const Tensor& a, OI d) { return d ? round(a, *d) : round(a); };
   auto round_of_ = [](Tensor& a, OI d) -> Tensor& { return d ? round_(a, *d) : round_(a); };
-  m.def("round", [=](const Tensor& a, OI d, py::handle out) { return with_out(out, round_of(a, d)); },
+  m.def("round", [=](py::handle a, OI d, py::handle out) {
+    return with_out(out, round_of(tensor_arg(a, "round", "input", 1), d));
+  },
         py::arg("input"), py::kw_only(), py::arg("decimals") = py::none(), py::arg("out") = py::none());
-  m.def("round_", round_of_, py::arg("input"), py::kw_only(), py::arg("decimals") = py::none());
+  m.def("round_", [=](py::handle h, OI d) {
+    Tensor a = tensor_arg(h, "round_", "input", 1);
+    round_of_(a, d);
+    return py::reinterpret_borrow<py::object>(h);
+  }, py::arg("input"), py::kw_only(), py::arg("decimals") = py::none());
   cls.def("round", round_of, py::kw_only(), py::arg("decimals") = py::none());
   cls.def("round_", round_of_, py::kw_only(), py::arg("decimals") = py::none());
 
   // nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None)
   using OD = std::optional<double>;
-  m.def("nan_to_num", [](const Tensor& a, OD nan, OD posinf, OD neginf, py::handle out) {
-    return with_out(out, nan_to_num(a, nan, posinf, neginf));
+  m.def("nan_to_num", [](py::handle a, OD nan, OD posinf, OD neginf, py::handle out) {
+    return with_out(out, nan_to_num(tensor_arg(a, "nan_to_num", "input", 1), nan, posinf, neginf));
   }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none(),
      py::kw_only(), py::arg("out") = py::none());
-  m.def("nan_to_num_", [](Tensor& a, OD nan, OD posinf, OD neginf) -> Tensor& {
-    return nan_to_num_(a, nan, posinf, neginf);
+  m.def("nan_to_num_", [](py::handle h, OD nan, OD posinf, OD neginf) {
+    Tensor a = tensor_arg(h, "nan_to_num_", "input", 1);
+    nan_to_num_(a, nan, posinf, neginf);
+    return py::reinterpret_borrow<py::object>(h);
   }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
   cls.def("nan_to_num", [](const Tensor& a, OD nan, OD posinf, OD neginf) { return nan_to_num(a, nan, posinf, neginf); },
           py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
@@ -175,8 +187,8 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
     return with_out(out, where_py(c, input, other));
   }, py::arg("condition"), py::arg("input") = py::none(), py::arg("other") = py::none(), py::kw_only(),
      py::arg("out") = py::none());
-  cls.def("where", [=](const Tensor& self, const Tensor& cond, py::handle other) {
-    return where_py(cond, py::cast(self), other);
+  cls.def("where", [=](const Tensor& self, py::handle cond, py::handle other) {
+    return where_py(tensor_arg(cond, "where", "condition", 1), py::cast(self), other);
   }, py::arg("condition"), py::arg("other"));
 
   // clamp / clip (min and/or max, numbers or tensors), clamp_min, clamp_max
@@ -184,9 +196,9 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
     return std::make_pair(optional_operand(lo, fn, "min", 2), optional_operand(hi, fn, "max", 3));
   };
   for (const char* name : {"clamp", "clip"}) {
-    m.def(name, [=](const Tensor& a, py::handle lo, py::handle hi, py::handle out) {
+    m.def(name, [=](py::handle a, py::handle lo, py::handle hi, py::handle out) {
       auto [mn, mx] = bounds(name, lo, hi);
-      return with_out(out, clamp(a, mn, mx));
+      return with_out(out, clamp(tensor_arg(a, name, "input", 1), mn, mx));
     }, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(),
        py::arg("out") = py::none());
     cls.def(name, [=](const Tensor& a, py::handle lo, py::handle hi) {
@@ -199,14 +211,19 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
     };
     std::string iname = std::string(name) + "_";
     cls.def(iname.c_str(), inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
-    m.def(iname.c_str(), inplace, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+    m.def(iname.c_str(), [=](py::handle h, py::handle lo, py::handle hi) {
+      Tensor a = tensor_arg(h, name, "input", 1);
+      inplace(a, lo, hi);
+      return py::reinterpret_borrow<py::object>(h);
+    }, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
   }
   for (bool is_min : {true, false}) {
     const char* name = is_min ? "clamp_min" : "clamp_max";
     const char* arg = is_min ? "min" : "max";
     auto one = [=](py::handle b) { return std::optional<TensorOrScalar>(operand(b, name, arg, 2, true)); };
     auto none = std::optional<TensorOrScalar>();
-    m.def(name, [=](const Tensor& a, py::handle b, py::handle out) {
+    m.def(name, [=](py::handle h, py::handle b, py::handle out) {
+      Tensor a = tensor_arg(h, name, "input", 1);
       return with_out(out, is_min ? clamp(a, one(b), none) : clamp(a, none, one(b)));
     }, py::arg("input"), py::arg(arg), py::kw_only(), py::arg("out") = py::none());
     cls.def(name, [=](const Tensor& a, py::handle b) { return is_min ? clamp(a, one(b), none) : clamp(a, none, one(b)); },
@@ -215,12 +232,17 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
       return is_min ? clamp_(a, one(b), none) : clamp_(a, none, one(b));
     };
     cls.def((std::string(name) + "_").c_str(), inplace, py::arg(arg));
-    m.def((std::string(name) + "_").c_str(), inplace, py::arg("input"), py::arg(arg));
+    m.def((std::string(name) + "_").c_str(), [=](py::handle h, py::handle b) {
+      Tensor a = tensor_arg(h, name, "input", 1);
+      inplace(a, b);
+      return py::reinterpret_borrow<py::object>(h);
+    }, py::arg("input"), py::arg(arg));
   }
 
   // lerp(input, end, weight, *, out=None)
-  m.def("lerp", [](const Tensor& a, py::handle end, py::handle w, py::handle out) {
-    return with_out(out, lerp(a, tensor_arg(end, "lerp", "end", 2), operand(w, "lerp", "weight", 3, true)));
+  m.def("lerp", [](py::handle a, py::handle end, py::handle w, py::handle out) {
+    return with_out(out, lerp(tensor_arg(a, "lerp", "input", 1), tensor_arg(end, "lerp", "end", 2),
+                              operand(w, "lerp", "weight", 3, true)));
   }, py::arg("input"), py::arg("end"), py::arg("weight"), py::kw_only(), py::arg("out") = py::none());
   cls.def("lerp", [](const Tensor& a, py::handle end, py::handle w) {
     return lerp(a, tensor_arg(end, "lerp", "end", 1), operand(w, "lerp", "weight", 2, true));
