@@ -171,9 +171,9 @@ Tensor& abs_(Tensor& a) {
 // ---- either operand a Python number (torch.add(2, t), 2 - t, t.__rsub__) ----
 namespace {
 // A number first operand becomes a 0-dim tensor of the result type, which keeps the result type.
+// (two numbers: a 0-dim CPU tensor, torch.add(2, 3.5) is tensor(5.5))
 Tensor first_tensor(const TensorOrScalar& a, const TensorOrScalar& b) {
   if (!a.is_scalar) return a.tensor;
-  PE_CHECK_TYPE(!b.is_scalar, "expected at least one Tensor operand");
   return ew::materialize(a, ew::result_type(a, b), ew::common_device({&b}));
 }
 }  // namespace

@@ -15,11 +15,12 @@ using BinaryFn = Tensor (*)(const TensorOrScalar&, const TensorOrScalar&);
 using InplaceFn = Tensor& (*)(Tensor&, const TensorOrScalar&);
 
 // name(input, other, *, out=None), input.name(other), input.name_(other). `number_input`: the
-// function also takes a Python number as input (torch.pow(2, t)); `number_other` likewise for other.
+// function also takes a Python number as input (torch.pow(2, t)); `number_other` likewise for other;
+// `two_numbers`: both may be numbers (torch.add(2, 3) is a 0-dim tensor).
 void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryFn f, InplaceFn f_, bool number_input,
-                bool number_other, const char* other_name = "other") {
+                bool number_other, const char* other_name = "other", bool two_numbers = false) {
   m.def(name, [=](py::handle input, py::handle other, py::handle out) {
-    TensorOrScalar a = operand(input, name, "input", 1, number_input && is_tensor(other));
+    TensorOrScalar a = operand(input, name, "input", 1, number_input && (two_numbers || is_tensor(other)));
     return with_out(out, f(a, operand(other, name, other_name, 2, number_other)));
   }, py::arg("input"), py::arg(other_name), py::kw_only(), py::arg("out") = py::none());
   cls.def(name, [=](const Tensor& self, py::handle other) {
@@ -67,7 +68,7 @@ Tensor& truediv_(Tensor& a, const TensorOrScalar& b) { return div_(a, b, std::nu
 template <class F, class FI>
 void def_alpha_op(py::module_& m, TensorClass& cls, const char* name, F f, FI f_) {
   m.def(name, [=](py::handle input, py::handle other, const Scalar& alpha, py::handle out) {
-    TensorOrScalar a = operand(input, name, "input", 1, is_tensor(other));
+    TensorOrScalar a = operand(input, name, "input", 1, true);
     return with_out(out, f(a, operand(other, name, "other", 2, true), alpha));
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)),
      py::arg("out") = py::none());
@@ -91,15 +92,15 @@ void bind_arith(py::module_& m, TensorClass& cls) {
     return rsub(ew::tensor_arg(a, "rsub", "input", 1), operand(other, "rsub", "other", 2, true), alpha);
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
 
-  def_binary(m, cls, "mul", &mul2, &mul2_, true, true);
-  def_binary(m, cls, "true_divide", &truediv, &truediv_, true, true);
+  def_binary(m, cls, "mul", &mul2, &mul2_, true, true, "other", true);
+  def_binary(m, cls, "true_divide", &truediv, &truediv_, true, true, "other", true);
   // div with rounding_mode
   auto mode_of = [](py::handle h) -> std::optional<std::string> {
     if (h.is_none()) return std::nullopt;
     return h.cast<std::string>();
   };
   m.def("div", [=](py::handle input, py::handle other, py::handle mode, py::handle out) {
-    TensorOrScalar a = operand(input, "div", "input", 1, is_tensor(other));
+    TensorOrScalar a = operand(input, "div", "input", 1, true);
     return with_out(out, div(a, operand(other, "div", "other", 2, true), mode_of(mode)));
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
      py::arg("out") = py::none());
@@ -111,7 +112,7 @@ void bind_arith(py::module_& m, TensorClass& cls) {
   }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
 
   def_binary(m, cls, "floor_divide", [](TS a, TS b) { return floor_divide(a, b); },
-             [](Tensor& a, TS b) -> Tensor& { return floor_divide_(a, b); }, true, true);
+             [](Tensor& a, TS b) -> Tensor& { return floor_divide_(a, b); }, true, true, "other", true);
   def_binary(m, cls, "remainder", [](TS a, TS b) { return remainder(a, b); },
              [](Tensor& a, TS b) -> Tensor& { return remainder_(a, b); }, true, true);
   def_binary(m, cls, "fmod", [](TS a, TS b) { return fmod(a, b); },
