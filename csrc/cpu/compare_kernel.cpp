@@ -1,4 +1,4 @@
-// CPU kernel of the comparisons and logical ops (compare_stub): bool out = f(a, b) with a and b of
+// CPU kernel of the comparisons (compare_stub): bool out = f(a, b) with a and b of
 // one dtype. The dense loops vectorize (compare, then narrow to bytes).
 #include "cpu/loop.h"
 #include "ops/elementwise_functors.h"
@@ -16,8 +16,7 @@ void run_op(const TensorIter& iter, CompareOp op) {
   switch (op) {
 #define PE_CASE(Op) \
   case CompareOp::Op: return run<T, CompareOp::Op>(iter);
-    PE_CASE(Eq) PE_CASE(Ne) PE_CASE(Lt) PE_CASE(Le) PE_CASE(Gt) PE_CASE(Ge) PE_CASE(LogicalAnd)
-    PE_CASE(LogicalOr) PE_CASE(LogicalXor)
+    PE_CASE(Eq) PE_CASE(Ne) PE_CASE(Lt) PE_CASE(Le) PE_CASE(Gt) PE_CASE(Ge)
 #undef PE_CASE
   }
   PE_ERROR("compare: unknown op ", (int)op);

@@ -178,4 +178,16 @@ Tensor& compare_(Tensor& self, const TensorOrScalar& b, CompareOp op) {
 PE_FORALL_COMPARE_NAMES(PE_DEFINE_COMPARE)
 #undef PE_DEFINE_COMPARE
 
+// logical ops: the operands as bool (x != 0), then the bitwise op on bool.
+#define PE_DEFINE_LOGICAL(name, Enum)                                                                     \
+  Tensor name(const TensorOrScalar& a, const TensorOrScalar& b) {                                       \
+    return elementwise_out({&a, &b}, DType::Bool, DType::Bool,                                          \
+                           math_launcher(BinaryMathOp::Enum, ew::common_device({&a, &b})));             \
+  }                                                                                                     \
+  Tensor& name##_(Tensor& a, const TensorOrScalar& b) {                                                 \
+    return elementwise_inplace(a, {&b}, DType::Bool, DType::Bool, math_launcher(BinaryMathOp::Enum, a.device())); \
+  }
+PE_FORALL_LOGICAL_NAMES(PE_DEFINE_LOGICAL)
+#undef PE_DEFINE_LOGICAL
+
 }  // namespace pe

@@ -64,14 +64,14 @@ Tensor mul(const TensorOrScalar& a, const TensorOrScalar& b);
   _(maximum, Maximum) _(minimum, Minimum) _(fmax, Fmax) _(fmin, Fmin)                           \
   _(bitwise_and, BitwiseAnd) _(bitwise_or, BitwiseOr) _(bitwise_xor, BitwiseXor)                \
   _(bitwise_left_shift, LeftShift) _(bitwise_right_shift, RightShift)
-#define PE_FORALL_COMPARE_NAMES(_)                                                              \
-  _(eq, Eq) _(ne, Ne) _(lt, Lt) _(le, Le) _(gt, Gt) _(ge, Ge) _(logical_and, LogicalAnd)         \
-  _(logical_or, LogicalOr) _(logical_xor, LogicalXor)
+#define PE_FORALL_COMPARE_NAMES(_) _(eq, Eq) _(ne, Ne) _(lt, Lt) _(le, Le) _(gt, Gt) _(ge, Ge)
+#define PE_FORALL_LOGICAL_NAMES(_) _(logical_and, BitwiseAnd) _(logical_or, BitwiseOr) _(logical_xor, BitwiseXor)
 #define PE_DECLARE_BINARY(name, Enum)                                  \
   Tensor name(const TensorOrScalar& a, const TensorOrScalar& b);       \
   Tensor& name##_(Tensor& a, const TensorOrScalar& b);
 PE_FORALL_BINARY_MATH_NAMES(PE_DECLARE_BINARY)
 PE_FORALL_COMPARE_NAMES(PE_DECLARE_BINARY)
+PE_FORALL_LOGICAL_NAMES(PE_DECLARE_BINARY)
 PE_DECLARE_BINARY(float_power, )
 #undef PE_DECLARE_BINARY
 

@@ -214,7 +214,7 @@ struct BinaryMathFunctor {
   }
 };
 
-// ---- comparisons and logical ops: (T, T) -> bool ----
+// ---- comparisons: (T, T) -> bool ----
 template <class T, CompareOp Op>
 struct CompareFunctor {
   static constexpr bool supported = true;
@@ -228,9 +228,6 @@ struct CompareFunctor {
       case CompareOp::Le: return x <= y;
       case CompareOp::Gt: return x > y;
       case CompareOp::Ge: return x >= y;
-      case CompareOp::LogicalAnd: return (x != M(0)) && (y != M(0));
-      case CompareOp::LogicalOr: return (x != M(0)) || (y != M(0));
-      case CompareOp::LogicalXor: return (x != M(0)) != (y != M(0));
     }
     return false;
   }

@@ -81,8 +81,9 @@ enum class BinaryMathOp : int8_t {
 using BinaryMathFn = void (*)(const TensorIter& iter, BinaryMathOp op);
 extern DispatchStub<BinaryMathFn> binary_math_stub;
 
-// Comparisons and logical ops: bool out = f(a, b), a and b of one dtype.
-enum class CompareOp : int8_t { Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor };
+// Comparisons: bool out = f(a, b), a and b of one dtype. (logical_and/or/xor cast to bool and use
+// the bitwise ops of binary_math_stub.)
+enum class CompareOp : int8_t { Eq, Ne, Lt, Le, Gt, Ge };
 using CompareFn = void (*)(const TensorIter& iter, CompareOp op);
 extern DispatchStub<CompareFn> compare_stub;
 
