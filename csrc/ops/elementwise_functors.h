@@ -70,7 +70,7 @@ struct PredicateFunctor {
       return Op == PredicateOp::IsFinite;  // integers are finite, never nan or inf
     } else {
       const M x = static_cast<M>(a);
-      const M inf = std::numeric_limits<M>::infinity();
+      const M inf = static_cast<M>(INFINITY);
       if constexpr (Op == PredicateOp::IsNan) return x != x;
       else if constexpr (Op == PredicateOp::IsInf) return x == inf || x == -inf;
       else return x - x == M(0);  // false for nan and +-inf
@@ -278,7 +278,7 @@ struct NanToNumFunctor {
   PE_HOST_DEVICE T operator()(T a) const {
     using M = opmath_t<T>;
     const M x = static_cast<M>(a);
-    const M inf = std::numeric_limits<M>::infinity();
+    const M inf = static_cast<M>(INFINITY);
     return x != x ? static_cast<T>(nan) : x == inf ? static_cast<T>(posinf) : x == -inf ? static_cast<T>(neginf) : a;
   }
 };

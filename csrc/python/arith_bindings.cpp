@@ -162,6 +162,9 @@ void bind_arith(py::module_& m, TensorClass& cls) {
       .def("abs_", [](Tensor& a) -> Tensor& { return abs_(a); })
       .def("__abs__", [](const Tensor& a) { return abs(a); });
 
+  // numpy scalars defer to the tensor's reflected operators (np.float64(2) + t is a tensor), as in PyTorch
+  cls.attr("__array_priority__") = 1000;
+
   // PyTorch's aliases
   for (auto [alias, name] : {std::pair{"absolute", "abs"}, {"negative", "neg"}, {"subtract", "sub"},
                              {"multiply", "mul"}, {"divide", "div"}}) {

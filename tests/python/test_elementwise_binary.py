@@ -350,3 +350,11 @@ def test_out_argument():
     assert_raises_like_torch(RuntimeError, lambda m: m.add(m.ones(2), 1, out=m.empty(2, dtype=m.int64)))
     assert_raises_like_torch(RuntimeError, lambda m: m.add(m.tensor([1]), 1, out=m.empty(1, dtype=m.bool)))
     assert pe.add(pe.ones(2, dtype=pe.bool), True, out=pe.empty(0, dtype=pe.int8)).dtype is pe.int8
+
+
+def test_numpy_scalars_defer_to_tensors():
+    x = pe.tensor([1.0, 2.0])
+    for r in (np.float64(2.0) + x, x + np.float64(2.0), np.int64(3) * x, np.float32(1.5) > x):
+        assert isinstance(r, pe.Tensor)
+    assert (np.float64(2.0) + x).dtype is pe.float32  # a number: it does not widen the tensor
+    assert_same(np.float32(1.5) > x, np.array([True, False]), dtype="bool")
