@@ -4,6 +4,7 @@
 #pragma once
 #include <omp.h>
 
+#include <algorithm>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -126,19 +127,25 @@ void cpu_kernel(const TensorIter& iter, const F& f) {
                [&](int64_t b, int64_t e) { iter.serial_for(b, e, loop); });
 }
 
-// Like cpu_kernel, with a hand-picked loop for the all-dense chunks: dense(out, in..., n), e.g. one
-// compiled for AVX2 and chosen at run time. f must compute the same values (it runs elsewhere).
-template <class F, class Dense>
-void cpu_kernel_dense(const TensorIter& iter, const F& f, const Dense& dense) {
-  using T = FunctionTraits<F>;
-  static_assert(T::arity == 1, "cpu_kernel_dense: unary functors only");
-  using R = typename T::result_type;
-  using A = typename T::template arg<0>;
+// Runs a hand-picked dense loop dense(out, in, n) (e.g. compiled for AVX2 and chosen at run time)
+// over a unary TensorIter of R <- A: directly on dense chunks, through small buffers otherwise, so
+// every layout gets the same values (and the vector speed).
+template <class R, class A, class Dense>
+void cpu_kernel_dense(const TensorIter& iter, const Dense& dense) {
   auto loop = [&](char** data, const int64_t* strides, int64_t n) {
-    if (strides[0] == (int64_t)sizeof(R) && strides[1] == (int64_t)sizeof(A))
+    if (strides[0] == (int64_t)sizeof(R) && strides[1] == (int64_t)sizeof(A)) {
       dense(reinterpret_cast<R*>(data[0]), reinterpret_cast<const A*>(data[1]), n);
-    else
-      detail::basic_loop(f, data, strides, n);
+      return;
+    }
+    constexpr int64_t kBlock = 256;
+    A in[kBlock];
+    R out[kBlock];
+    for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      const int64_t m = std::min(kBlock, n - i0);
+      for (int64_t j = 0; j < m; ++j) in[j] = *reinterpret_cast<const A*>(data[1] + (i0 + j) * strides[1]);
+      dense(out, in, m);
+      for (int64_t j = 0; j < m; ++j) *reinterpret_cast<R*>(data[0] + (i0 + j) * strides[0]) = out[j];
+    }
   };
   parallel_for(0, iter.numel(), kGrainSize,
                [&](int64_t b, int64_t e) { iter.serial_for(b, e, loop); });
