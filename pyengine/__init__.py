@@ -20,8 +20,8 @@ from ._tensor_str import get_printoptions, set_printoptions  # noqa: E402,F401
 from .storage import TypedStorage  # noqa: E402,F401
 from . import cuda  # noqa: E402,F401
 from ._functions import (  # noqa: E402,F401
-    add, abs, div, empty_like, full_like, is_tensor, mul, neg, normal, numel, ones_like, rand_like,
-    randint_like, randn_like, set_default_dtype, sub, zeros_like, is_floating_point, clone, reshape,
+    empty_like, full_like, is_tensor, normal, numel, ones_like, rand_like,
+    randint_like, randn_like, set_default_dtype, zeros_like, is_floating_point, clone, reshape,
     transpose, t, squeeze, unsqueeze, flatten, narrow, split, chunk, permute, select, unbind, diagonal,
 )
 from ._layout import layout, strided, sparse_coo  # noqa: E402,F401
@@ -30,6 +30,7 @@ from ._ops_select import *  # noqa: F401,F403,E402
 from ._ops_nn import *  # noqa: E402,F401,F403
 from . import nn  # noqa: E402,F401
 from ._ops_reduce import *  # noqa: E402,F401,F403
+from ._ops_elementwise import *  # noqa: F401,F403,E402
 
 _C._set_size_class(Size)
 

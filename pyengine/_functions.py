@@ -87,34 +87,6 @@ def _method(name):
     return fn
 
 
-def _out_method(name):
-    def fn(input, other, *args, out=None, **kwargs):
-        if not isinstance(input, Tensor):
-            input = _C.full((), input) if not isinstance(other, Tensor) else _C.full((), input, dtype=None)
-        r = getattr(input, name)(other, *args, **kwargs)
-        if out is not None:
-            out.resize_(r.shape).copy_(r)
-            return out
-        return r
-    fn.__name__ = name
-    return fn
-
-
-add = _out_method("add")
-sub = _out_method("sub")
-mul = _out_method("mul")
-div = _out_method("div")
-
-
-def abs(input: Tensor, *, out=None) -> Tensor:
-    r = input.abs()
-    if out is not None:
-        out.resize_(r.shape).copy_(r)
-        return out
-    return r
-
-
-neg = _method("neg")
 clone = _method("clone")
 reshape = _method("reshape")
 transpose = _method("transpose")

@@ -20,7 +20,7 @@ __all__ = [
     "concatenate", "diag_embed", "dstack", "equal", "flip", "fliplr", "flipud", "gather", "hstack", "index_add",
     "index_copy", "index_fill", "index_select", "isclose", "kthvalue", "masked_fill", "masked_select", "msort",
     "narrow_copy", "nonzero", "repeat_interleave", "return_types", "roll", "row_stack", "scatter", "scatter_add",
-    "scatter_reduce", "sort", "split", "stack", "take", "take_along_dim", "topk", "vstack", "where",
+    "scatter_reduce", "sort", "split", "stack", "take", "take_along_dim", "topk", "vstack",
 ]
 
 
@@ -102,17 +102,3 @@ def column_stack(tensors: Sequence[Tensor], *, out: Optional[Tensor] = None) -> 
 def split(tensor: Tensor, split_size_or_sections, dim: builtins.int = 0) -> tuple:
     """torch.split: an int chunk size or a list of sizes."""
     return tensor.split(split_size_or_sections, dim)
-
-
-def where(condition: Tensor, input: Any = None, other: Any = None, *, out: Optional[Tensor] = None):
-    """where(condition) is nonzero(condition, as_tuple=True). The three-argument form is the
-    elementwise select, provided by the elementwise op library as _C.where."""
-    if input is None and other is None:
-        if not isinstance(condition, Tensor):
-            raise TypeError("where(): argument 'condition' (position 1) must be Tensor, not %s"
-                            % type(condition).__name__)
-        return _C._nonzero_tuple(condition)
-    three = getattr(_C, "where", None)
-    if three is None:
-        raise NotImplementedError("where(condition, input, other) is the elementwise op, which this build lacks")
-    return three(condition, input, other) if out is None else three(condition, input, other, out=out)

@@ -31,6 +31,9 @@ constexpr int kNumDTypes = 10;
 int64_t element_size(DType t);
 const char* dtype_name(DType t);         // "float32"
 const char* legacy_type_name(DType t);   // "FloatTensor"
+const char* scalar_type_name(DType t);   // "Float": PyTorch's ScalarType names in error messages
+const char* cpp_type_name(DType t);      // "float", "long int": the C++ names PyTorch prints elsewhere
+bool can_cast(DType from, DType to);     // torch.can_cast
 DType dtype_from_name(const std::string& name);  // accepts "float32", "float", "long", ... ; throws TypeError
 
 inline bool is_floating(DType t) {

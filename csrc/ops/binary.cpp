@@ -1,6 +1,7 @@
 // Basic elementwise arithmetic: add/sub (with alpha), mul, div, neg, abs, out-of-place and
 // in-place, tensor or Python-scalar second operand, with PyTorch's promotion and broadcasting.
 #include "core/tensor_iter.h"
+#include "ops/elementwise_util.h"
 #include "ops/ops.h"
 #include "ops/stubs.h"
 
@@ -34,17 +35,15 @@ Tensor binary_out(const Tensor& a, const Tensor& b, BinaryOp op, const Scalar& a
   Device dev = common_device(a, b);
   DType dt = compute_dtype(op, common);
   Tensor x = to(a, dt, dev), y = to(b, dt, dev);
-  // The output takes the layout of the first input of the output's shape (as TensorIterator).
-  DimVector shape = broadcast_shapes(a.sizes(), b.sizes());
-  Tensor out = a.sizes() == shape ? empty_like(a, dt, dev)
-               : b.sizes() == shape ? empty_like(b, dt, dev) : make_empty(shape, dt, dev);
+  TensorOrScalar oa(a), ob(b);
+  Tensor out = ew::empty_output(broadcast_shapes(a.sizes(), b.sizes()), dt, dev, {&oa, &ob});
   if (out.numel() > 0) binary_stub(dev)(TensorIter({out}, {x, y}), op, alpha);
   return out;
 }
 
 Tensor& binary_inplace(Tensor& self, const Tensor& other, BinaryOp op, const Scalar& alpha, DType common) {
   assert_no_internal_overlap(self);
-  if (other.sizes() == self.sizes()) assert_no_partial_overlap(self, other);
+  ew::check_no_partial_overlap(self, other);
   DType dt = compute_dtype(op, common);
   if (op == BinaryOp::Add) check_alpha(common, alpha);
   PE_CHECK(!(is_floating(dt) && !is_floating(self.dtype())) &&
@@ -63,10 +62,14 @@ Tensor& binary_inplace(Tensor& self, const Tensor& other, BinaryOp op, const Sca
   return self;
 }
 
+// A Python bool counts as a bool operand (its natural dtype), as in PyTorch.
 void check_sub(DType a, DType b) {
+  PE_CHECK(!(a == DType::Bool && b == DType::Bool),
+           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+           "operator instead.");
   PE_CHECK(a != DType::Bool && b != DType::Bool,
-           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
-           "mask, use the `~` or `logical_not()` operator instead.");
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+           "use the `~` or `logical_not()` operator instead.");
 }
 
 Scalar negate(const Scalar& s) {
@@ -91,7 +94,7 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
 }
 Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   DType dt = result_type(a, b);
-  check_sub(a.dtype(), b.is_bool() ? DType::Bool : dt);  // x - True is refused too
+  check_sub(a.dtype(), b.natural_dtype());
   return binary_out(a, wrap(a, b, dt), BinaryOp::Add, negate(alpha), dt);
 }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary_out(a, b, BinaryOp::Mul, Scalar(), result_type(a, b)); }
@@ -118,7 +121,7 @@ Tensor& sub_(Tensor& a, const Tensor& b, const Scalar& alpha) {
 }
 Tensor& sub_(Tensor& a, const Scalar& b, const Scalar& alpha) {
   DType dt = result_type(a, b);
-  check_sub(a.dtype(), b.is_bool() ? DType::Bool : dt);
+  check_sub(a.dtype(), b.natural_dtype());
   return binary_inplace(a, wrap(a, b, dt), BinaryOp::Add, negate(alpha), dt);
 }
 Tensor& mul_(Tensor& a, const Tensor& b) { return binary_inplace(a, b, BinaryOp::Mul, Scalar(), result_type(a, b)); }
@@ -134,7 +137,8 @@ Tensor& div_(Tensor& a, const Scalar& b) {
 
 namespace {
 Tensor unary_out(const Tensor& a, UnaryOp op) {
-  Tensor out = empty_like(a, a.dtype(), a.device());
+  TensorOrScalar oa(a);
+  Tensor out = ew::empty_output(a.sizes(), a.dtype(), a.device(), {&oa});
   if (out.numel() > 0) unary_stub(a.device())(TensorIter({out}, {a}), op);
   return out;
 }
@@ -162,6 +166,31 @@ Tensor abs(const Tensor& a) {
 Tensor& abs_(Tensor& a) {
   PE_CHECK_T(NotImplementedError, a.dtype() != DType::Bool, "\"abs_cpu\" not implemented for 'Bool'");
   return unary_inplace(a, UnaryOp::Abs);
+}
+
+// ---- either operand a Python number (torch.add(2, t), 2 - t, t.__rsub__) ----
+namespace {
+// A number first operand becomes a 0-dim tensor of the result type, which keeps the result type.
+// (two numbers: a 0-dim CPU tensor, torch.add(2, 3.5) is tensor(5.5))
+Tensor first_tensor(const TensorOrScalar& a, const TensorOrScalar& b) {
+  if (!a.is_scalar) return a.tensor;
+  return ew::materialize(a, ew::result_type(a, b), ew::common_device({&b}));
+}
+}  // namespace
+
+Tensor add(const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha) {
+  Tensor x = first_tensor(a, b);
+  return b.is_scalar ? add(x, b.scalar, alpha) : add(x, b.tensor, alpha);
+}
+Tensor sub(const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha) {
+  check_sub(a.dtype(), b.dtype());
+  Tensor x = first_tensor(a, b);
+  return b.is_scalar ? sub(x, b.scalar, alpha) : sub(x, b.tensor, alpha);
+}
+Tensor rsub(const Tensor& a, const TensorOrScalar& b, const Scalar& alpha) { return sub(b, TensorOrScalar(a), alpha); }
+Tensor mul(const TensorOrScalar& a, const TensorOrScalar& b) {
+  Tensor x = first_tensor(a, b);
+  return b.is_scalar ? mul(x, b.scalar) : mul(x, b.tensor);
 }
 
 }  // namespace pe

@@ -1,14 +1,11 @@
-// Helpers shared by the linear algebra op files: PyTorch's two spellings of dtype names in its error
-// messages ("Float" and "float"), and the dtype gates of the matrix products.
+// Helpers shared by the linear algebra op files: the dtype gates of the matrix products and factorizations.
 #pragma once
 #include "core/tensor.h"
 
 namespace pe::linalg {
 
-// ScalarType name: "Float", "Double", "Long", "Bool", ...
-const char* scalar_type_name(DType t);
-// The C++ type name some checks print: "float", "double", "long int", "c10::Half", ...
-const char* cpp_type_name(DType t);
+using ::pe::cpp_type_name;     // core/dtype.h
+using ::pe::scalar_type_name;  // core/dtype.h
 
 // NotImplementedError "\"name\" not implemented for 'Bool'" for bool matrix products.
 void check_not_bool(DType t, const char* name);

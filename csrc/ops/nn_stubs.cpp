@@ -44,10 +44,7 @@ Reduction reduction_from_string(const std::string& s) {
 
 namespace nn {
 
-std::string type_name(DType t) {
-  std::string s = legacy_type_name(t);  // "LongTensor"
-  return s.substr(0, s.size() - 6);
-}
+std::string type_name(DType t) { return scalar_type_name(t); }
 
 void check_float(const Tensor& t, const char* op) {
   PE_CHECK_T(NotImplementedError, t.dtype() == DType::Float32 || t.dtype() == DType::Float64, "\"", op,

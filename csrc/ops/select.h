@@ -27,9 +27,6 @@ ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim)
 enum class OutDtype : int8_t { Same, Castable };
 // Resizes `out` to the result's shape and copies the result in (after PyTorch's dtype check).
 Tensor& write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* fn);
-bool can_cast(DType from, DType to);
-const char* scalar_type_name(DType t);  // PyTorch's ScalarType names: Float, Long, ...
-const char* cpp_type_name(DType t);     // the C++ names it prints elsewhere: float, long int, ...
 // PyTorch's "value cannot be converted to type int8_t without overflow" check for a Python number
 // written into a tensor of dtype `t`.
 void check_scalar_fits(const Scalar& value, DType t);

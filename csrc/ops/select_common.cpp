@@ -20,44 +20,8 @@ DispatchStub<MaskedSelectFn> masked_select_stub("masked_select");
 DispatchStub<EqualFn> equal_stub("equal");
 DispatchStub<IsCloseFn> isclose_stub("isclose");
 
-const char* scalar_type_name(DType t) {
-  switch (t) {
-    case DType::Bool: return "Bool";
-    case DType::UInt8: return "Byte";
-    case DType::Int8: return "Char";
-    case DType::Int16: return "Short";
-    case DType::Int32: return "Int";
-    case DType::Int64: return "Long";
-    case DType::Float16: return "Half";
-    case DType::BFloat16: return "BFloat16";
-    case DType::Float32: return "Float";
-    case DType::Float64: return "Double";
-  }
-  return "?";
-}
 
-// The C++ type names PyTorch prints in "Expected out tensor to have dtype float, ...".
-const char* cpp_type_name(DType t) {
-  switch (t) {
-    case DType::Bool: return "bool";
-    case DType::UInt8: return "unsigned char";
-    case DType::Int8: return "signed char";
-    case DType::Int16: return "short int";
-    case DType::Int32: return "int";
-    case DType::Int64: return "long int";
-    case DType::Float16: return "c10::Half";
-    case DType::BFloat16: return "c10::BFloat16";
-    case DType::Float32: return "float";
-    case DType::Float64: return "double";
-  }
-  return "?";
-}
 
-bool can_cast(DType from, DType to) {
-  if (is_floating(from) && !is_floating(to)) return false;
-  if (from != DType::Bool && to == DType::Bool) return false;
-  return true;
-}
 
 Tensor& write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* fn) {
   PE_CHECK(out.device() == result.device(), fn, ": Expected out tensor to be on device ", result.device().str(),

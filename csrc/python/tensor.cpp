@@ -1,6 +1,6 @@
-// The Tensor class: geometry, conversion, view and arithmetic methods bound straight to the op
-// layer. Python-only conveniences (repr, tolist formatting, legacy type names) are attached to the
-// same class in pyengine/_tensor.py.
+// The Tensor class: geometry, conversion and view methods bound straight to the op layer.
+// Python-only conveniences (repr, tolist formatting, legacy type names) are attached to the same
+// class in pyengine/_tensor.py.
 #include "python/common.h"
 #include "python/registry.h"
 
@@ -9,18 +9,6 @@ namespace pe::python {
 namespace {
 py::handle g_tensor_class;
 PyTypeObject* g_tensor_type = nullptr;
-
-// a <op> b where b may be a tensor or a Python number. Operators return NotImplemented for other
-// types (so Python can try the reflected form); methods raise TypeError.
-template <class FT, class FS>
-py::object binary(const Tensor& a, py::handle b, FT ft, FS fs, bool is_operator = true) {
-  if (is_tensor(b)) return py::cast(ft(a, unwrap(b)));
-  if (is_scalar(b)) return py::cast(fs(a, to_scalar(b)));
-  if (!is_operator)
-    throw TypeError(str("expected a Tensor or a number as 'other', got ",
-                        std::string(py::str(py::type::handle_of(b).attr("__name__")))));
-  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-}
 
 // PyTorch returns tuples of views from split/chunk/unbind.
 py::tuple as_tuple(const TensorList& ts) {
@@ -243,91 +231,7 @@ void bind_tensor(py::module_& m) {
       .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& { return resize_(t, o.sizes()); },
            py::arg("the_template"));
 
-  // ---- arithmetic (the full op library comes with the op-library work) ----
-  auto add_t = [](const Tensor& a, py::handle b, const Scalar& alpha, bool op = true) {
-    return binary(a, b, [&](const Tensor& x, const Tensor& y) { return add(x, y, alpha); },
-                  [&](const Tensor& x, const Scalar& y) { return add(x, y, alpha); }, op);
-  };
-  auto sub_t = [](const Tensor& a, py::handle b, const Scalar& alpha, bool op = true) {
-    return binary(a, b, [&](const Tensor& x, const Tensor& y) { return sub(x, y, alpha); },
-                  [&](const Tensor& x, const Scalar& y) { return sub(x, y, alpha); }, op);
-  };
-  cls.def("add", [add_t](const Tensor& a, py::handle b, const Scalar& alpha) { return add_t(a, b, alpha, false); },
-          py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
-      .def("sub", [sub_t](const Tensor& a, py::handle b, const Scalar& alpha) { return sub_t(a, b, alpha, false); },
-           py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
-      .def("__add__", [add_t](const Tensor& a, py::handle b) { return add_t(a, b, Scalar(int64_t(1))); })
-      .def("__radd__", [add_t](const Tensor& a, py::handle b) { return add_t(a, b, Scalar(int64_t(1))); })
-      .def("__sub__", [sub_t](const Tensor& a, py::handle b) { return sub_t(a, b, Scalar(int64_t(1))); })
-      .def("__rsub__", [](const Tensor& a, py::handle b) -> py::object {
-        if (is_scalar(b)) return py::cast(add(neg(a), to_scalar(b)));
-        return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-      })
-      .def("mul", [](const Tensor& a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); },
-                      [](const Tensor& x, const Scalar& y) { return mul(x, y); }, false);
-      }, py::arg("other"))
-      .def("__mul__", [](const Tensor& a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); },
-                      [](const Tensor& x, const Scalar& y) { return mul(x, y); });
-      })
-      .def("__rmul__", [](const Tensor& a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(y, x); },
-                      [](const Tensor& x, const Scalar& y) { return mul(x, y); });
-      })
-      .def("div", [](const Tensor& a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); },
-                      [](const Tensor& x, const Scalar& y) { return div(x, y); }, false);
-      }, py::arg("other"))
-      .def("__truediv__", [](const Tensor& a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); },
-                      [](const Tensor& x, const Scalar& y) { return div(x, y); });
-      })
-      .def("__rtruediv__", [](const Tensor& a, py::handle b) -> py::object {
-        if (!is_scalar(b)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-        Scalar s = to_scalar(b);
-        return py::cast(div(scalar_tensor(s, result_type(a, s), a.device()), a));
-      })
-      .def("add_", [](Tensor& a, py::handle b, const Scalar& alpha) -> Tensor& {
-        if (is_tensor(b)) return add_(a, unwrap(b), alpha);
-        return add_(a, to_scalar(b), alpha);
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
-      .def("sub_", [](Tensor& a, py::handle b, const Scalar& alpha) -> Tensor& {
-        if (is_tensor(b)) return sub_(a, unwrap(b), alpha);
-        return sub_(a, to_scalar(b), alpha);
-      }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)))
-      .def("mul_", [](Tensor& a, py::handle b) -> Tensor& {
-        if (is_tensor(b)) return mul_(a, unwrap(b));
-        return mul_(a, to_scalar(b));
-      }, py::arg("other"))
-      .def("div_", [](Tensor& a, py::handle b) -> Tensor& {
-        if (is_tensor(b)) return div_(a, unwrap(b));
-        return div_(a, to_scalar(b));
-      }, py::arg("other"))
-      .def("__iadd__", [](Tensor& a, py::handle b) -> Tensor& {
-        if (is_tensor(b)) return add_(a, unwrap(b));
-        return add_(a, to_scalar(b));
-      })
-      .def("__isub__", [](Tensor& a, py::handle b) -> Tensor& {
-        if (is_tensor(b)) return sub_(a, unwrap(b));
-        return sub_(a, to_scalar(b));
-      })
-      .def("__imul__", [](Tensor& a, py::handle b) -> Tensor& {
-        if (is_tensor(b)) return mul_(a, unwrap(b));
-        return mul_(a, to_scalar(b));
-      })
-      .def("__itruediv__", [](Tensor& a, py::handle b) -> Tensor& {
-        if (is_tensor(b)) return div_(a, unwrap(b));
-        return div_(a, to_scalar(b));
-      })
-      .def("neg", [](const Tensor& a) { return neg(a); })
-      .def("neg_", [](Tensor& a) -> Tensor& { return neg_(a); })
-      .def("__neg__", [](const Tensor& a) { return neg(a); })
-      .def("__pos__", [](const Tensor& a) { return a; })
-      .def("abs", [](const Tensor& a) { return abs(a); })
-      .def("abs_", [](Tensor& a) -> Tensor& { return abs_(a); })
-      .def("__abs__", [](const Tensor& a) { return abs(a); });
-
+  // Arithmetic and the elementwise op library: arith_bindings.cpp, elementwise_bindings.cpp.
   bind_indexing(cls);
   bind_numpy(m, cls);
   run_registered_bindings(m, cls);

@@ -1,0 +1,193 @@
+// Binary elementwise ops beyond add/sub/mul/div: division with rounding, remainder/fmod, pow,
+// float_power, atan2, maximum/minimum/fmax/fmin, bitwise and shifts, comparisons and logical ops.
+// Each computes in PyTorch's result type of its operands (a Python number is a wrapped number).
+#include "ops/elementwise_util.h"
+
+namespace pe {
+
+using ew::elementwise_inplace;
+using ew::elementwise_out;
+
+namespace {
+
+// PyTorch raises "ZeroDivisionError" (a RuntimeError) for integer division by zero.
+void check_int_divisor(const Tensor& divisor) {
+  if (divisor.numel() == 0) return;
+  PE_CHECK(nonzero(eq(divisor, TensorOrScalar(Scalar(int64_t(0))))).size(0) == 0, "ZeroDivisionError");
+}
+
+// Rejects the dtypes an op has no kernel for, with PyTorch's error.
+void check_dtype(BinaryMathOp op, DType t) {
+  switch (op) {
+    case BinaryMathOp::DivTrunc: if (t == DType::Bool) ew::not_implemented("div_trunc_cpu", t); break;
+    case BinaryMathOp::DivFloor: if (t == DType::Bool) ew::not_implemented("div_floor_cpu", t); break;
+    case BinaryMathOp::Remainder: if (t == DType::Bool) ew::not_implemented("remainder_cpu", t); break;
+    case BinaryMathOp::Fmod: if (t == DType::Bool) ew::not_implemented("fmod_cpu", t); break;
+    case BinaryMathOp::Pow: if (t == DType::Bool) ew::not_implemented("pow", t); break;
+    case BinaryMathOp::BitwiseAnd: if (is_floating(t)) ew::not_implemented("bitwise_and_cpu", t); break;
+    case BinaryMathOp::BitwiseOr: if (is_floating(t)) ew::not_implemented("bitwise_or_cpu", t); break;
+    case BinaryMathOp::BitwiseXor: if (is_floating(t)) ew::not_implemented("bitwise_xor_cpu", t); break;
+    case BinaryMathOp::LeftShift: if (!is_integral(t, false)) ew::not_implemented("lshift_cpu", t); break;
+    case BinaryMathOp::RightShift: if (!is_integral(t, false)) ew::not_implemented("rshift_cpu", t); break;
+    default: break;
+  }
+}
+
+bool divides(BinaryMathOp op) {
+  return op == BinaryMathOp::DivTrunc || op == BinaryMathOp::DivFloor || op == BinaryMathOp::Remainder ||
+         op == BinaryMathOp::Fmod;
+}
+
+// The compute dtype of op over a and b (atan2 computes in floating point).
+DType math_dtype(BinaryMathOp op, const TensorOrScalar& a, const TensorOrScalar& b) {
+  DType t = ew::result_type(a, b);
+  return op == BinaryMathOp::Atan2 ? ew::float_of(t) : t;
+}
+
+auto math_launcher(BinaryMathOp op, Device dev) {
+  return [op, dev](const TensorIter& it) { binary_math_stub(dev)(it, op); };
+}
+
+Tensor binary_math(const TensorOrScalar& a, const TensorOrScalar& b, BinaryMathOp op) {
+  DType dt = math_dtype(op, a, b);
+  check_dtype(op, dt);
+  Device dev = ew::common_device({&a, &b});
+  if (divides(op) && is_integral(dt, false)) {
+    TensorOrScalar y(ew::materialize(b, dt, dev));
+    check_int_divisor(y.tensor);
+    return elementwise_out({&a, &y}, dt, dt, math_launcher(op, dev));
+  }
+  return elementwise_out({&a, &b}, dt, dt, math_launcher(op, dev));
+}
+
+Tensor& binary_math_(Tensor& self, const TensorOrScalar& b, BinaryMathOp op) {
+  TensorOrScalar s(self);
+  DType dt = math_dtype(op, s, b);
+  ew::check_cast(dt, self.dtype());  // PyTorch checks the cast before the kernel's dtype
+  check_dtype(op, dt);
+  Device dev = ew::common_device({&s, &b});
+  if (divides(op) && is_integral(dt, false)) {
+    TensorOrScalar y(ew::materialize(b, dt, dev));
+    check_int_divisor(y.tensor);
+    return elementwise_inplace(self, {&y}, dt, dt, math_launcher(op, dev));
+  }
+  return elementwise_inplace(self, {&b}, dt, dt, math_launcher(op, dev));
+}
+
+std::optional<BinaryMathOp> rounding_op(const std::optional<std::string>& mode) {
+  if (!mode) return std::nullopt;
+  if (*mode == "trunc") return BinaryMathOp::DivTrunc;
+  if (*mode == "floor") return BinaryMathOp::DivFloor;
+  PE_ERROR("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'");
+}
+
+// A number first operand of true division becomes a 0-dim tensor of the (floating) compute type,
+// which keeps the result type: 1 / uint8_tensor is 1.0 / x, not uint8(1) / x.
+Tensor first_as_tensor(const TensorOrScalar& a, const TensorOrScalar& b) {
+  if (!a.is_scalar) return a.tensor;
+  return ew::materialize(a, ew::float_of(ew::result_type(a, b)), ew::common_device({&b}));
+}
+
+// pow's special cases: integer bases with a negative integer exponent, and bool ** bool.
+bool pow_special(const TensorOrScalar& a, const TensorOrScalar& b, DType dt, Tensor* result) {
+  if (b.is_scalar && is_integral(dt, false) && b.scalar.is_integral())
+    PE_CHECK(b.scalar.to_int64() >= 0, "Integers to negative integer powers are not allowed.");
+  if (dt != DType::Bool) return false;
+  PE_CHECK_T(NotImplementedError, b.is_scalar && !a.is_scalar, "\"pow\" not implemented for 'Bool'");
+  // x ** True is x, x ** False is all True
+  *result = b.scalar.to_bool() ? clone(a.tensor) : full(a.tensor.sizes(), Scalar(true),
+                                                         TensorOptions{DType::Bool, a.tensor.device()});
+  return true;
+}
+
+}  // namespace
+
+#define PE_DEFINE_BINARY_MATH(name, Enum)                                                                   \
+  Tensor name(const TensorOrScalar& a, const TensorOrScalar& b) { return binary_math(a, b, BinaryMathOp::Enum); } \
+  Tensor& name##_(Tensor& a, const TensorOrScalar& b) { return binary_math_(a, b, BinaryMathOp::Enum); }
+PE_DEFINE_BINARY_MATH(floor_divide, DivFloor)
+PE_DEFINE_BINARY_MATH(remainder, Remainder)
+PE_DEFINE_BINARY_MATH(fmod, Fmod)
+PE_DEFINE_BINARY_MATH(atan2, Atan2)
+PE_DEFINE_BINARY_MATH(maximum, Maximum)
+PE_DEFINE_BINARY_MATH(minimum, Minimum)
+PE_DEFINE_BINARY_MATH(fmax, Fmax)
+PE_DEFINE_BINARY_MATH(fmin, Fmin)
+PE_DEFINE_BINARY_MATH(bitwise_and, BitwiseAnd)
+PE_DEFINE_BINARY_MATH(bitwise_or, BitwiseOr)
+PE_DEFINE_BINARY_MATH(bitwise_xor, BitwiseXor)
+PE_DEFINE_BINARY_MATH(bitwise_left_shift, LeftShift)
+PE_DEFINE_BINARY_MATH(bitwise_right_shift, RightShift)
+#undef PE_DEFINE_BINARY_MATH
+
+Tensor pow(const TensorOrScalar& a, const TensorOrScalar& b) {
+  DType dt = ew::result_type(a, b);
+  Tensor r;
+  if (pow_special(a, b, dt, &r)) return r;
+  return binary_math(a, b, BinaryMathOp::Pow);
+}
+Tensor& pow_(Tensor& a, const TensorOrScalar& b) {
+  TensorOrScalar s(a);
+  DType dt = ew::result_type(s, b);
+  Tensor r;
+  if (pow_special(s, b, dt, &r)) return copy_(a, r);
+  return binary_math_(a, b, BinaryMathOp::Pow);
+}
+
+// float_power: pow computed in float64.
+Tensor float_power(const TensorOrScalar& a, const TensorOrScalar& b) {
+  Device dev = ew::common_device({&a, &b});
+  return elementwise_out({&a, &b}, DType::Float64, DType::Float64, math_launcher(BinaryMathOp::Pow, dev));
+}
+Tensor& float_power_(Tensor& a, const TensorOrScalar& b) {
+  PE_CHECK(a.dtype() == DType::Float64, "the base given to float_power_ has dtype ", ew::type_name(a.dtype()),
+           " but the operation's result requires dtype Double");
+  return elementwise_inplace(a, {&b}, DType::Float64, DType::Float64, math_launcher(BinaryMathOp::Pow, a.device()));
+}
+
+Tensor div(const TensorOrScalar& a, const TensorOrScalar& b, const std::optional<std::string>& rounding_mode) {
+  auto op = rounding_op(rounding_mode);
+  if (op) return binary_math(a, b, *op);
+  Tensor x = first_as_tensor(a, b);
+  return b.is_scalar ? div(x, b.scalar) : div(x, b.tensor);
+}
+Tensor& div_(Tensor& a, const TensorOrScalar& b, const std::optional<std::string>& rounding_mode) {
+  auto op = rounding_op(rounding_mode);
+  if (op) return binary_math_(a, b, *op);
+  return b.is_scalar ? div_(a, b.scalar) : div_(a, b.tensor);
+}
+
+// ---- comparisons and logical ops: computed in the common dtype, bool result ----
+namespace {
+Tensor compare(const TensorOrScalar& a, const TensorOrScalar& b, CompareOp op) {
+  DType dt = ew::result_type(a, b);
+  Device dev = ew::common_device({&a, &b});
+  return elementwise_out({&a, &b}, dt, DType::Bool, [&](const TensorIter& it) { compare_stub(dev)(it, op); });
+}
+Tensor& compare_(Tensor& self, const TensorOrScalar& b, CompareOp op) {
+  TensorOrScalar s(self);
+  DType dt = ew::result_type(s, b);
+  Device dev = ew::common_device({&s, &b});
+  return elementwise_inplace(self, {&b}, dt, DType::Bool, [&](const TensorIter& it) { compare_stub(dev)(it, op); });
+}
+}  // namespace
+
+#define PE_DEFINE_COMPARE(name, Enum)                                                                     \
+  Tensor name(const TensorOrScalar& a, const TensorOrScalar& b) { return compare(a, b, CompareOp::Enum); } \
+  Tensor& name##_(Tensor& a, const TensorOrScalar& b) { return compare_(a, b, CompareOp::Enum); }
+PE_FORALL_COMPARE_NAMES(PE_DEFINE_COMPARE)
+#undef PE_DEFINE_COMPARE
+
+// logical ops: the operands as bool (x != 0), then the bitwise op on bool.
+#define PE_DEFINE_LOGICAL(name, Enum)                                                                     \
+  Tensor name(const TensorOrScalar& a, const TensorOrScalar& b) {                                       \
+    return elementwise_out({&a, &b}, DType::Bool, DType::Bool,                                          \
+                           math_launcher(BinaryMathOp::Enum, ew::common_device({&a, &b})));             \
+  }                                                                                                     \
+  Tensor& name##_(Tensor& a, const TensorOrScalar& b) {                                                 \
+    return elementwise_inplace(a, {&b}, DType::Bool, DType::Bool, math_launcher(BinaryMathOp::Enum, a.device())); \
+  }
+PE_FORALL_LOGICAL_NAMES(PE_DEFINE_LOGICAL)
+#undef PE_DEFINE_LOGICAL
+
+}  // namespace pe
