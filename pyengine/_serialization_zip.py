@@ -1,0 +1,204 @@
+"""The container of a checkpoint: a ZIP archive of uncompressed records, written and read here.
+
+The layout is PyTorch's (see docs/serialization.md): one top-level folder, ``data.pkl`` for the
+structure, ``data/<key>`` for the raw bytes of each storage. Storage records are padded so that
+their bytes start at a multiple of 64 in the file, as PyTorch's writer does, so the file can be
+memory-mapped and a storage used in place. Writing to a path is atomic (temp file in the same
+folder, fsync, ``os.replace``): an interrupted save never leaves a half-written checkpoint.
+"""
+from __future__ import annotations
+
+import io
+import os
+import struct
+import tempfile
+import zipfile
+import zlib
+from contextlib import contextmanager
+from typing import IO, Iterator
+
+STORAGE_ALIGNMENT = 64
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # zip local file header, 30 bytes
+_PAD_ID = b"FB"  # the extra-field id PyTorch's writer uses for its alignment padding
+
+
+def file_name(f) -> str:
+    """How errors name the file: its path, or the ``name`` of a file object when it has one."""
+    if isinstance(f, (str, os.PathLike)):
+        return os.fspath(f)
+    name = getattr(f, "name", None)
+    return name if isinstance(name, str) else "<%s object>" % type(f).__name__
+
+
+class RecordWriter:
+    """Writes the records of one archive into an open binary file object."""
+
+    def __init__(self, fileobj: IO[bytes], archive: str = "archive") -> None:
+        self._zip = zipfile.ZipFile(fileobj, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True)
+        self._prefix = archive + "/"
+
+    def write(self, name: str, data, align: bool = False) -> None:
+        """``data``: bytes or a 1-d uint8 buffer (memoryview / numpy array), written without a copy."""
+        view = memoryview(data).cast("B")
+        info = zipfile.ZipInfo(self._prefix + name)  # date 1980-01-01: same object, same bytes
+        info.compress_type = zipfile.ZIP_STORED
+        info.file_size = view.nbytes
+        zip64 = view.nbytes * 1.05 > zipfile.ZIP64_LIMIT
+        if align:
+            # Local header = 30 bytes + name + our padding field (4 + pad) + zipfile's own zip64 field.
+            start = self._zip.start_dir + 30 + len(info.filename.encode("utf-8")) + 4 + (20 if zip64 else 0)
+            pad = -start % STORAGE_ALIGNMENT
+            info.extra = _PAD_ID + struct.pack("<H", pad) + b"Z" * pad
+        with self._zip.open(info, mode="w", force_zip64=zip64) as out:
+            out.write(view)
+        info.extra = b""  # the padding belongs to the local header only, not the central directory
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+class RecordReader:
+    """Reads records of an archive: the first record's folder is the archive prefix."""
+
+    def __init__(self, fileobj: IO[bytes], name: str) -> None:
+        self.name = name
+        self._file = fileobj
+        try:
+            self._zip = zipfile.ZipFile(fileobj, mode="r")
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, struct.error) as e:
+            raise RuntimeError("PytorchStreamReader failed reading zip archive: failed finding central "
+                               "directory: %s is truncated or is not a checkpoint (%s)" % (name, e)) from None
+        if not infos or "/" not in infos[0].filename:
+            raise RuntimeError("%s is not a checkpoint: the archive has no top-level folder" % name)
+        self.prefix = infos[0].filename.split("/", 1)[0] + "/"
+        self._infos = {i.filename[len(self.prefix):]: i for i in infos if i.filename.startswith(self.prefix)}
+
+    def has_record(self, name: str) -> bool:
+        return name in self._infos
+
+    def record_size(self, name: str) -> int:
+        return self._info(name).file_size
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = self._infos.get(name)
+        if info is None:
+            raise RuntimeError("PytorchStreamReader failed locating file %s: file not found in %s "
+                               "(truncated or not a checkpoint)" % (name, self.name))
+        return info
+
+    def read(self, name: str) -> bytes:
+        try:
+            return self._zip.read(self._info(name))
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, struct.error) as e:
+            raise RuntimeError("%s: record %s is corrupted or truncated (%s)" % (self.name, name, e)) from None
+
+    def data_offset(self, name: str) -> int:
+        """Where the bytes of a stored record start in the file (after its local header)."""
+        info = self._info(name)
+        self._file.seek(info.header_offset)  # zipfile already made it absolute (prepended data)
+        header = self._file.read(_LOCAL_HEADER.size)
+        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+            raise RuntimeError("%s: bad local header for record %s (file corrupted)" % (self.name, name))
+        fields = _LOCAL_HEADER.unpack(header)
+        return info.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1]
+
+    def read_into(self, name: str, out) -> None:
+        """Fill ``out`` (a writable uint8 buffer of the record's size) and check the CRC."""
+        info = self._info(name)
+        view = memoryview(out).cast("B")
+        if view.nbytes != info.file_size:
+            raise RuntimeError("%s: record %s holds %d bytes, expected %d (file corrupted)"
+                               % (self.name, name, info.file_size, view.nbytes))
+        try:
+            if info.compress_type == zipfile.ZIP_STORED:
+                self._file.seek(self.data_offset(name))
+                got = self._file.readinto(view) if hasattr(self._file, "readinto") else None
+                if got is None:
+                    data = self._file.read(view.nbytes)
+                    got = len(data)
+                    view[:got] = data
+                if got != view.nbytes:
+                    raise EOFError("unexpected end of file")
+            else:
+                view[:] = self._zip.read(info)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, ValueError) as e:
+            raise RuntimeError("%s: record %s is truncated or corrupted (%s)" % (self.name, name, e)) from None
+        if zlib.crc32(view) != info.CRC:
+            raise RuntimeError("%s: record %s is corrupted (CRC-32 mismatch)" % (self.name, name))
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def is_zipfile(fileobj: IO[bytes]) -> bool:
+    """Whether the file (from its current position) starts with a zip local header."""
+    start = fileobj.tell()
+    magic = fileobj.read(4)
+    fileobj.seek(start)
+    return magic == b"PK\x03\x04"
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    old = os.umask(0o022)  # fallback: read by setting (not thread-safe, only off Linux)
+    os.umask(old)
+    return old
+
+
+@contextmanager
+def atomic_write(path) -> Iterator[IO[bytes]]:
+    """Yield a temp file next to ``path``; on success fsync it and rename it over ``path``.
+
+    On any exception (KeyboardInterrupt included) the temp file is removed and ``path`` is left
+    exactly as it was. A symlink at ``path`` is followed, so the link stays and its target changes.
+    """
+    target = os.path.realpath(os.fspath(path))
+    folder = os.path.dirname(target) or "."
+    if os.path.isdir(target):
+        raise IsADirectoryError("[Errno 21] Is a directory: '%s'" % os.fspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError("[Errno 2] No such file or directory: '%s'" % os.fspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
+    try:
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()  # what open(path, "wb") would have given
+        os.fchmod(fd, mode)
+        with io.open(fd, "wb", closefd=True) as f:
+            fd = -1
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        tmp = None
+        _fsync_dir(folder)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _fsync_dir(folder: str) -> None:
+    """Make the rename durable; not every file system lets a folder be opened, so best effort."""
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
