@@ -11,7 +11,6 @@ The rebuild functions check every number they are given against the storage's si
 from __future__ import annotations
 
 import _compat_pickle
-import builtins
 import collections
 import pickle
 import sys
@@ -228,6 +227,7 @@ SAFE_BUILTINS = {
     "builtins.bytearray": bytearray,
     "_codecs.encode": _encode,
 }
+BLOCKED_MODULES = ("sys", "os", "posix", "nt")  # PyTorch's blocklist
 USER_SAFE_GLOBALS: dict = {}  # add_safe_globals: "module.qualname" -> object
 
 
@@ -264,6 +264,9 @@ def make_unpickler_class(base, weights_only: bool):
             if mod in ("torch", "torch.storage") and nm.endswith("Storage"):
                 return _unknown_storage(nm)  # a dtype we lack: reported when a storage uses it
             if weights_only:
+                if mod in BLOCKED_MODULES:  # never loadable with weights_only, even if allowlisted
+                    raise pickle.UnpicklingError("Trying to load unsupported GLOBAL %s whose module %s is blocked."
+                                                 % (full, mod))
                 found = SAFE_BUILTINS.get(full)
                 if found is None:
                     found = USER_SAFE_GLOBALS.get(full)
@@ -302,5 +305,3 @@ def fix_bytes(buf: np.ndarray, dtype, byteorder: str) -> None:
     if dtype is _C.bool and buf.size:
         np.minimum(buf, 1, out=buf)
 
-
-__all__ = ["UntypedStorage", "make_unpickler_class", "make_tensor", "fix_bytes", "builtins"]

@@ -161,10 +161,11 @@ def atomic_write(path) -> Iterator[IO[bytes]]:
     """
     target = os.path.realpath(os.fspath(path))
     folder = os.path.dirname(target) or "."
+    # PyTorch's errors (RuntimeError from its C++ writer) for the two common mistakes.
     if os.path.isdir(target):
-        raise IsADirectoryError("[Errno 21] Is a directory: '%s'" % os.fspath(path))
+        raise RuntimeError("cannot save to '%s': open file failed with strerror: Is a directory" % os.fspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError("[Errno 2] No such file or directory: '%s'" % os.fspath(path))
+        raise RuntimeError("Parent directory %s does not exist." % folder)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
     try:
         try:

@@ -47,8 +47,7 @@ def save(obj: object, f: FileLike, pickle_module: Any = pickle, pickle_protocol:
         raise NotImplementedError("pyengine.save writes only the zip format "
                                   "(_use_new_zipfile_serialization=True); the legacy format is not supported")
     if not _is_path(f) and not callable(getattr(f, "write", None)):
-        raise AttributeError("'%s' object has no attribute 'write' (f must be a path or a binary file object)"
-                             % type(f).__name__)
+        raise AttributeError("expected 'f' to be string, path, or a file-like object with a 'write' attribute")
     # Pickle first: an unpicklable object fails before the destination is touched.
     buf = io.BytesIO()
     pickler = _pickler_class(pickle_module)(buf, pickle_protocol)
@@ -123,8 +122,8 @@ def load(f: FileLike, map_location: MapLocation = None, pickle_module: Any = Non
             return _load_file(opened, name, map_location, pickle_module, weights_only,
                               os.fspath(f) if mmap else None, pickle_load_args)
     if not callable(getattr(f, "read", None)):
-        raise AttributeError("'%s' object has no attribute 'read' (f must be a path or a binary file object)"
-                             % type(f).__name__)
+        raise AttributeError("expected 'f' to be string, path, or a file-like object with a 'read' attribute, "
+                             "got %s" % type(f).__name__)
     if not (callable(getattr(f, "seekable", None)) and f.seekable()):
         f = io.BytesIO(f.read())  # zip needs random access
     return _load_file(f, name, map_location, pickle_module, weights_only, None, pickle_load_args)
@@ -185,6 +184,8 @@ def _weights_only_message(message: str) -> str:
                 "steps only if you trust the source of the checkpoint. \n\t(1) %s\n\t(2) Alternatively, to load "
                 "with `weights_only=True` please check the recommended steps in the following error message."
                 "\n\tWeightsUnpickler error: %s" % (UNSAFE_MESSAGE, message))
+    if "is blocked" in message:
+        return "Weights only load failed. %s\n\n%s" % (UNSAFE_MESSAGE, message)
     return "Weights only load failed. %s\n\nWeightsUnpickler error: %s" % (UNSAFE_MESSAGE, message)
 
 
