@@ -1,25 +1,18 @@
-"""The reading half of load(): the allowlist of globals, the rebuild functions, and storages.
+"""The reading half of load(): the rebuild functions that PyTorch's names map to, and storages.
 
-Safety (weights_only=True) rests on one fact of the pickle machine: the only way a pickle reaches a
-callable or a class is through ``find_class`` (GLOBAL, STACK_GLOBAL, INST, OBJ and the extension
-registry all go through it). ``SafeUnpickler.find_class`` answers only from an allowlist of
-harmless callables (our rebuild functions, containers, dtypes, devices) plus what the user added
-with ``add_safe_globals``; everything else raises ``UnpicklingError`` before anything is called.
-The rebuild functions check every number they are given against the storage's size, because
-``set_`` itself does not: a crafted file must not make a tensor that reads outside its storage.
+The allowlist and the unpicklers that use it are in _serialization_safe.py. The rebuild functions
+here check every number they are given against the storage's size, because ``set_`` itself does
+not: a crafted file must not make a tensor that reads outside its storage.
 """
 from __future__ import annotations
 
-import _compat_pickle
-import collections
 import pickle
 import sys
 
 import numpy as np
 
 from . import _C
-from ._serialization_pickler import DTYPE_NAMES, STORAGE_NAMES
-from ._size import Size
+from ._serialization_pickler import STORAGE_NAMES
 from .storage import TypedStorage
 
 Tensor = _C.Tensor
@@ -30,7 +23,11 @@ class StorageType:
     __slots__ = ("name", "dtype")
 
     def __init__(self, name: str, dtype) -> None:
-        self.name, self.dtype = name, dtype
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "dtype", dtype)
+
+    def __setattr__(self, key, value):  # shared by every load: a pickle must not be able to change it
+        raise AttributeError("StorageType is read-only")
 
     def __repr__(self) -> str:
         return "StorageType(dtype=%s)" % (self.dtype if self.dtype is not None else self.name)
@@ -66,8 +63,8 @@ class UntypedStorage(TypedStorage):
         return "UntypedStorage(nbytes=%d, device=%s)" % (self.nbytes(), self.device)
 
 
-_STORAGE_TYPES = {name: StorageType(name, dt) for dt, name in STORAGE_NAMES.items()}
-_STORAGE_TYPES["UntypedStorage"] = StorageType("UntypedStorage", _C.uint8)
+STORAGE_TYPES = {name: StorageType(name, dt) for dt, name in STORAGE_NAMES.items()}
+STORAGE_TYPES["UntypedStorage"] = StorageType("UntypedStorage", _C.uint8)
 
 
 def _check_ints(what: str, values, allow_negative: bool = False) -> tuple:
@@ -152,11 +149,16 @@ def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
 
 class _TensorClass:
     """What ``torch.Tensor`` / ``torch.nn.parameter.Parameter`` load as in _rebuild_from_type_v2."""
+    __slots__ = ("parameter",)
+
     def __init__(self, parameter: bool) -> None:
-        self.parameter = parameter
+        object.__setattr__(self, "parameter", parameter)
+
+    def __setattr__(self, key, value):
+        raise AttributeError("read-only")
 
 
-_TENSOR_CLASS, _PARAMETER_CLASS = _TensorClass(False), _TensorClass(True)
+TENSOR_CLASS, PARAMETER_CLASS = _TensorClass(False), _TensorClass(True)
 _REBUILDS = (_rebuild_tensor_v2, _rebuild_tensor, _rebuild_parameter, _rebuild_parameter_with_state)
 
 
@@ -164,14 +166,14 @@ def _rebuild_from_type_v2(func, new_type, args, state):
     if func not in _REBUILDS:
         raise pickle.UnpicklingError("_rebuild_from_type_v2: unexpected function %r" % (func,))
     t = func(*args)
-    if new_type is _PARAMETER_CLASS:
+    if new_type is PARAMETER_CLASS:
         if not _is_parameter(t):
             t = _parameter(t, t.requires_grad)
     elif isinstance(new_type, type) and issubclass(new_type, Tensor):  # allowed only with weights_only=False
         if type(t) is not new_type:
             raise RuntimeError("cannot rebuild a tensor of class %s (pyengine has no Tensor.as_subclass)"
                                % new_type.__qualname__)
-    elif new_type is not _TENSOR_CLASS:
+    elif new_type is not TENSOR_CLASS:
         raise pickle.UnpicklingError("_rebuild_from_type_v2: unexpected type %r" % (new_type,))
     return _set_state(t, state)
 
@@ -180,120 +182,11 @@ def _is_parameter(t) -> bool:
     return getattr(type(t), "_is_parameter_class", False)
 
 
-def _encode(text, encoding="latin1"):
+def encode(text, encoding="latin1"):
     """``_codecs.encode`` restricted to what pickle's bytes use (protocol 2 writes bytes that way)."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1", "utf-8", "utf8", "ascii"):
         raise pickle.UnpicklingError("_codecs.encode is only allowed to make bytes from str with latin1")
     return text.encode(encoding)
-
-
-def _device(*args):
-    return _C.device(*args)
-
-
-def _size(*args):
-    return Size(*args)
-
-
-def _torch_globals() -> dict:
-    """PyTorch's names that a checkpoint may use, mapped to ours (the same set with either
-    weights_only: they are what our files and PyTorch's contain)."""
-    g = {
-        "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
-        "torch._utils._rebuild_tensor": _rebuild_tensor,
-        "torch._utils._rebuild_parameter": _rebuild_parameter,
-        "torch._utils._rebuild_parameter_with_state": _rebuild_parameter_with_state,
-        "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
-        "torch.Tensor": _TENSOR_CLASS,
-        "torch.nn.parameter.Parameter": _PARAMETER_CLASS,
-        "torch.device": _device,
-        "torch.Size": _size,
-    }
-    for dt, name in DTYPE_NAMES.items():
-        g["torch." + name] = dt
-    for name, st in _STORAGE_TYPES.items():
-        g["torch." + name] = st
-        g["torch.storage." + name] = st
-    return g
-
-
-TORCH_GLOBALS = _torch_globals()
-SAFE_BUILTINS = {
-    "collections.OrderedDict": collections.OrderedDict,
-    "collections.Counter": collections.Counter,
-    "builtins.set": set,
-    "builtins.frozenset": frozenset,
-    "builtins.complex": complex,
-    "builtins.bytearray": bytearray,
-    "_codecs.encode": _encode,
-}
-BLOCKED_MODULES = ("sys", "os", "posix", "nt")  # PyTorch's blocklist
-USER_SAFE_GLOBALS: dict = {}  # add_safe_globals: "module.qualname" -> object
-
-
-def _normalize_name(module: str, name: str):
-    """Protocol 0-2 pickles use Python 2 names (``__builtin__``): map them as pickle does."""
-    if (module, name) in _compat_pickle.NAME_MAPPING:
-        return _compat_pickle.NAME_MAPPING[(module, name)]
-    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
-
-
-def unsupported_global_message(full: str) -> str:
-    shown = full[len("builtins."):] if full.startswith("builtins.") else full
-    return ("Unsupported global: GLOBAL %s was not an allowed global by default. Please use "
-            "`pyengine.serialization.add_safe_globals([%s])` or the `pyengine.serialization.safe_globals([%s])` "
-            "context manager to allowlist this global if you trust this class/function." % (shown, shown, shown))
-
-
-def _unknown_storage(name: str) -> StorageType:
-    return StorageType(name, None)
-
-
-def make_unpickler_class(base, weights_only: bool):
-    """An Unpickler subclass of ``base`` (pickle.Unpickler, or a given pickle_module's)."""
-
-    class Unpickler(base):
-        storage_loader = None  # set per load: key, StorageType, location, numel -> TypedStorage
-
-        def find_class(self, module, name):
-            mod, nm = _normalize_name(module, name)
-            full = mod + "." + nm
-            found = TORCH_GLOBALS.get(full)
-            if found is not None:
-                return found
-            if mod in ("torch", "torch.storage") and nm.endswith("Storage"):
-                return _unknown_storage(nm)  # a dtype we lack: reported when a storage uses it
-            if weights_only:
-                if mod in BLOCKED_MODULES:  # never loadable with weights_only, even if allowlisted
-                    raise pickle.UnpicklingError("Trying to load unsupported GLOBAL %s whose module %s is blocked."
-                                                 % (full, mod))
-                found = SAFE_BUILTINS.get(full)
-                if found is None:
-                    found = USER_SAFE_GLOBALS.get(full)
-                if found is None:
-                    raise pickle.UnpicklingError(unsupported_global_message(full))
-                return found
-            if mod == "torch" or mod.startswith("torch."):
-                raise pickle.UnpicklingError("%s is a PyTorch object pyengine cannot load (only tensors, "
-                                             "parameters, dtypes, devices and sizes are translated)" % full)
-            return super().find_class(module, name)
-
-        def persistent_load(self, pid):
-            if type(pid) is not tuple or len(pid) != 5 or pid[0] not in ("storage", b"storage"):
-                raise pickle.UnpicklingError("Only persistent_load of storage is allowed, got %r"
-                                             % (pid if type(pid) in (str, int) else type(pid).__name__))
-            _, storage_type, key, location, numel = pid
-            if not isinstance(storage_type, StorageType):
-                raise pickle.UnpicklingError("persistent id: expected a storage type, got %r" % (storage_type,))
-            if isinstance(key, bytes):
-                key = key.decode("ascii")
-            if isinstance(location, bytes):
-                location = location.decode("ascii")
-            if type(key) is not str or type(location) is not str or type(numel) is not int or numel < 0:
-                raise pickle.UnpicklingError("persistent id: malformed storage reference %r" % (pid,))
-            return self.storage_loader(key, storage_type, location, numel)
-
-    return Unpickler
 
 
 def fix_bytes(buf: np.ndarray, dtype, byteorder: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import struct
 import warnings
 from contextlib import contextmanager
 from typing import IO, Any, Callable, Union
@@ -18,6 +19,7 @@ from typing import IO, Any, Callable, Union
 import numpy as np
 
 from . import _C
+from . import _serialization_safe as _safe
 from . import _serialization_unpickler as _up
 from ._serialization_pickler import STORAGE_NAMES, Pickler
 from ._serialization_zip import RecordReader, RecordWriter, atomic_write, file_name, is_zipfile
@@ -199,10 +201,17 @@ def _unpickle(reader: RecordReader, map_location, pickle_module, weights_only, m
         raise RuntimeError("%s is not a checkpoint: it has no data.pkl record (is it a TorchScript archive?)"
                            % reader.name)
     loader = _StorageLoader(reader, map_location, byteorder, mmap_path)
-    cls = _up.make_unpickler_class(pickle.Unpickler if weights_only else pickle_module.Unpickler, weights_only)
+    cls = _safe.WeightsOnlyUnpickler if weights_only else _safe.make_unpickler_class(pickle_module.Unpickler)
     unpickler = cls(io.BytesIO(reader.read("data.pkl")), **load_args)
     unpickler.storage_loader = loader
-    return unpickler.load()
+    if not weights_only:
+        return unpickler.load()
+    try:
+        return unpickler.load()
+    except (IndexError, KeyError, EOFError, struct.error, UnicodeDecodeError) as e:
+        # a malformed structure pickle: report it as one (the pure-Python unpickler raises these)
+        raise pickle.UnpicklingError("%s: data.pkl is malformed (%s: %s)"
+                                     % (reader.name, type(e).__name__, e)) from None
 
 
 class _StorageLoader:
@@ -305,25 +314,25 @@ def add_safe_globals(safe_globals: list) -> None:
             obj, full = entry
         else:
             obj, full = entry, "%s.%s" % (entry.__module__, entry.__qualname__)
-        _up.USER_SAFE_GLOBALS[full] = obj
+        _safe.USER_SAFE_GLOBALS[full] = obj
 
 
 def get_safe_globals() -> list:
     return [obj if full == "%s.%s" % (getattr(obj, "__module__", ""), getattr(obj, "__qualname__", ""))
-            else (obj, full) for full, obj in _up.USER_SAFE_GLOBALS.items()]
+            else (obj, full) for full, obj in _safe.USER_SAFE_GLOBALS.items()]
 
 
 def clear_safe_globals() -> None:
-    _up.USER_SAFE_GLOBALS.clear()
+    _safe.USER_SAFE_GLOBALS.clear()
 
 
 @contextmanager
 def safe_globals(safe_globals: list):
     """Context manager: ``add_safe_globals`` for the duration of the block only."""
-    saved = dict(_up.USER_SAFE_GLOBALS)
+    saved = dict(_safe.USER_SAFE_GLOBALS)
     add_safe_globals(safe_globals)
     try:
         yield
     finally:
-        _up.USER_SAFE_GLOBALS.clear()
-        _up.USER_SAFE_GLOBALS.update(saved)
+        _safe.USER_SAFE_GLOBALS.clear()
+        _safe.USER_SAFE_GLOBALS.update(saved)

@@ -210,3 +210,43 @@ def test_big_endian_records_are_swapped():
     w.close()
     buf.seek(0)
     assert pe.load(buf).tolist() == [0, 1, 2]
+
+
+def test_build_cannot_patch_allowed_classes_or_functions():
+    import collections
+
+    from pyengine import _serialization_unpickler as up
+    patch_class = b"\x80\x02ccollections\nCounter\n}X\x01\x00\x00\x00xK\x01sb."
+    with pytest.raises(pickle.UnpicklingError, match="Can only build"):
+        pe.load(archive(patch_class))
+    assert not hasattr(collections.Counter, "x")
+    patch_defaults = (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\nN}X\x0c\x00\x00\x00__defaults__K\x01\x85s"
+                      b"\x86b.")
+    with pytest.raises(pickle.UnpicklingError, match="Can only build"):
+        pe.load(archive(patch_defaults))
+    assert up._rebuild_tensor_v2.__defaults__ == (None,)
+    with pytest.raises(AttributeError):
+        up.STORAGE_TYPES["FloatStorage"].dtype = pe.int8  # the shared markers are read-only too
+
+
+@pytest.mark.parametrize("raw,match", [
+    (b"\x80\x02c__builtin__\nbytearray\n)RK\x00K\x01s.", "Can only SETITEM for dict"),
+    (b"\x80\x02c__builtin__\nset\n)RK\x01a.", "Can only append to list"),
+    (b"\x80\x02X\x01\x00\x00\x00a)R.", "unrecognized function"),
+    (b"\x80\x02c_codecs\nencode\n)\x81.", "Can only create new object"),
+    (b"\x80\x02h\x05.", "Memo|malformed"),
+    (b"\x80\x02t.", "malformed|mark"),
+])
+def test_strict_opcodes(raw, match):
+    with pytest.raises(pickle.UnpicklingError, match=match):
+        pe.load(archive(raw))
+
+
+def test_state_dict_metadata_is_kept():
+    import collections
+    sd = collections.OrderedDict(w=pe.ones(1))
+    sd._metadata = {"": {"version": 1}}
+    buf = io.BytesIO()
+    pe.save(sd, buf)
+    buf.seek(0)
+    assert pe.load(buf)._metadata == {"": {"version": 1}}
