@@ -82,11 +82,46 @@ def _save_dtype(pickler, obj) -> None:
     _save_torch_global(pickler, TorchGlobal("torch", DTYPE_NAMES[obj]))
 
 
+ORDERED_DICT = TorchGlobal("collections", "OrderedDict")
+_TUPLE_OPS = {0: pickle.EMPTY_TUPLE, 1: pickle.TUPLE1, 2: pickle.TUPLE2, 3: pickle.TUPLE3}
+
+
+def _int_op(v: int) -> bytes:
+    """The opcode pickle itself would write for an int that fits in 64 bits."""
+    if 0 <= v < 0x100:
+        return pickle.BININT1 + bytes((v,))
+    if 0 <= v < 0x10000:
+        return pickle.BININT2 + v.to_bytes(2, "little")
+    if -0x80000000 <= v < 0x80000000:
+        return pickle.BININT + v.to_bytes(4, "little", signed=True)
+    return pickle.LONG1 + bytes((8,)) + v.to_bytes(8, "little", signed=True)
+
+
+def _int_tuple_op(values: tuple) -> bytes:
+    body = b"".join(_int_op(v) for v in values)
+    op = _TUPLE_OPS.get(len(values))
+    return body + op if op is not None else pickle.MARK + body + pickle.TUPLE
+
+
+def _save_plain_tensor(pickler, t) -> None:
+    """Exactly what pickle's save_reduce writes for ``_rebuild_tensor_v2(...)``, without its overhead:
+    GLOBAL, MARK, <persistent id> BINPERSID, offset, size, stride, flag, OrderedDict(), TUPLE, REDUCE."""
+    pickler.save(REBUILD_TENSOR)
+    pickler.write(pickle.MARK)
+    pickler.save_pers(pickler.persistent_id(pickler._storage_ref(t)))
+    pickler.write(_int_op(t.storage_offset()) + _int_tuple_op(tuple(t.size())) + _int_tuple_op(tuple(t.stride()))
+                  + (pickle.NEWTRUE if t.requires_grad else pickle.NEWFALSE))
+    pickler.save(ORDERED_DICT)
+    pickler.write(pickle.EMPTY_TUPLE + pickle.REDUCE + pickle.TUPLE + pickle.REDUCE)
+    pickler.memoize(t)  # the same tensor twice loads as one object
+
+
 class Pickler(pickle._Pickler):
     """Collects the storages in ``self.storages`` (key -> StorageRef) while pickling."""
     dispatch = dict(pickle._Pickler.dispatch)
     dispatch[TorchGlobal] = _save_torch_global
     dispatch[_C.dtype] = _save_dtype
+    dispatch[Tensor] = _save_plain_tensor  # a plain tensor without Python attributes
 
     def __init__(self, file, protocol: int) -> None:
         super().__init__(file, protocol)
@@ -117,6 +152,8 @@ class Pickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
+            if type(obj) is Tensor and not getattr(obj, "__dict__", None):
+                return NotImplemented  # dispatch[Tensor]: the fast path
             return self._reduce_tensor(obj)
         t = type(obj)
         if t is _C.device:
