@@ -1,0 +1,116 @@
+"""The alias import hook behind ``python -m pyengine.run``: ``torch.X`` -> ``pyengine.X``.
+
+Why a meta-path finder and not a fake ``torch`` package: a package on sys.path would shadow a real PyTorch for
+every program in the environment; the finder exists only while :func:`aliased` is active, and what it leaves in
+``sys.modules`` is removed (and any real ``torch`` modules put back) when it ends.
+
+Why the loader hands back the target module object itself instead of a copy: ``torch.nn is pyengine.nn`` keeps
+one set of module globals (one default dtype, one grad mode, ``isinstance`` checks against one ``Tensor`` class).
+The import system sets ``module.__spec__`` to the alias spec while loading; :meth:`_AliasLoader.exec_module`
+puts the target's own spec back so pyengine's relative imports and pickling keep seeing ``pyengine.*`` names.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from typing import Dict, Iterator, Mapping, Optional, Sequence
+
+#: The default aliases: the name a PyTorch script imports -> the pyengine module that answers it.
+DEFAULT_ALIASES: Dict[str, str] = {"torch": "pyengine", "torchvision": "pyengine.vision"}
+
+
+def _missing_error(fullname: str, alias: str, target_root: str, target: str) -> ModuleNotFoundError:
+    """The error for ``import torch.X`` when pyengine has no X; it names both sides of the mapping."""
+    if target == target_root:  # the mapped root itself is absent (e.g. pyengine.vision not built)
+        owner, _, rest = target_root.rpartition(".")
+        what = f"and {owner or target_root} has no {rest!r}"
+    else:
+        what = f"which has no {target[len(target_root) + 1:]!r}"
+    return ModuleNotFoundError(f"No module named {fullname!r} (pyengine.run maps {alias} to {target_root}, {what})",
+                               name=fullname)
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Loads an alias by importing its target and returning that very module object."""
+
+    def __init__(self, target: str, target_spec: Optional[importlib.machinery.ModuleSpec]) -> None:
+        self.target = target
+        self.target_spec = target_spec
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return importlib.import_module(self.target)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        # The import system just set __spec__ to the alias spec; the module is the target's, give its spec back.
+        if self.target_spec is not None:
+            module.__spec__ = self.target_spec
+
+
+class AliasFinder(importlib.abc.MetaPathFinder):
+    """Resolves ``alias`` and ``alias.sub.mod`` to ``target`` and ``target.sub.mod`` (same module objects)."""
+
+    def __init__(self, aliases: Mapping[str, str]) -> None:
+        self.aliases = dict(aliases)
+
+    def _split(self, fullname: str) -> Optional[tuple]:
+        for alias, target_root in self.aliases.items():
+            if fullname == alias or fullname.startswith(alias + "."):
+                return alias, target_root, target_root + fullname[len(alias):]
+        return None
+
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
+                  target: Optional[types.ModuleType] = None) -> Optional[importlib.machinery.ModuleSpec]:
+        hit = self._split(fullname)
+        if hit is None:
+            return None
+        alias, target_root, target_name = hit
+        module = sys.modules.get(target_name)
+        if module is None:
+            try:
+                module = importlib.import_module(target_name)
+            except ModuleNotFoundError as e:
+                # Only "the target itself (or one of its parents) does not exist" becomes the two-name error;
+                # a missing dependency inside pyengine (e.name is something else) propagates untouched.
+                if e.name is not None and (target_name == e.name or target_name.startswith(e.name + ".")):
+                    if e.name == target_root or target_root.startswith(e.name + "."):
+                        raise _missing_error(fullname, alias, target_root, target_root) from None
+                    raise _missing_error(fullname, alias, target_root, target_name) from None
+                raise
+        own_spec = getattr(module, "__spec__", None)
+        if own_spec is not None and getattr(own_spec, "name", None) != target_name:
+            own_spec = None
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(target_name, own_spec),
+                                              is_package=hasattr(module, "__path__"))
+
+
+def _is_aliased_name(name: str, aliases: Mapping[str, str]) -> bool:
+    return any(name == a or name.startswith(a + ".") for a in aliases)
+
+
+@contextlib.contextmanager
+def aliased(aliases: Optional[Mapping[str, str]] = None) -> Iterator[AliasFinder]:
+    """Within the block, ``import torch...`` / ``import torchvision...`` give pyengine's modules.
+
+    On entry, ``sys.modules`` entries under the alias names (a real PyTorch imported before) are set aside; on
+    exit the finder is removed, every alias entry made during the block is dropped and the set-aside entries are
+    put back, so nothing outside the block sees ``torch`` change.
+    """
+    aliases = dict(DEFAULT_ALIASES if aliases is None else aliases)
+    saved = {k: v for k, v in sys.modules.items() if _is_aliased_name(k, aliases)}
+    for k in saved:
+        del sys.modules[k]
+    finder = AliasFinder(aliases)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield finder
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
+        for k in [k for k in sys.modules if _is_aliased_name(k, aliases)]:
+            del sys.modules[k]
+        sys.modules.update(saved)
