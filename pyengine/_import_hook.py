@@ -18,10 +18,10 @@ import importlib.machinery
 import importlib.util
 import sys
 import types
-from typing import Dict, Iterator, Mapping, Optional, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 #: The default aliases: the name a PyTorch script imports -> the pyengine module that answers it.
-DEFAULT_ALIASES: Dict[str, str] = {"torch": "pyengine", "torchvision": "pyengine.vision"}
+DEFAULT_ALIASES: dict[str, str] = {"torch": "pyengine", "torchvision": "pyengine.vision"}
 
 
 def _missing_error(fullname: str, alias: str, target_root: str, target: str) -> ModuleNotFoundError:
@@ -38,7 +38,7 @@ def _missing_error(fullname: str, alias: str, target_root: str, target: str) -> 
 class _AliasLoader(importlib.abc.Loader):
     """Loads an alias by importing its target and returning that very module object."""
 
-    def __init__(self, target: str, target_spec: Optional[importlib.machinery.ModuleSpec]) -> None:
+    def __init__(self, target: str, target_spec: importlib.machinery.ModuleSpec | None) -> None:
         self.target = target
         self.target_spec = target_spec
 
@@ -57,14 +57,14 @@ class AliasFinder(importlib.abc.MetaPathFinder):
     def __init__(self, aliases: Mapping[str, str]) -> None:
         self.aliases = dict(aliases)
 
-    def _split(self, fullname: str) -> Optional[tuple]:
+    def _split(self, fullname: str) -> tuple | None:
         for alias, target_root in self.aliases.items():
             if fullname == alias or fullname.startswith(alias + "."):
                 return alias, target_root, target_root + fullname[len(alias):]
         return None
 
-    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
-                  target: Optional[types.ModuleType] = None) -> Optional[importlib.machinery.ModuleSpec]:
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         hit = self._split(fullname)
         if hit is None:
             return None
@@ -93,7 +93,7 @@ def _is_aliased_name(name: str, aliases: Mapping[str, str]) -> bool:
 
 
 @contextlib.contextmanager
-def aliased(aliases: Optional[Mapping[str, str]] = None) -> Iterator[AliasFinder]:
+def aliased(aliases: Mapping[str, str] | None = None) -> Iterator[AliasFinder]:
     """Within the block, ``import torch...`` / ``import torchvision...`` give pyengine's modules.
 
     On entry, ``sys.modules`` entries under the alias names (a real PyTorch imported before) are set aside; on

@@ -19,7 +19,7 @@ import runpy
 import sys
 import types
 import zipfile
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from ._import_hook import aliased
 
@@ -42,7 +42,7 @@ def _is_plumbing(frame: types.FrameType) -> bool:
             os.path.basename(name) == "contextlib.py")
 
 
-def _user_traceback(tb: Optional[types.TracebackType]) -> Optional[types.TracebackType]:
+def _user_traceback(tb: types.TracebackType | None) -> types.TracebackType | None:
     """The traceback without runner/runpy/import-hook frames (rebuilt: traceback objects are immutable links)."""
     frames = []
     while tb is not None:
@@ -92,7 +92,7 @@ def _exec_script(target: str) -> None:
     saved_main = sys.modules.get("__main__")
     sys.modules["__main__"] = main
     try:
-        exec(code, main.__dict__)
+        exec(code, main.__dict__)  # noqa: S102 - running the user's program is the point
     finally:
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
@@ -112,7 +112,7 @@ def run(target: str, args: Sequence[str] = (), *, as_module: bool = False) -> No
         sys.path[:] = saved_path
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE, file=sys.stdout if argv else sys.stderr)

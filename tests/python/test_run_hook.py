@@ -14,7 +14,8 @@ import textwrap
 import pytest
 
 import pyengine
-from pyengine import _import_hook, run as pe_run
+from pyengine import _import_hook
+from pyengine import run as pe_run
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -34,12 +35,12 @@ def _write(tmp_path, name, code):
 
 def _runner(args, cwd, timeout=120):
     return subprocess.run([sys.executable, "-m", "pyengine.run", *args], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _python(args, cwd, timeout=120):
     return subprocess.run([sys.executable, *args], cwd=cwd, env=_env(), capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -148,9 +149,8 @@ def test_missing_dependency_inside_pyengine_is_not_renamed(tmp_path, monkeypatch
     _write(tmp_path, "fakepkg/sub.py", "import no_such_dependency_xyz\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert pkg.is_dir()
-    with _import_hook.aliased({"fk": "fakepkg"}):
-        with pytest.raises(ModuleNotFoundError) as info:
-            import fk.sub  # noqa: F401
+    with _import_hook.aliased({"fk": "fakepkg"}), pytest.raises(ModuleNotFoundError) as info:
+        import fk.sub  # noqa: F401
     assert info.value.name == "no_such_dependency_xyz"
     for name in ("fakepkg", "fakepkg.sub"):
         sys.modules.pop(name, None)
@@ -175,7 +175,7 @@ def test_no_leak_after_block():
     before_meta = list(sys.meta_path)
     before = {k for k in sys.modules if k == "torch" or k.startswith(("torch.", "torchvision"))}
     with _import_hook.aliased():
-        import torch  # noqa: F401 - resolved by the hook
+        import torch
         import torch.nn.functional  # noqa: F401
         assert sys.modules["torch"] is pyengine
         assert sys.modules["torch.nn.functional"] is pyengine.nn.functional
@@ -206,10 +206,9 @@ def test_real_torch_not_shadowed():
 
 def test_cleanup_on_exception():
     before_meta = list(sys.meta_path)
-    with pytest.raises(RuntimeError, match="inside"):
-        with _import_hook.aliased():
-            import torch  # noqa: F401
-            raise RuntimeError("inside")
+    with pytest.raises(RuntimeError, match="inside"), _import_hook.aliased():
+        import torch  # noqa: F401
+        raise RuntimeError("inside")
     assert sys.meta_path == before_meta
     assert sys.modules.get("torch") is not pyengine
 

@@ -13,7 +13,8 @@ import os
 import subprocess
 import sys
 import textwrap
-from typing import Dict, List, NamedTuple, Optional
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import pytest
 
@@ -23,19 +24,19 @@ FIXTURES = os.path.join(HERE, "fixtures")
 TUTORIALS = os.path.join(FIXTURES, "tutorials")
 sys.path.insert(0, FIXTURES)
 
-import make_tutorial_fixtures  # noqa: E402
-from fake_cifar10 import make_fake_cifar10  # noqa: E402
+import make_tutorial_fixtures
+from fake_cifar10 import make_fake_cifar10
 
 
 class Case(NamedTuple):
-    lines: List[str] = []          # stdout must contain each as a whole line (after rstrip)
-    contains: List[str] = []       # ... or as a substring of some line (values that vary run to run)
-    checks: Optional[str] = None   # asserts run on the fixture's globals by run_probe.py
+    lines: Sequence[str] = ()      # stdout must contain each as a whole line (after rstrip)
+    contains: Sequence[str] = ()   # ... or as a substring of some line (values that vary run to run)
+    checks: str | None = None      # asserts run on the fixture's globals by run_probe.py
     cifar: bool = False            # generate the fake CIFAR-10 under ./data and ./.data first
     timeout: float = 120.0
 
 
-CASES: Dict[str, Case] = {
+CASES: dict[str, Case] = {
     "t000_tensors_operations_numpy": Case(
         lines=["tensor([1., 1., 1., 1., 1.])", "[1. 1. 1. 1. 1.]", "tensor([2., 2., 2., 2., 2.])",
                "[2. 2. 2. 2. 2.]", "tensor([2., 2., 2., 2., 2.], dtype=torch.float64)"],
@@ -126,7 +127,7 @@ CASES: Dict[str, Case] = {
 }
 
 
-def _env() -> Dict[str, str]:
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("MPLBACKEND", "Agg")
@@ -134,9 +135,9 @@ def _env() -> Dict[str, str]:
     return env
 
 
-def _run(args: List[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
+def _run(args: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pyengine.run", *args], cwd=cwd, env=_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _prepare(name: str, tmp: str) -> Case:
