@@ -38,7 +38,8 @@ def _missing_error(fullname: str, alias: str, target_root: str, target: str) -> 
 class _AliasLoader(importlib.abc.Loader):
     """Loads an alias by importing its target and returning that very module object."""
 
-    def __init__(self, target: str, target_spec: importlib.machinery.ModuleSpec | None) -> None:
+    def __init__(self, alias: str, target: str, target_spec: importlib.machinery.ModuleSpec | None) -> None:
+        self.alias = alias
         self.target = target
         self.target_spec = target_spec
 
@@ -49,6 +50,14 @@ class _AliasLoader(importlib.abc.Loader):
         # The import system just set __spec__ to the alias spec; the module is the target's, give its spec back.
         if self.target_spec is not None:
             module.__spec__ = self.target_spec
+        # Mirror the target's already-loaded submodules under the alias, as `import torch` leaves torch.nn,
+        # torch.autograd, ... in sys.modules: `from torchvision import datasets` then finds the attribute and
+        # never imports "torchvision.datasets", yet code may look it up in sys.modules.
+        alias = self.alias
+        prefix = self.target + "."
+        for name, sub in list(sys.modules.items()):
+            if name.startswith(prefix) and sub is not None:
+                sys.modules.setdefault(alias + name[len(self.target):], sub)
 
 
 class AliasFinder(importlib.abc.MetaPathFinder):
@@ -84,7 +93,7 @@ class AliasFinder(importlib.abc.MetaPathFinder):
         own_spec = getattr(module, "__spec__", None)
         if own_spec is not None and getattr(own_spec, "name", None) != target_name:
             own_spec = None
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(target_name, own_spec),
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(fullname, target_name, own_spec),
                                               is_package=hasattr(module, "__path__"))
 
 

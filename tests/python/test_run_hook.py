@@ -48,8 +48,11 @@ def _python(args, cwd, timeout=120):
 # ---------------------------------------------------------------------------------------------------------
 def test_aliases_are_the_pyengine_modules(tmp_path):
     _write(tmp_path, "s.py", """
+        import sys
         import pyengine
         import torch
+        # like `import torch`, the alias leaves the loaded submodules in sys.modules under torch.*
+        assert sys.modules["torch.autograd"] is pyengine.autograd
         import torch.nn as nn
         import torch.nn.functional as F
         import torch.autograd
