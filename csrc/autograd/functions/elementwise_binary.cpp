@@ -73,19 +73,19 @@ struct PowBackward1 : Node {
 };
 
 // base^exponent with a number base: d/dexponent result * log(base) (zero for base == 0 and
-// exponent >= 0).
+// exponent >= 0). One edge, the exponent's, as PyTorch.
 struct PowBackward2 : Node {
   SavedVariable exponent_, result_;
   Scalar base_;
   InputMeta exponent_info_;
   std::string name() const override { return "PowBackward2"; }
   variable_list apply(variable_list&& g) override {
-    variable_list r(2);
-    if (!should_compute_output(1)) return r;
+    variable_list r(1);
+    if (!should_compute_output(0)) return r;
     double b = base_.to_double();
     Tensor d = autograd::mul(g[0], autograd::mul(result_.unpack(), Scalar(std::log(b))));
     if (b == 0.0) d = autograd::where(::pe::ge(exponent_.unpack(), Scalar(0.0)), kZero, d);
-    r[1] = reduce_grad(d, exponent_info_);
+    r[0] = reduce_grad(d, exponent_info_);
     return r;
   }
   void release_variables() override {
@@ -118,8 +118,7 @@ struct Atan2Backward0 : Node {
 struct ModBackward : Node {
   const char* name_ = "";
   const char* rounding_ = "trunc";
-  TensorOrScalar self_{Scalar(0.0)};  // a number self: no edge, used in the other formula
-  SavedVariable self_saved_, other_;
+  SavedVariable self_, other_;
   bool other_is_tensor_ = false;
   InputMeta self_info_, other_info_;
   std::string name() const override { return name_; }
@@ -127,25 +126,29 @@ struct ModBackward : Node {
     variable_list r(other_is_tensor_ ? 2 : 1);
     if (should_compute_output(0)) r[0] = reduce_grad(g[0], self_info_);
     if (other_is_tensor_ && should_compute_output(1)) {
-      TensorOrScalar a = self_.is_scalar ? self_ : TensorOrScalar(self_saved_.unpack());
-      Tensor q = autograd::div(a, other_.unpack(), std::string(rounding_));
+      Tensor q = autograd::div(self_.unpack(), other_.unpack(), std::string(rounding_));
       r[1] = reduce_grad(autograd::mul(autograd::neg(g[0]), q), other_info_);
     }
     return r;
   }
   void release_variables() override {
-    self_saved_.reset_data();
+    self_.reset_data();
     other_.reset_data();
   }
 };
 
-// floor_divide: PyTorch has no derivative; backward through it raises.
-struct FloorDivideNotImplemented : Node {
+// Ops PyTorch has no derivative for (floor_divide; remainder with a number dividend): backward
+// through them raises.
+struct NotImplementedBackward : Node {
+  const char* op_ = "";
   std::string name() const override { return "NotImplemented"; }
-  variable_list apply(variable_list&&) override {
-    PE_ERROR("derivative for aten::floor_divide is not implemented");
-  }
+  variable_list apply(variable_list&&) override { PE_ERROR("derivative for aten::", op_, " is not implemented"); }
 };
+std::shared_ptr<Node> not_implemented(const char* op, std::initializer_list<const Tensor*> inputs) {
+  auto n = make_node<NotImplementedBackward>(inputs);
+  if (n) n->op_ = op;
+  return n;
+}
 
 // ---- maximum / minimum / fmax / fmin ----
 enum class Ext : int8_t { Maximum, Minimum, Fmax, Fmin };
@@ -212,7 +215,7 @@ std::shared_ptr<Node> record_pow(const TensorOrScalar& a, const TensorOrScalar& 
     return n;
   }
   if (a.is_scalar) {
-    auto n = make_node<PowBackward2>({nullptr, &b.tensor});
+    auto n = make_node<PowBackward2>({&b.tensor});
     if (n) {
       n->base_ = a.scalar;
       n->exponent_ = SavedVariable(b.tensor, false);
@@ -234,22 +237,22 @@ void save_pow_result(const std::shared_ptr<Node>& n, const Tensor& r) {
   if (auto p2 = std::dynamic_pointer_cast<PowBackward2>(n)) p2->result_ = SavedVariable(r, true);
 }
 
-std::shared_ptr<ModBackward> record_mod(const TensorOrScalar& a, const TensorOrScalar& b, bool is_fmod,
-                                        const Tensor& old_self) {
+std::shared_ptr<Node> record_mod(const TensorOrScalar& a, const TensorOrScalar& b, bool is_fmod,
+                                 const Tensor& old_self) {
+  if (a.is_scalar) return not_implemented(is_fmod ? "fmod" : "remainder", {&b.tensor});
   std::shared_ptr<ModBackward> n =
-      b.is_scalar ? make_node<ModBackward>({tensor_ptr(a)}) : make_node<ModBackward>({tensor_ptr(a), &b.tensor});
+      b.is_scalar ? make_node<ModBackward>({&a.tensor}) : make_node<ModBackward>({&a.tensor, &b.tensor});
   if (!n) return n;
   n->name_ = is_fmod ? (b.is_scalar ? "FmodBackward0" : "FmodBackward1")
                      : (b.is_scalar ? "RemainderBackward0" : "RemainderBackward1");
   n->rounding_ = is_fmod ? "trunc" : "floor";
-  if (!a.is_scalar) n->self_info_ = input_info(a.tensor);
+  n->self_info_ = input_info(a.tensor);
   if (!b.is_scalar) {
     n->other_is_tensor_ = true;
     n->other_info_ = input_info(b.tensor);
     if (requires_grad(b.tensor)) {  // only d/dother needs the values
       n->other_ = SavedVariable(b.tensor, false);
-      if (a.is_scalar) n->self_ = a;
-      else n->self_saved_ = SavedVariable(old_self, false);
+      n->self_ = SavedVariable(old_self, false);
     }
   }
   return n;
@@ -343,12 +346,12 @@ PE_AG_MOD(remainder, false)
 
 Tensor floor_divide(const TensorOrScalar& a, const TensorOrScalar& b) {
   Tensor r = ::pe::floor_divide(a, b);
-  if (auto n = make_node<FloorDivideNotImplemented>({tensor_ptr(a), tensor_ptr(b)})) set_history(r, n);
+  if (auto n = not_implemented("floor_divide", {tensor_ptr(a), tensor_ptr(b)})) set_history(r, n);
   return r;
 }
 Tensor& floor_divide_(Tensor& a, const TensorOrScalar& b) {
   check_inplace(a);
-  auto n = make_node<FloorDivideNotImplemented>({&a, tensor_ptr(b)});
+  auto n = not_implemented("floor_divide", {&a, tensor_ptr(b)});
   ::pe::floor_divide_(a, b);
   if (n) rebase_history(a, n);
   return a;
