@@ -107,7 +107,7 @@ Tensor norm_backward(const Tensor& g, const Tensor& x, double p, const Tensor& n
     return autograd::mul(gk, autograd::where(norm_zero, kZero, autograd::div(x, safe)));
   }
   if (std::isinf(p)) {
-    Tensor mask = ::pe::eq(autograd::abs(x), nk);
+    Tensor mask = ::pe::eq(::pe::abs(x), nk);
     Tensor count = x.dim() == 0 ? ::pe::to(mask, DType::Int64, std::nullopt) : ::pe::sum(mask, dim, true);
     return autograd::mul(sgn, autograd::where(mask, autograd::div(gk, count), kZero));
   }
