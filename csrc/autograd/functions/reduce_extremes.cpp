@@ -91,7 +91,8 @@ struct AmaxAminBackward : Node {
     Tensor gk = rd::unsqueeze_reduced(g[0], x, dim_, keepdim_);
     Tensor mask = ::pe::eq(x, rd::unsqueeze_reduced(result_.unpack(), x, dim_, keepdim_));
     Tensor count = x.dim() == 0 ? ::pe::to(mask, DType::Int64, std::nullopt) : ::pe::sum(mask, dim_, true);
-    r[0] = reduce_grad(autograd::where(mask, autograd::div(gk, count), kZero), self_info_);
+    // grad * mask / count: a slice whose result is NaN (no element equals it) gets NaN, as PyTorch
+    r[0] = reduce_grad(autograd::div(autograd::mul(gk, mask), count), self_info_);
     return r;
   }
   void release_variables() override {

@@ -94,9 +94,10 @@ std::shared_ptr<VarStdBackward> make_var(const Tensor& x, bool is_std, bool with
 }
 
 // ---- norm ----
-// PyTorch's linalg_vector_norm_backward; `norm` is the (keepdim-shaped) result.
+// PyTorch's linalg_vector_norm_backward; `norm` is the (keepdim-shaped) result. p = 0 gives an
+// undefined gradient (no gradient reaches the input, .grad stays None), as PyTorch.
 Tensor norm_backward(const Tensor& g, const Tensor& x, double p, const Tensor& norm, const OptDims& dim, bool keepdim) {
-  if (p == 0.0) return ew_detail::zeros_like(x);
+  if (p == 0.0) return Tensor();
   Tensor gk = rd::unsqueeze_reduced(g, x, dim, keepdim);
   Tensor nk = rd::unsqueeze_reduced(norm, x, dim, keepdim);
   Tensor sgn = ::pe::sign(x);
@@ -109,7 +110,7 @@ Tensor norm_backward(const Tensor& g, const Tensor& x, double p, const Tensor& n
   if (std::isinf(p)) {
     Tensor mask = ::pe::eq(::pe::abs(x), nk);
     Tensor count = x.dim() == 0 ? ::pe::to(mask, DType::Int64, std::nullopt) : ::pe::sum(mask, dim, true);
-    return autograd::mul(sgn, autograd::where(mask, autograd::div(gk, count), kZero));
+    return autograd::mul(sgn, autograd::mul(autograd::div(gk, count), mask));
   }
   Tensor scaled = autograd::mul(sgn, autograd::pow(autograd::abs(x), Scalar(p - 1)));
   if (p < 1.0) {
@@ -129,8 +130,9 @@ struct NormBackward : Node {
   std::string name() const override { return "LinalgVectorNormBackward0"; }
   variable_list apply(variable_list&& g) override {
     variable_list r(1);
-    if (should_compute_output(0))
-      r[0] = reduce_grad(norm_backward(g[0], self_.unpack(), p_, result_.unpack(), dim_, keepdim_), self_info_);
+    if (!should_compute_output(0)) return r;
+    Tensor d = norm_backward(g[0], self_.unpack(), p_, result_.unpack(), dim_, keepdim_);
+    if (d.defined()) r[0] = reduce_grad(d, self_info_);
     return r;
   }
   void release_variables() override {
@@ -149,6 +151,7 @@ struct DistBackward0 : Node {
     variable_list r(2);
     Tensor diff = autograd::sub(self_.unpack(), other_.unpack());
     Tensor d = norm_backward(g[0], diff, p_, result_.unpack(), std::nullopt, false);
+    if (!d.defined()) return r;  // p = 0
     if (should_compute_output(0)) r[0] = reduce_grad(d, self_info_);
     if (should_compute_output(1)) r[1] = reduce_grad(autograd::neg(d), other_info_);
     return r;
