@@ -70,10 +70,13 @@ def test_prod_with_zeros_like_torch(zeros):
     gradcheck(lambda M, x: x.prod(1), [a])
 
 
-def test_prod_one_zero_gradgradcheck():
+@pytest.mark.parametrize("zeros", [[(0, 1)], [(0, 1), (0, 2)], [(0, 0), (1, 2)], [(0, 0), (0, 1), (0, 2)]])
+def test_prod_zeros_gradgradcheck(zeros):
     a = A[:2, :3].copy()
-    a[0, 1] = 0.0
+    for i, j in zeros:
+        a[i, j] = 0.0
     gradgradcheck(lambda M, x: x.prod(1), [a])
+    gradgradcheck(lambda M, x: x.prod(0, keepdim=True), [a])
     gradgradcheck(lambda M, x: x.prod(), [a])
 
 

@@ -2,8 +2,9 @@
 // median without dim (the gradient is spread evenly over the elements equal to the result, NaN
 // results over the NaNs: PyTorch's evenly_distribute_backward), amax/amin (evenly over ties per
 // slice), and max/min/median/mode with dim (the gradient goes to the returned index only). prod
-// handles zeros without dividing by them: in a slice with one zero that element gets the product of
-// the others, with two or more every element gets zero.
+// with zeros does not divide by them: each element's gradient is the product of the elements before
+// it times the product of those after it (exclusive cumulative products, PyTorch's
+// prod_safe_zeros_backward), which is itself differentiable, so double backward is exact.
 #include "autograd/ops_basic.h"
 #include "autograd/ops_elementwise.h"
 #include "autograd/ops_reduce.h"
@@ -38,6 +39,28 @@ const Scalar kZero(0.0);
 OptDims one_dim(std::optional<int64_t> d) { return d ? OptDims(DimVector{*d}) : OptDims(); }
 
 // ---- prod ----
+// [1, t_0, ..., t_{n-2}] along dim d (differentiable).
+Tensor shift_in_one(const Tensor& t, int64_t d) {
+  int64_t n = t.size(d);
+  Tensor shifted = autograd::slice_backward(autograd::narrow(t, d, 0, n - 1), t.sizes(), d, 1, n, 1);
+  TensorOptions o;
+  o.dtype = DType::Int64;
+  o.device = t.device();
+  DimVector shape(t.dim(), 1);
+  shape[d] = n;
+  Tensor first = ::pe::eq(::pe::view(::pe::arange(Scalar(int64_t(0)), Scalar(n), Scalar(int64_t(1)), o), shape),
+                          Scalar(int64_t(0)));
+  return autograd::add(shifted, first);
+}
+// grad * (product of the elements before) * (product of the elements after), along dim d; g has
+// x's shape with dim d of size 1.
+Tensor prod_safe_zeros_backward(const Tensor& g, const Tensor& x, int64_t d) {
+  if (x.size(d) == 1) return autograd::expand(g, x.sizes());
+  Tensor before = shift_in_one(autograd::cumprod(x, d), d);
+  Tensor after = rd::flip(shift_in_one(autograd::cumprod(rd::flip(x, d), d), d), d);
+  return autograd::mul(g, autograd::mul(before, after));
+}
+
 struct ProdBackward : Node {
   std::optional<int64_t> dim_;
   bool keepdim_ = false;
@@ -60,14 +83,13 @@ struct ProdBackward : Node {
       r[0] = reduce_grad(autograd::mul(gk, autograd::div(rk, x)), self_info_);
       return r;
     }
-    // With zeros: the product of the other elements is result / x where x != 0; at a zero it is
-    // the product of the slice's non-zeros if that is the only zero, else 0.
-    Tensor x_safe = autograd::where(is_zero, Scalar(1.0), x);
-    Tensor nz_prod = dim_ ? autograd::prod(x_safe, dim_, true) : autograd::prod(x_safe);
-    Tensor count = ::pe::sum(is_zero, dims, true);
-    Tensor at_zero = autograd::where(::pe::eq(count, Scalar(int64_t(1))), nz_prod, kZero);
-    Tensor d = autograd::where(is_zero, at_zero, autograd::div(rk, x_safe));
-    r[0] = reduce_grad(autograd::mul(gk, d), self_info_);
+    if (dim_) {
+      int64_t d = *dim_ < 0 ? *dim_ + x.dim() : *dim_;
+      r[0] = reduce_grad(prod_safe_zeros_backward(gk, x, d), self_info_);
+    } else {  // all elements: as one flat slice
+      Tensor flat = prod_safe_zeros_backward(autograd::reshape(g[0], {1}), autograd::reshape(x, {-1}), 0);
+      r[0] = reduce_grad(autograd::reshape(flat, x.sizes()), self_info_);
+    }
     return r;
   }
   void release_variables() override {
