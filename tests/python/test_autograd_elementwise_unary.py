@@ -160,3 +160,37 @@ def test_double_backward_through_tanh():
     g.sum().backward()
     t = np.tanh(a)
     np.testing.assert_allclose(np.asarray(x.grad.tolist()), -2 * t * (1 - t * t), rtol=1e-12)
+
+
+def test_inplace_chain_like_torch():
+    torch = pytest.importorskip("torch")
+    res = []
+    for M in (pe, torch):
+        x = M.tensor([0.3, -0.5, 1.2], dtype=M.float64, requires_grad=True)
+        y = x * 2
+        y.sin_().clamp_(0.1, 0.8).pow_(3).sqrt_()
+        y.sum().backward()
+        res.append((type(y.grad_fn).__name__, np.asarray(x.grad.tolist())))
+    assert res[0][0] == res[1][0]
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12)
+
+
+def test_saved_output_modified_in_place_raises():
+    """exp/tanh save their output: modifying it in place makes backward raise, as PyTorch."""
+    x = leaf(np.array([0.5, 2.0]))
+    y = x.exp()
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    z = x * 1
+    z.tanh_().pow_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_inplace_under_no_grad_on_leaf():
+    w = leaf(np.array([0.5, 2.0, -1.0]))
+    with pe.no_grad():
+        w.clamp_(0, 1).mul_(2).sqrt_()
+    assert w.requires_grad and w.grad_fn is None
+    np.testing.assert_allclose(np.asarray(w.tolist()), [1.0, np.sqrt(2), 0.0])
