@@ -1,6 +1,7 @@
 // The Tensor class: geometry, conversion and view methods bound straight to the op layer.
 // Python-only conveniences (repr, tolist formatting, legacy type names) are attached to the same
 // class in pyengine/_tensor.py.
+#include "autograd/ops_select.h"
 #include "python/common.h"
 #include "python/registry.h"
 
@@ -226,7 +227,7 @@ void bind_tensor(py::module_& m) {
         return resize_(t, sizes_arg(args, kw, "size", "resize_"));
       })
       .def("repeat", [](const Tensor& t, py::args args, py::kwargs kw) {
-        return repeat(t, sizes_arg(args, kw, "repeats", "repeat"));
+        return autograd::repeat(t, sizes_arg(args, kw, "repeats", "repeat"));  // differentiable
       })
       .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& { return resize_(t, o.sizes()); },
            py::arg("the_template"));
