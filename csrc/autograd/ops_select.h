@@ -60,7 +60,8 @@ Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, cons
 Tensor& scatter_reduce_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
                         bool include_self);
 // values differentiable (the gradient goes back through indices); indices are not.
-ValuesIndices sort(const Tensor& self, int64_t dim, bool descending, bool stable);
+// stable_overload: PyTorch's sort.stable (any stable= given in Python), recorded as SortBackward1.
+ValuesIndices sort(const Tensor& self, int64_t dim, bool descending, bool stable, bool stable_overload = false);
 ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted);
 ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim);
 Tensor msort(const Tensor& self);

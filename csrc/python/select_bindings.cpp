@@ -27,7 +27,10 @@ py::object vi_out(const char* name, const VI& r, py::handle out) {
   return values_indices(std::string(name) + "_out", v, i);
 }
 
-bool opt_bool(py::handle h) { return !h.is_none() && h.cast<bool>(); }
+// stable= of sort: the default is Ellipsis, so that an explicit stable=None is told apart (PyTorch
+// then picks the sort.stable overload, whose node is SortBackward1).
+bool opt_bool(py::handle h) { return !h.is_none() && !h.is(py::ellipsis()) && h.cast<bool>(); }
+bool given(py::handle h) { return !h.is(py::ellipsis()); }
 
 // Number or 0-d tensor value for masked_fill.
 template <class FS, class FT>
@@ -39,13 +42,14 @@ Tensor scalar_or_tensor(py::handle value, FS fs, FT ft) {
 void bind_select(py::module_& m, TensorClass& cls) {
   // ---- sorting ----
   m.def("sort", [](const TensorArg& t, int64_t dim, bool desc, py::object stable, py::object out) {
-    return vi_out("sort", grad_or_out({&t.t}, out, [&] { return autograd::sort(t, dim, desc, opt_bool(stable)); },
+    return vi_out("sort", grad_or_out({&t.t}, out,
+                                      [&] { return autograd::sort(t, dim, desc, opt_bool(stable), given(stable)); },
                                       [&] { return sort(t, dim, desc, opt_bool(stable)); }), out);
-  }, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::none(),
+  }, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::ellipsis(),
      py::arg("out") = py::none());
   cls.def("sort", [](const TensorArg& t, int64_t dim, bool desc, py::object stable) {
-    return vi_out("sort", autograd::sort(t, dim, desc, opt_bool(stable)), py::none());
-  }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::none());
+    return vi_out("sort", autograd::sort(t, dim, desc, opt_bool(stable), given(stable)), py::none());
+  }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::ellipsis());
   m.def("argsort", [](const TensorArg& t, int64_t dim, bool desc, bool stable) { return argsort(t, dim, desc, stable); },
         py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
   cls.def("argsort", [](const TensorArg& t, int64_t dim, bool desc, bool stable) { return argsort(t, dim, desc, stable); },

@@ -57,7 +57,7 @@ def test_cat_out_refuses_grad():
 def test_stack(layout):
     check(lambda m, a, b: m.stack([a, b]), randn(2, 3), randn(2, 3), layouts=[layout, "c"], gradgrad=True)
     check(lambda m, a, b: m.stack([a, b], -1), randn(2, 3), randn(2, 3), layouts=[layout, layout])
-    check(lambda m, a, b: m.stack([a, b], 1), randn(), randn())
+    check(lambda m, a, b: m.stack([a, b], -1), randn(), randn())
     check(lambda m, a, b: m.stack([a.expand(2, 3), b], 1), randn(1, 3), randn(2, 3))
     check(lambda m, a: m.stack([a, a]), randn(0, 2))
 

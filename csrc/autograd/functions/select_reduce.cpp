@@ -189,8 +189,9 @@ ValuesIndices record_selecting(ValuesIndices r, const Tensor& self, const char* 
 }
 }  // namespace
 
-ValuesIndices sort(const Tensor& self, int64_t dim, bool descending, bool stable) {
-  return record_selecting(::pe::sort(self, dim, descending, stable), self, "SortBackward0", dim, true);
+ValuesIndices sort(const Tensor& self, int64_t dim, bool descending, bool stable, bool stable_overload) {
+  return record_selecting(::pe::sort(self, dim, descending, stable), self,
+                          stable_overload ? "SortBackward1" : "SortBackward0", dim, true);
 }
 
 ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
