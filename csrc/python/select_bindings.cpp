@@ -45,8 +45,8 @@ void bind_select(py::module_& m, TensorClass& cls) {
     return vi_out("sort", grad_or_out({&t.t}, out,
                                       [&] { return autograd::sort(t, dim, desc, opt_bool(stable), given(stable)); },
                                       [&] { return sort(t, dim, desc, opt_bool(stable)); }), out);
-  }, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::ellipsis(),
-     py::arg("out") = py::none());
+  }, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
+     py::arg("stable") = py::ellipsis(), py::arg("out") = py::none());
   cls.def("sort", [](const TensorArg& t, int64_t dim, bool desc, py::object stable) {
     return vi_out("sort", autograd::sort(t, dim, desc, opt_bool(stable), given(stable)), py::none());
   }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::ellipsis());
@@ -55,8 +55,8 @@ void bind_select(py::module_& m, TensorClass& cls) {
   cls.def("argsort", [](const TensorArg& t, int64_t dim, bool desc, bool stable) { return argsort(t, dim, desc, stable); },
           py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
   m.def("msort", [](const TensorArg& t, py::object out) {
-    return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::msort(t); }, [&] { return sort(t, 0, false, false).values; }),
-                      out, "msort");
+    return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::msort(t); },
+                                  [&] { return sort(t, 0, false, false).values; }), out, "msort");
   }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
   cls.def("msort", [](const TensorArg& t) { return autograd::msort(t); });
   m.def("topk", [](const TensorArg& t, int64_t k, int64_t dim, bool largest, bool sorted, py::object out) {

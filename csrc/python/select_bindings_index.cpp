@@ -2,6 +2,7 @@
 // stack, flip, roll, repeat_interleave, diag_embed, narrow_copy): module functions with PyTorch's
 // argument names and out=, plus the Tensor methods and in-place forms. Argument conversion only;
 // differentiable ops call their autograd wrappers (autograd/ops_select.h), out= forms the plain op.
+#include "autograd/ops_index.h"
 #include "autograd/ops_select.h"
 #include "ops/select.h"
 #include "python/registry.h"
@@ -128,10 +129,11 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
              "index_select(): self and result must have the same scalar type");
     return tensor_out(r, out, "index_select");
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("out") = py::none());
-  cls.def("index_select", [](TA t, int64_t dim, TA index) { return autograd::index_select(t, dim, index); }, py::arg("dim"),
-          py::arg("index"));
+  cls.def("index_select", [](TA t, int64_t dim, TA index) { return autograd::index_select(t, dim, index); },
+          py::arg("dim"), py::arg("index"));
   m.def("index_add", [](TA t, int64_t dim, TA index, TA source, const Scalar& alpha, py::object out) {
-    return tensor_out(grad_or_out({&t.t, &source.t}, out, [&] { return autograd::index_add(t, dim, index, source, alpha); },
+    return tensor_out(grad_or_out({&t.t, &source.t}, out,
+                                  [&] { return autograd::index_add(t, dim, index, source, alpha); },
                                   [&] { return index_add(t, dim, index, source, alpha); }), out, "index_add");
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(),
      py::arg("alpha") = Scalar(int64_t(1)), py::arg("out") = py::none());
@@ -152,11 +154,13 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
     return autograd::index_fill_(t, dim, index, to_scalar(value));
   }, py::arg("dim"), py::arg("index"), py::arg("value"));
   m.def("index_copy", [](TA t, int64_t dim, TA index, TA source, py::object out) {
-    return tensor_out(grad_or_out({&t.t, &source.t}, out, [&] { return autograd::index_copy(t, dim, index, source); },
+    return tensor_out(grad_or_out({&t.t, &source.t}, out,
+                                  [&] { return autograd::index_copy(t, dim, index, source); },
                                   [&] { return index_copy(t, dim, index, source); }), out, "index_copy");
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("out") = py::none());
-  cls.def("index_copy", [](TA t, int64_t dim, TA index, TA source) { return autograd::index_copy(t, dim, index, source); },
-          py::arg("dim"), py::arg("index"), py::arg("source"));
+  cls.def("index_copy", [](TA t, int64_t dim, TA index, TA source) {
+    return autograd::index_copy(t, dim, index, source);
+  }, py::arg("dim"), py::arg("index"), py::arg("source"));
   cls.def("index_copy_", [](Tensor& t, int64_t dim, TA index, TA source) -> Tensor& {
     return autograd::index_copy_(t, dim, index, source);
   }, py::arg("dim"), py::arg("index"), py::arg("source"));
@@ -170,8 +174,29 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
     return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::take_along_dim(t, idx, opt_int(dim)); },
                                   [&] { return take_along_dim(t, idx, opt_int(dim)); }), out, "take_along_dim");
   }, py::arg("input"), py::arg("indices"), py::arg("dim") = py::none(), py::kw_only(), py::arg("out") = py::none());
-  cls.def("take_along_dim", [](TA t, TA idx, py::object dim) { return autograd::take_along_dim(t, idx, opt_int(dim)); },
-          py::arg("indices"), py::arg("dim") = py::none());
+  cls.def("take_along_dim", [](TA t, TA idx, py::object dim) {
+    return autograd::take_along_dim(t, idx, opt_int(dim));
+  }, py::arg("indices"), py::arg("dim") = py::none());
+
+  // ---- index_put (advanced-index assignment, as x[indices] = values) ----
+  auto put_args = [](TA t, py::handle indices, TA values) {
+    PE_CHECK_TYPE(!is_tensor(indices) && PySequence_Check(indices.ptr()), "index_put_(): argument 'indices' "
+                  "(position 1) must be tuple of Tensors, not ", std::string(py::str(py::type::handle_of(indices)
+                  .attr("__name__"))));
+    PE_CHECK(t.t.dtype() == values.t.dtype(), "Index put requires the source and destination dtypes match, got ",
+             scalar_type_name(t.t.dtype()), " for the destination and ", scalar_type_name(values.t.dtype()),
+             " for the source.");
+    return tensor_list(indices, "index_put_");
+  };
+  m.def("index_put", [put_args](TA t, py::handle indices, TA values, bool accumulate) {
+    return autograd::index_put(t, put_args(t, indices, values), values, accumulate);
+  }, py::arg("input"), py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
+  cls.def("index_put", [put_args](TA t, py::handle indices, TA values, bool accumulate) {
+    return autograd::index_put(t, put_args(t, indices, values), values, accumulate);
+  }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
+  cls.def("index_put_", [put_args](Tensor& t, py::handle indices, TA values, bool accumulate) -> Tensor& {
+    return autograd::index_put_(t, put_args(TensorArg{t}, indices, values), values, accumulate);
+  }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
 
   // ---- cat / stack (the Python layer adds the concat/concatenate aliases and axis=) ----
   m.def("_cat", [](py::handle tensors, int64_t dim, py::object out) -> py::object {

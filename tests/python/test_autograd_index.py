@@ -211,3 +211,27 @@ def test_index_put_accumulate_double_backward():
     np.testing.assert_allclose(g.detach().numpy(), 2 * x.detach().numpy() * np.array([2, 0, 1, 0]))
     (gg,) = pe.autograd.grad(g.sum(), (x,))
     np.testing.assert_allclose(gg.numpy(), [4.0, 0.0, 2.0, 0.0])
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_index_put(accumulate):
+    def fn(m, a, v):
+        return m.index_put(a, (m.tensor([0, 2, 0]), m.tensor([1, 1, 1])), v, accumulate=accumulate)
+    check(fn, randn(3, 4), randn(3), gradgrad=True, gradcheck=accumulate)  # duplicates: last write wins
+    check(lambda m, a, v: a.index_put([m.tensor(MASK34)], v, accumulate), randn(3, 4), randn(), gradgrad=True)
+
+    def inplace(m, a, v):
+        y = a * 1
+        y.index_put_((m.tensor([2, 0]),), v, accumulate=accumulate)
+        return y
+    check(inplace, randn(3, 4), randn(2, 4), layouts=["t", "s"])
+
+
+def test_index_put_errors():
+    x = pe.zeros(3, 4)
+    with pytest.raises(RuntimeError, match="dtypes match"):
+        x.index_put_((pe.tensor([0]),), pe.ones(1, dtype=pe.float64))
+    with pytest.raises(TypeError):
+        x.index_put_(pe.tensor([0]), pe.ones(1))
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        leaf(pe, randn(3)).index_put_((pe.tensor([0]),), pe.ones(1, dtype=pe.float64))
