@@ -7,6 +7,9 @@
 
 namespace pe::autograd::nn_detail {
 
+// An optional tensor argument as make_node's input: null (no edge) when undefined.
+inline const Tensor* opt_ptr(const Tensor& t) { return t.defined() ? &t : nullptr; }
+
 // A tensor with t's sizes, dtype and device and no memory of its own (a 0-d zero expanded): what
 // the pooling backward kernels need of their `input` argument.
 inline Tensor shape_proxy(const DimVector& sizes, DType dt, Device dev) {

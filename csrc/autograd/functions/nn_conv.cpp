@@ -110,7 +110,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
     return autograd::squeeze(r, DimVector{0});
   }
   Tensor r = ::pe::conv2d(input, weight, bias, stride, padding, dilation, groups);
-  if (auto n = make_node<ConvolutionBackward0>({&input, &weight, &bias})) {
+  if (auto n = make_node<ConvolutionBackward0>({&input, &weight, nn_detail::opt_ptr(bias)})) {
     n->input_ = SavedVariable(input, false);
     n->weight_ = SavedVariable(weight, false);
     n->p_ = ConvParams{stride, padding, dilation, groups};

@@ -186,6 +186,8 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, c
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  // PyTorch computes beta == 0 as l1_loss (so the graph is l1's composite).
+  if (beta == 0.0 && compute_requires_grad({&input, &target})) return autograd::l1_loss(input, target, reduction);
   return record_point(PointKind::SmoothL1, ::pe::smooth_l1_loss(input, target, reduction, beta), input, target,
                       Tensor(), Tensor(), reduction, beta);
 }

@@ -20,7 +20,8 @@ struct NativeBatchNormBackward0 : Node {
         g[0], x, w, running_mean_, running_var_, save_mean_, save_invstd_, training_, eps_,
         {should_compute_output(0), should_compute_output(1) && w.defined(), should_compute_output(2)});
     if (GradMode::is_enabled())
-      nn_detail::mark_not_twice_differentiable({gi, gw, gb}, {&g[0], &x, &w}, "NativeBatchNormBackwardBackward0");
+      nn_detail::mark_not_twice_differentiable({gi, gw, gb}, {&g[0], &x, nn_detail::opt_ptr(w)},
+                                              "NativeBatchNormBackwardBackward0");
     return {gi, gw, gb};
   }
   void release_variables() override {
@@ -42,7 +43,8 @@ struct NativeLayerNormBackward0 : Node {
         {should_compute_output(0), should_compute_output(1) && w.defined(),
          should_compute_output(2) && b.defined()});
     if (GradMode::is_enabled())
-      nn_detail::mark_not_twice_differentiable({gi, gw, gb}, {&g[0], &x, &w}, "NativeLayerNormBackwardBackward0");
+      nn_detail::mark_not_twice_differentiable({gi, gw, gb}, {&g[0], &x, nn_detail::opt_ptr(w)},
+                                              "NativeLayerNormBackwardBackward0");
     return {gi, gw, gb};
   }
   void release_variables() override {
@@ -67,7 +69,7 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
                                                      bool training, double momentum, double eps) {
   auto [out, save_mean, save_invstd] =
       ::pe::native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps);
-  if (auto n = make_node<NativeBatchNormBackward0>({&input, &weight, &bias})) {
+  if (auto n = make_node<NativeBatchNormBackward0>({&input, nn_detail::opt_ptr(weight), nn_detail::opt_ptr(bias)})) {
     n->input_ = SavedVariable(input, false);
     n->weight_ = SavedVariable(weight, false);
     // Eval mode normalizes with the running statistics as they are now: keep a copy, since a later
@@ -94,7 +96,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const DimVector& normalized_shape,
                                                      const Tensor& weight, const Tensor& bias, double eps) {
   auto [out, mean, rstd] = ::pe::native_layer_norm(input, normalized_shape, weight, bias, eps);
-  if (auto n = make_node<NativeLayerNormBackward0>({&input, &weight, &bias})) {
+  if (auto n = make_node<NativeLayerNormBackward0>({&input, nn_detail::opt_ptr(weight), nn_detail::opt_ptr(bias)})) {
     n->input_ = SavedVariable(input, false);
     n->weight_ = SavedVariable(weight, false);
     n->bias_ = SavedVariable(bias, false);
