@@ -49,9 +49,13 @@ struct DotBackward : Node {
   void release_variables() override { self_.reset_data(); other_.reset_data(); }
 };
 
-struct UnsafeViewBackward0 : Node {
+// A reshape of a fresh result that is not tracked as a view: _unsafe_view (UnsafeViewBackward0),
+// or matmul's in-place squeeze_(0) of its mm result (SqueezeBackward4).
+struct ReshapeResultBackward : Node {
   DimVector self_sizes_;
-  std::string name() const override { return "UnsafeViewBackward0"; }
+  const char* name_;
+  explicit ReshapeResultBackward(const char* n) : name_(n) {}
+  std::string name() const override { return name_; }
   variable_list apply(variable_list&& g) override {
     variable_list r(1);
     if (should_compute_output(0)) r[0] = autograd::reshape(g[0], self_sizes_);
@@ -175,19 +179,31 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 Tensor unsafe_view(const Tensor& t, const DimVector& shape) {
   Tensor r = ::pe::reshape(t, shape);
   // r may share t's storage but is deliberately not a differentiable view (no mark_view).
-  if (auto n = make_node<UnsafeViewBackward0>({&t})) {
+  if (auto n = make_node<ReshapeResultBackward>({&t}, "UnsafeViewBackward0")) {
     n->self_sizes_ = t.sizes();
     set_history(r, n);
   }
   return r;
 }
 
+namespace {
+// PyTorch's vector @ matrix: unsqueeze(0), mm, then squeeze_(0) in place on the mm result.
+Tensor squeeze0_result(const Tensor& t) {
+  Tensor r = ::pe::squeeze(t, DimVector{0});
+  if (auto n = make_node<ReshapeResultBackward>({&t}, "SqueezeBackward4")) {
+    n->self_sizes_ = t.sizes();
+    set_history(r, n);
+  }
+  return r;
+}
+}  // namespace
+
 Tensor matmul(const Tensor& a, const Tensor& b) {
   if (!compute_requires_grad({&a, &b})) return ::pe::matmul(a, b);
   const int64_t da = a.dim(), db = b.dim();
   if (da == 1 && db == 1) return autograd::dot(a, b);
   if (da == 2 && db == 1) return autograd::mv(a, b);
-  if (da == 1 && db == 2) return autograd::squeeze(autograd::mm(autograd::unsqueeze(a, 0), b), DimVector{0});
+  if (da == 1 && db == 2) return squeeze0_result(autograd::mm(autograd::unsqueeze(a, 0), b));
   if (da == 2 && db == 2) return autograd::mm(a, b);
   // Invalid shapes (0-d, inner sizes, batch dims that do not broadcast): the plain op raises its
   // (PyTorch's) message.
