@@ -82,6 +82,26 @@ std::shared_ptr<NllBackward> make_nll_node(bool smooth, const Tensor& input, con
   return n;
 }
 
+// x / c for a C++ scalar c (ATen's div.Scalar, DivBackward1: what PyTorch's composite records).
+struct DivBackward1 : Node {
+  double other_ = 1.0;
+  std::string name() const override { return "DivBackward1"; }
+  variable_list apply(variable_list&& g) override {
+    variable_list r(1);
+    if (should_compute_output(0)) r[0] = autograd::div(g[0], Scalar(other_));
+    return r;
+  }
+};
+
+Tensor div_scalar(const Tensor& x, double c) {
+  Tensor r = ::pe::div(x, Scalar(c));
+  if (auto n = make_node<DivBackward1>({&x})) {
+    n->other_ = c;
+    set_history(r, n);
+  }
+  return r;
+}
+
 // -(input * target [* weight]).sum(...) with cross_entropy's reduction (class-probability targets).
 Tensor soft_nll_composite(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction) {
   const int64_t class_dim = input.dim() == 1 ? 0 : 1;
@@ -98,7 +118,7 @@ Tensor soft_nll_composite(const Tensor& input, const Tensor& target, const Tenso
       const int64_t c = input.size(class_dim);
       const double count = c == 0 ? 0.0 : (double)(input.numel() / c);
       Tensor s = autograd::neg(autograd::sum(prod));
-      return autograd::div(s, Scalar(count));  // 0 / 0 = NaN for an empty input, as PyTorch
+      return div_scalar(s, count);  // 0 / 0 = NaN for an empty input, as PyTorch
     }
   }
   return Tensor();
@@ -117,6 +137,20 @@ std::tuple<Tensor, Tensor> nll_loss_forward(const Tensor& input, const Tensor& t
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                 int64_t ignore_index) {
   if (!compute_requires_grad({&input})) return ::pe::nll_loss(input, target, weight, reduction, ignore_index);
+  const int64_t d = input.dim();
+  bool shapes_ok = (d == 3 || d > 4) && target.dim() == d - 1 && target.size(0) == input.size(0);
+  for (int64_t i = 2; shapes_ok && i < d; ++i) shapes_ok = target.size(i - 1) == input.size(i);
+  if (shapes_ok) {
+    // PyTorch's nll_loss_nd: (N, C, d1, ...) is viewed as (N, C, 1, d1*...) for nll_loss2d, and a
+    // 'none' result viewed back to (N, d1, ...).
+    const int64_t n = input.size(0), c = input.size(1), rest = input.numel() / std::max<int64_t>(n * c, 1);
+    Tensor x4 = autograd::view(autograd::contiguous(input), {n, c, 1, input.numel() == 0 ? 0 : rest});
+    Tensor t3 = ::pe::reshape(::pe::contiguous(target), {n, 1, input.numel() == 0 ? 0 : rest});
+    Tensor r = std::get<0>(autograd::nll_loss_forward(x4, t3, weight, reduction, ignore_index));
+    if (reduction != Reduction::None || input.numel() == 0) return r;
+    DimVector out_size(target.sizes().begin(), target.sizes().end());
+    return autograd::view(r, out_size);
+  }
   return std::get<0>(autograd::nll_loss_forward(input, target, weight, reduction, ignore_index));
 }
 
