@@ -78,6 +78,7 @@ def test_conv2d_gradcheck(c):
     assert gradcheck(conv_fn(c), inputs)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("c", CONV_CASES)
 def test_conv2d_matches_torch(c):
     torch = pytest.importorskip("torch")
