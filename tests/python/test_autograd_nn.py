@@ -261,12 +261,31 @@ def test_layer_norm():
                        [arr(2, 3, 4), arr(4), arr(4)], rtol=1e-8, atol=1e-10)
 
 
-def test_norm_double_backward_raises():
-    x = leaf(arr(4, 3))
-    y = F.layer_norm(x, (3,))
+def test_norm_gradgradcheck():
+    x, w, b = leaf(arr(4, 3, 2)), leaf(arr(3)), leaf(arr(3))
+    assert gradgradcheck(lambda t, ww, bb: F.batch_norm(t, None, None, ww, bb, training=True), (x, w, b))
+    rm, rv = pe.tensor(arr(3)), pe.tensor(np.abs(arr(3)) + 0.5)
+    assert gradgradcheck(lambda t, ww, bb: F.batch_norm(t, rm, rv, ww, bb, training=False), (x, w, b))
+    assert gradgradcheck(lambda t: F.batch_norm(t, None, None, training=True), (x,))
+    y, lw, lb = leaf(arr(2, 3, 4)), leaf(arr(3, 4)), leaf(arr(3, 4))
+    assert gradgradcheck(lambda t, ww, bb: F.layer_norm(t, (3, 4), ww, bb), (y, lw, lb))
+    assert gradgradcheck(lambda t: F.layer_norm(t, (4,)), (y,))
+    assert gradgradcheck(lambda t, ww: F.layer_norm(t, (2, 3, 4), ww), (y, leaf(arr(2, 3, 4))))
+
+
+def test_norm_double_backward_matches_torch():
+    torch = pytest.importorskip("torch")
+    a, w = arr(4, 3), arr(3)
+    x, ww = leaf(a), leaf(w)
+    y = F.batch_norm(x, None, None, ww, None, training=True)
     (g,) = pe.autograd.grad((y * y).sum(), x, create_graph=True)
-    with pytest.raises(NotImplementedError):
-        g.sum().backward()
+    (g * g).sum().backward()
+    tx, tw = torch.tensor(a, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.batch_norm(tx, None, None, tw, None, training=True)
+    (tg,) = torch.autograd.grad((ty * ty).sum(), tx, create_graph=True)
+    (tg * tg).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ww.grad.numpy(), tw.grad.numpy(), rtol=1e-7, atol=1e-9)
 
 
 # ---- dropout ----
