@@ -202,12 +202,15 @@ def test_binary_cross_entropy_with_logits(reduction):
             compare_with_torch(f, tf, [x, t], [True, True])
 
 
-def test_bce_double_backward_raises():
-    x = leaf(RNG.uniform(0.1, 0.9, (3,)))
-    (g,) = pe.autograd.grad(F.binary_cross_entropy(x, pe.tensor([0.0, 1.0, 0.5], dtype=pe.float64)), x,
-                            create_graph=True)
-    with pytest.raises(NotImplementedError):
-        g.sum().backward()
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_gradgradcheck(reduction):
+    p, t = leaf(RNG.uniform(0.2, 0.8, (2, 3))), leaf(RNG.uniform(0, 1, (2, 3)))
+    w, pw = pe.tensor(np.abs(arr(3)) + 0.1), pe.tensor(np.abs(arr(3)) + 0.5)
+    assert gradgradcheck(lambda a, b: F.binary_cross_entropy(a, b, w, reduction=reduction), (p, t))
+    x = leaf(arr(2, 3))
+    assert gradgradcheck(lambda a, b: F.binary_cross_entropy_with_logits(a, b, w, reduction=reduction), (x, t))
+    assert gradgradcheck(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction, pos_weight=pw),
+                         (x, t))
 
 
 def test_empty_losses():

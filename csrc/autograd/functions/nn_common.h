@@ -1,6 +1,6 @@
 // Helpers shared by the nn backward nodes (autograd/functions/nn*.cpp): recording nodes with
-// optional outputs, a shape-only stand-in for inputs whose backward kernels read only their
-// shape/dtype, and the node that refuses a double backward not implemented yet.
+// optional outputs and a shape-only stand-in for inputs whose backward kernels read only their
+// shape/dtype.
 #pragma once
 #include "autograd/ops_nn.h"
 #include "autograd/saved_variable.h"
@@ -26,25 +26,6 @@ inline void set_history_slots(const TensorList& outs, const std::shared_ptr<Node
     else
       node->add_input_metadata(InputMeta{});
   }
-}
-
-// A backward result whose own derivative is not implemented: differentiating it again raises
-// (rather than silently giving zero second derivatives).
-struct NotImplementedBackward : Node {
-  std::string name_;
-  explicit NotImplementedBackward(std::string n) : name_(std::move(n)) {}
-  std::string name() const override { return name_; }
-  variable_list apply(variable_list&&) override {
-    PE_CHECK_T(::pe::NotImplementedError, false, "the derivative for '", name_, "' is not implemented.");
-    return {};
-  }
-};
-
-// Records `outs` (computed by a backward kernel from `inputs`) under a NotImplementedBackward
-// node when create_graph is on and an input requires grad.
-inline void mark_not_twice_differentiable(const TensorList& outs, std::initializer_list<const Tensor*> inputs,
-                                          const char* name) {
-  if (auto n = make_node<NotImplementedBackward>(inputs, name)) set_history_slots(outs, n);
 }
 
 }  // namespace pe::autograd::nn_detail

@@ -3,8 +3,8 @@
 // nodes, gradients for input and target) and l1_loss / weighted mse, which PyTorch composes from
 // elementwise ops (so their grad_fn is MeanBackward0, SumBackward0, DivBackward0, ...). A plain
 // backward uses the loss kernels' backward; a recorded one (create_graph) composes the formula of
-// differentiable ops where it is polynomial (mse, smooth_l1) and refuses a second derivative of
-// the BCE losses (NotImplementedError) rather than returning a wrong one.
+// differentiable ops (PyTorch's formulas; log and sigmoid with their own nodes here), so
+// higher-order gradients work for every loss.
 #include "autograd/functions/nn_common.h"
 
 namespace pe::autograd {
@@ -39,6 +39,52 @@ Tensor abs_differentiable(const Tensor& x) {
   }
   return r;
 }
+
+// log (LogBackward0: g / x) and sigmoid (SigmoidBackward0: g * s * (1 - s), from the saved result),
+// for the composed BCE formulas of a recorded backward.
+struct LogBackward0 : Node {
+  SavedVariable self_;
+  std::string name() const override { return "LogBackward0"; }
+  variable_list apply(variable_list&& g) override {
+    variable_list r(1);
+    if (should_compute_output(0)) r[0] = autograd::div(g[0], self_.unpack());
+    return r;
+  }
+  void release_variables() override { self_.reset_data(); }
+};
+
+struct SigmoidBackward0 : Node {
+  SavedVariable result_;
+  std::string name() const override { return "SigmoidBackward0"; }
+  variable_list apply(variable_list&& g) override {
+    variable_list r(1);
+    if (!should_compute_output(0)) return r;
+    const Tensor s = result_.unpack();
+    r[0] = autograd::mul(g[0], autograd::mul(s, autograd::rsub(s, Scalar(int64_t(1)))));
+    return r;
+  }
+  void release_variables() override { result_.reset_data(); }
+};
+
+Tensor log_differentiable(const Tensor& x) {
+  Tensor r = ::pe::log(x);
+  if (auto n = make_node<LogBackward0>({&x})) {
+    n->self_ = SavedVariable(x, false);
+    set_history(r, n);
+  }
+  return r;
+}
+
+Tensor sigmoid_differentiable(const Tensor& x) {
+  Tensor r = ::pe::sigmoid(x);
+  if (auto n = make_node<SigmoidBackward0>({&x})) {
+    n->result_ = SavedVariable(r, true);
+    set_history(r, n);
+  }
+  return r;
+}
+
+Tensor one_minus(const Tensor& x) { return autograd::rsub(x, Scalar(int64_t(1))); }
 
 enum class PointKind { Mse, SmoothL1, Bce, BceLogits };
 
@@ -80,16 +126,29 @@ struct PointLossBackward : Node {
         return scale(autograd::mul(autograd::add(autograd::mul(d, lin), outside), g));
       }
       case PointKind::Bce: {
-        Tensor gi = ::pe::binary_cross_entropy_backward(g, x, t, weight_, reduction_);
-        if (recorded) nn_detail::mark_not_twice_differentiable({gi}, {&g, &x, &t}, "BinaryCrossEntropyBackwardBackward0");
-        return gi;
+        if (!recorded) return ::pe::binary_cross_entropy_backward(g, x, t, weight_, reduction_);
+        // PyTorch's formula: g * (x - t) / clamp_min((1 - x) * x, 1e-12) [* weight]
+        Tensor denom = autograd::mul(one_minus(x), x);
+        const Tensor keep = ::pe::ge(denom, Scalar(1e-12));
+        denom = autograd::add(autograd::mul(denom, ::pe::to(keep, denom.dtype(), std::nullopt)),
+                              ::pe::mul(::pe::to(::pe::logical_not(keep), denom.dtype(), std::nullopt), Scalar(1e-12)));
+        Tensor gi = autograd::div(autograd::mul(autograd::sub(x, t), g), denom);
+        return scale(weight_.defined() ? autograd::mul(gi, weight_) : gi);
       }
       case PointKind::BceLogits: {
-        Tensor gi = ::pe::binary_cross_entropy_with_logits_backward(g, x, t, weight_, pos_weight_, reduction_);
-        if (recorded)
-          nn_detail::mark_not_twice_differentiable({gi}, {&g, &x, &t},
-                                                   "BinaryCrossEntropyWithLogitsBackwardBackward0");
-        return gi;
+        if (!recorded)
+          return ::pe::binary_cross_entropy_with_logits_backward(g, x, t, weight_, pos_weight_, reduction_);
+        // (sigmoid(x) * (pos_weight * t + 1 - t) - pos_weight * t) * g, or (sigmoid(x) - t) * g
+        const Tensor sg = sigmoid_differentiable(x);
+        Tensor d;
+        if (pos_weight_.defined()) {
+          const Tensor pt = autograd::mul(pos_weight_, t);
+          d = autograd::sub(autograd::mul(autograd::add(pt, one_minus(t)), sg), pt);
+        } else {
+          d = autograd::sub(sg, t);
+        }
+        Tensor gi = autograd::mul(d, g);
+        return scale(weight_.defined() ? autograd::mul(gi, weight_) : gi);
       }
     }
     return Tensor();
@@ -100,12 +159,27 @@ struct PointLossBackward : Node {
     return reduction_ == Reduction::Mean ? autograd::div(gi, Scalar((double)gi.numel())) : gi;
   }
 
-  // d loss / d target for the BCE losses (PyTorch's *_target_backward formulas), broadcast shape.
+  // d loss / d target for the BCE losses (PyTorch's *_target_backward formulas), broadcast shape:
+  // -logit(x) for BCE; -x, or log(1 - sigmoid(x)) - pos_weight * log(sigmoid(x)), with logits.
   Tensor grad_target_bce(const Tensor& g, const Tensor& x, const Tensor& t) const {
+    const bool recorded = GradMode::is_enabled() && compute_requires_grad({&g, &x, &t});
     Tensor gt;
-    if (kind_ == PointKind::Bce) {  // -logit(x)
+    if (recorded) {
+      if (kind_ == PointKind::Bce) {
+        gt = autograd::sub(log_differentiable(one_minus(x)), log_differentiable(x));
+      } else if (pos_weight_.defined()) {
+        const Tensor sg = sigmoid_differentiable(x);
+        gt = autograd::sub(log_differentiable(one_minus(sg)), autograd::mul(pos_weight_, log_differentiable(sg)));
+      } else {
+        gt = autograd::neg(x);
+      }
+      gt = autograd::mul(gt, g);
+      if (weight_.defined()) gt = autograd::mul(gt, weight_);
+      return scale(gt);
+    }
+    if (kind_ == PointKind::Bce) {
       gt = ::pe::neg(::pe::log(::pe::div(x, ::pe::rsub(x, Scalar(int64_t(1)), Scalar(int64_t(1))))));
-    } else if (pos_weight_.defined()) {  // log(1 - sigmoid(x)) - pos_weight * log(sigmoid(x))
+    } else if (pos_weight_.defined()) {
       const Tensor s = ::pe::sigmoid(x);
       gt = ::pe::sub(::pe::log(::pe::rsub(s, Scalar(int64_t(1)), Scalar(int64_t(1)))),
                      ::pe::mul(pos_weight_, ::pe::log(s)));
@@ -115,8 +189,6 @@ struct PointLossBackward : Node {
     gt = ::pe::mul(gt, g);
     if (weight_.defined()) gt = ::pe::mul(gt, weight_);
     if (reduction_ == Reduction::Mean) gt = ::pe::div(gt, Scalar((double)gt.numel()));
-    if (GradMode::is_enabled() && compute_requires_grad({&g, &x, &t}))
-      nn_detail::mark_not_twice_differentiable({gt}, {&g, &x, &t}, "BinaryCrossEntropyTargetBackward0");
     return gt;
   }
 
