@@ -1,4 +1,5 @@
-// Backward nodes and differentiable wrappers of cross / linalg.cross (trace, tril/triu: ops_select.h). torch.cross without dim resolves the dim (first of size 3) and records
+// Backward nodes and differentiable wrappers of cross / linalg.cross (trace, tril/triu live in
+// ops_select.h). torch.cross without dim resolves the dim (first of size 3) and records
 // LinalgCrossBackward0 like PyTorch, which forwards it to linalg_cross.
 #include "autograd/functions/linalg_common.h"
 
