@@ -107,7 +107,7 @@ def test_registration_and_iteration():
     del net.fc3
     assert "fc3" not in dict(net.named_children())
     with pytest.raises(AttributeError, match="'Net' object has no attribute 'fc3'"):
-        net.fc3
+        _ = net.fc3
 
 
 def test_registration_errors():

@@ -6,7 +6,6 @@ conversion in module_convert.py (mixins, to keep each file readable); the public
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any, Callable, Iterator, Optional
 
 from ..._C import Tensor
