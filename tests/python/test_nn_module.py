@@ -3,6 +3,7 @@ load_state_dict errors (PyTorch's text), print(net) text equal to torch's, hooks
 to(dtype), zero_grad. Where torch is installed, the same model is built in both and compared."""
 import math
 import re
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -347,3 +348,67 @@ def test_load_state_dict_assign():
     new_w = pe.zeros(2, 2)
     lin.load_state_dict({"weight": new_w, "bias": pe.zeros(2)}, assign=True)
     assert isinstance(lin.weight, nn.Parameter) and lin.weight._is_view_of(new_w) and lin.weight.requires_grad
+
+
+def _bw_hook_run(eng, m, inputs_require_grad):
+    """A module built from core differentiable ops (mm, mul, add, sum), with full backward (pre-)hooks; the hook
+    scales grad_input[0] by 10 when the inputs require grad."""
+    class MM(m.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = m.Parameter(eng.tensor(np.arange(6.0, dtype=np.float32).reshape(3, 2)))
+
+        def forward(self, x, y):
+            return x.mm(self.w) * 2 + y
+
+    mod, seen = MM(), {}
+
+    def hook(module, grad_input, grad_output):
+        seen["gi"] = [None if g is None else g.numpy().copy() for g in grad_input]
+        seen["go"] = [None if g is None else g.numpy().copy() for g in grad_output]
+        return (grad_input[0] * 10, grad_input[1]) if inputs_require_grad else None
+
+    def pre_hook(module, grad_output):
+        seen["pre"] = len(grad_output)
+    mod.register_full_backward_hook(hook)
+    mod.register_full_backward_pre_hook(pre_hook)
+    x = eng.ones(2, 3, requires_grad=inputs_require_grad)
+    y = eng.ones(2, 2, requires_grad=inputs_require_grad)
+    out = mod(x, y)
+    (out * out).sum().backward()
+    grads = [None if t.grad is None else t.grad.numpy() for t in (x, y, mod.w)]
+    return seen, grads
+
+
+@pytest.mark.parametrize("inputs_require_grad", [True, False])
+def test_full_backward_hooks_match_torch(inputs_require_grad):
+    torch = _torch()
+    with warnings.catch_warnings(record=True) as w_ours:
+        warnings.simplefilter("always")
+        ours = _bw_hook_run(pe, nn, inputs_require_grad)
+    with warnings.catch_warnings(record=True) as w_torch:
+        warnings.simplefilter("always")
+        theirs = _bw_hook_run(torch, torch.nn, inputs_require_grad)
+    (s1, g1), (s2, g2) = ours, theirs
+    assert s1["pre"] == s2["pre"] == 1
+    for key in ("gi", "go"):
+        assert len(s1[key]) == len(s2[key])
+        for a, b in zip(s1[key], s2[key]):
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_allclose(a, b)
+    for a, b in zip(g1, g2):           # x.grad was scaled by the hook's returned grad_input
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b)
+    assert [str(x.message) for x in w_ours] == [str(x.message) for x in w_torch]
+
+
+def test_full_backward_hook_removal():
+    lin = nn.Linear(2, 2)
+    h = lin.register_full_backward_hook(lambda m, gi, go: None)
+    h2 = lin.register_full_backward_pre_hook(lambda m, go: None)
+    assert len(lin._backward_hooks) == 1 and len(lin._backward_pre_hooks) == 1
+    h.remove()
+    h2.remove()
+    assert not lin._backward_hooks and not lin._backward_pre_hooks

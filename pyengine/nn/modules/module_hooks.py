@@ -180,6 +180,7 @@ class _BackwardHook:
         class _Identity(Function):
             @staticmethod
             def forward(ctx, *ts):
+                ctx.set_materialize_grads(False)   # an unused output's gradient reaches the hooks as None
                 return tuple(t.view_as(t) for t in ts)
 
             @staticmethod
@@ -217,6 +218,10 @@ class _BackwardHook:
             grads = tuple(full[i] for i in idx)
             if not self.input_requires_grad and self.user_hooks:
                 # No input needs a gradient: PyTorch still calls the hooks, with grad_input all None.
+                warnings.warn("Full backward hook is firing when gradients are computed with respect to module "
+                              "outputs since no inputs require gradients. See https://docs.pytorch.org/docs/main/"
+                              "generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more "
+                              "details.", stacklevel=3)
                 self._run_hooks((None,) * max(self.n_inputs, 1))
             return grads
         if isinstance(result, (Tensor, tuple)):
