@@ -412,3 +412,30 @@ def test_full_backward_hook_removal():
     h.remove()
     h2.remove()
     assert not lin._backward_hooks and not lin._backward_pre_hooks
+
+
+def _legacy_hook_run(eng, m):
+    class MM(m.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = m.Parameter(eng.tensor(np.arange(6.0, dtype=np.float32).reshape(3, 2)))
+
+        def forward(self, x):
+            return x.mm(self.w) * 2
+    mod, seen = MM(), []
+    mod.register_backward_hook(lambda mo, gi, go: seen.append(
+        ([None if g is None else g.numpy().tolist() for g in gi], [g.numpy().tolist() for g in go])))
+    x = eng.ones(2, 3, requires_grad=True)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        mod(x * 1).sum().backward()
+    return seen, [str(a.message) for a in w]
+
+
+def test_legacy_backward_hook_matches_torch():
+    torch = _torch()
+    assert _legacy_hook_run(pe, nn) == _legacy_hook_run(torch, torch.nn)
+    lin = nn.Linear(2, 2)
+    lin.register_full_backward_hook(lambda *a: None)
+    with pytest.raises(RuntimeError, match="Cannot use both regular backward hooks and full backward hooks"):
+        lin.register_backward_hook(lambda *a: None)
