@@ -92,6 +92,9 @@ class Optimizer:
             cls.step = _wrap_step(step)
 
     def __init__(self, params, defaults: dict[str, Any]) -> None:
+        if defaults.get("differentiable"):
+            raise NotImplementedError("differentiable=True (recording the optimizer step in the autograd graph) "
+                                      "is not supported by pyengine's optimizers")
         self.defaults = defaults
         self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
         self._optimizer_step_post_hooks: OrderedDict = OrderedDict()
@@ -281,7 +284,7 @@ class Optimizer:
 
     # ---- helpers shared by the algorithms ----
 
-    def _params_with_grad(self, group: dict[str, Any], sparse_msg: Optional[str] = None):
+    def _params_with_grad(self, group: dict[str, Any]):
         """(param, grad) for the params of a group that have a gradient."""
         out = []
         for p in group["params"]:

@@ -227,6 +227,7 @@ def test_constructor_errors():
         (lambda: optim.Adagrad(p, initial_accumulator_value=-1), ValueError,
          "Invalid initial_accumulator_value value: -1"),
         (lambda: optim.SGD([], lr=0.1), ValueError, "optimizer got an empty parameter list"),
+        (lambda: optim.Adam(p, differentiable=True), NotImplementedError, "differentiable=True"),
         (lambda: optim.SGD(pe.ones(2), lr=0.1), TypeError,
          "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
          "torch.FloatTensor"),
