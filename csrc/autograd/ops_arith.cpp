@@ -132,7 +132,9 @@ Tensor add(const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha
 
 Tensor sub(const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha) {
   Tensor r = ::pe::sub(a, b, alpha);
-  if (auto n = make_node<AddSubBackward>({&a.tensor, &b.tensor}, "SubBackward0", alpha, -1.0)) {
+  // number - tensor is rsub(tensor, number) for PyTorch
+  const char* name = a.is_scalar ? "RsubBackward1" : "SubBackward0";
+  if (auto n = make_node<AddSubBackward>({&a.tensor, &b.tensor}, name, alpha, -1.0)) {
     n->a_ = info(a);
     n->b_ = info(b);
     set_history(r, n);

@@ -34,7 +34,6 @@ def _outputs(func: Callable, inputs: tuple) -> list:
 
 def _numerical(func: Callable, inputs: tuple, eps: float) -> list:
     """jac[i][o]: d output o / d input i, shape (input numel, output numel)."""
-    import pyengine
     outs0 = _outputs(func, inputs)
     jacs = []
     for x in inputs:
@@ -43,14 +42,13 @@ def _numerical(func: Callable, inputs: tuple, eps: float) -> list:
         per_out = [np.zeros((x.numel(), o.numel())) for o in outs0]
         data = x.data
         for k, idx in enumerate(np.ndindex(*tuple(x.shape))):
-            with pyengine.no_grad():
-                elem = data[idx] if idx else data
-                orig = float(elem.item())
-                elem.fill_(orig - eps)
-                minus = [_to_np(o) for o in _outputs(func, inputs)]
-                elem.fill_(orig + eps)
-                plus = [_to_np(o) for o in _outputs(func, inputs)]
-                elem.fill_(orig)
+            elem = data[idx] if idx else data
+            orig = float(elem.item())
+            elem.fill_(orig - eps)  # .data: invisible to autograd
+            minus = [_to_np(o) for o in _outputs(func, inputs)]
+            elem.fill_(orig + eps)
+            plus = [_to_np(o) for o in _outputs(func, inputs)]
+            elem.fill_(orig)
             for j in range(len(outs0)):
                 per_out[j][k] = ((plus[j] - minus[j]) / (2 * eps)).reshape(-1)
         jacs.append(per_out)
@@ -86,6 +84,10 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
                          "have requires_grad=True.")
     for i, x in enumerate(inputs):
+        if _is_diff(x) and any(st == 0 and n > 1 for st, n in zip(x.stride(), x.shape)):
+            raise RuntimeError("The %dth input has a dimension with stride 0. gradcheck only supports inputs that are "
+                               "non-overlapping to be able to compute the numerical gradients correctly. You should "
+                               "call .contiguous on the input before passing it to gradcheck." % i)
         if _is_diff(x) and str(x.dtype) != "torch.float64":
             warnings.warn("Input #%d requires gradient and is not a double precision floating point. This check "
                           "will likely fail if all the inputs are not of double precision floating point. " % i)
