@@ -439,3 +439,20 @@ def test_legacy_backward_hook_matches_torch():
     lin.register_full_backward_hook(lambda *a: None)
     with pytest.raises(RuntimeError, match="Cannot use both regular backward hooks and full backward hooks"):
         lin.register_backward_hook(lambda *a: None)
+
+
+def test_state_dict_and_whole_module_through_save_load(tmp_path):
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 3))
+    net(pe.randn(2, 1, 4, 4))                  # moves the batch-norm statistics
+    pe.save(net.state_dict(), tmp_path / "sd.pt")
+    other = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 3))
+    assert repr(other.load_state_dict(pe.load(tmp_path / "sd.pt"))) == "<All keys matched successfully>"
+    for (k, a), (_, b) in zip(net.state_dict().items(), other.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=k)
+    pe.save(net, tmp_path / "net.pt")
+    loaded = pe.load(tmp_path / "net.pt", weights_only=False)
+    assert repr(loaded) == repr(net) and isinstance(loaded[0].weight, nn.Parameter)
+    x = pe.randn(3, 1, 4, 4)
+    net.eval()
+    loaded.eval()
+    np.testing.assert_array_equal(loaded(x).detach().numpy(), net(x).detach().numpy())

@@ -309,3 +309,22 @@ def test_sgd_on_module_with_grads_then_linear_regression():
         opt.zero_grad()
     np.testing.assert_allclose(model.weight.detach().numpy(), w_true, atol=1e-3)
     np.testing.assert_allclose(model.bias.detach().numpy(), [0.3], atol=1e-3)
+
+
+@pytest.mark.parametrize("name,cls,ref,kw", CASES[::3], ids=[c[0] for c in CASES[::3]])
+def test_checkpoint_through_save_load_continues_exactly(name, cls, ref, kw, tmp_path):
+    grads = _grads(5, seed=11)
+    _, _, full = _run(cls, kw, grads, pe.float32)
+    params, opt, _ = _run(cls, kw, grads[:2], pe.float32)
+    sched = optim.lr_scheduler.ExponentialLR(opt, 1.0)
+    pe.save({"params": [p.detach() for p in params], "opt": opt.state_dict(), "sched": sched.state_dict()},
+            tmp_path / "ck.pt")
+    ck = pe.load(tmp_path / "ck.pt")
+    params2 = [nn.Parameter(t) for t in ck["params"]]
+    opt2 = cls(params2, **kw)
+    optim.lr_scheduler.ExponentialLR(opt2, 1.0).load_state_dict(ck["sched"])
+    opt2.load_state_dict(ck["opt"])
+    _, _, rest = _run(cls, kw, grads[2:], pe.float32, params=params2, opt=opt2)
+    for a, b in zip(full[2:], rest):
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
