@@ -36,6 +36,7 @@ Tensor& addr_(Tensor& self, const Tensor& v1, const Tensor& v2, const Scalar& be
 
 // ---- structure (autograd/functions/linalg_struct.cpp) ----
 Tensor trace(const Tensor& t);
+Tensor diag(const Tensor& t, int64_t diagonal);
 Tensor tril(const Tensor& t, int64_t diagonal);
 Tensor triu(const Tensor& t, int64_t diagonal);
 Tensor& tril_(Tensor& t, int64_t diagonal);

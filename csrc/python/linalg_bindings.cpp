@@ -80,13 +80,13 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
 
   // ---- structure ----
   m.def("trace", &ag::trace, py::arg("input"));
-  m.def("diag", &diag, py::arg("input"), py::arg("diagonal") = 0);
+  m.def("diag", &ag::diag, py::arg("input"), py::arg("diagonal") = 0);
   m.def("tril", &ag::tril, py::arg("input"), py::arg("diagonal") = 0);
   m.def("triu", &ag::triu, py::arg("input"), py::arg("diagonal") = 0);
   m.def("cross", &cross_warn, py::arg("input"), py::arg("other"), py::arg("dim") = py::none());
   m.def("_linalg_cross", &ag::linalg_cross, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("dim") = -1);
   cls.def("trace", &ag::trace)
-      .def("diag", &diag, py::arg("diagonal") = 0)
+      .def("diag", &ag::diag, py::arg("diagonal") = 0)
       .def("tril", &ag::tril, py::arg("diagonal") = 0)
       .def("triu", &ag::triu, py::arg("diagonal") = 0)
       .def("tril_", &ag::tril_, py::arg("diagonal") = 0)

@@ -1,4 +1,4 @@
-// Backward nodes and differentiable wrappers of the structure ops: trace, tril/triu (and in-place)
+// Backward nodes and differentiable wrappers of the structure ops: trace, diag, tril/triu (and in-place)
 // and cross / linalg.cross. torch.cross without dim resolves the dim (first of size 3) and records
 // LinalgCrossBackward0 like PyTorch, which forwards it to linalg_cross.
 #include "autograd/functions/linalg_common.h"
@@ -14,6 +14,21 @@ struct TraceBackward0 : Node {
     if (!should_compute_output(0)) return r;
     const int64_t k = std::min(self_sizes_[0], self_sizes_[1]);
     r[0] = autograd::diagonal_backward(autograd::expand(g[0], {k}), self_sizes_, 0, 0, 1);
+    return r;
+  }
+};
+
+// diag of a vector builds a matrix (DiagEmbedBackward0: the gradient is g's diagonal); diag of a
+// matrix copies its diagonal (PyTorch 2.13 records DiagonalBackward0_copy: zeros with g on it).
+struct DiagBackward : Node {
+  DimVector self_sizes_;
+  int64_t diagonal_ = 0;
+  std::string name() const override { return self_sizes_.size() == 1 ? "DiagEmbedBackward0" : "DiagonalBackward0_copy"; }
+  variable_list apply(variable_list&& g) override {
+    variable_list r(1);
+    if (!should_compute_output(0)) return r;
+    r[0] = self_sizes_.size() == 1 ? autograd::clone(autograd::diagonal(g[0], diagonal_, 0, 1))
+                                   : autograd::diagonal_backward(g[0], self_sizes_, diagonal_, 0, 1);
     return r;
   }
 };
@@ -71,6 +86,16 @@ Tensor trace(const Tensor& t) {
   Tensor r = ::pe::trace(t);
   if (auto n = make_node<TraceBackward0>({&t})) {
     n->self_sizes_ = t.sizes();
+    set_history(r, n);
+  }
+  return r;
+}
+
+Tensor diag(const Tensor& t, int64_t diagonal) {
+  Tensor r = ::pe::diag(t, diagonal);
+  if (auto n = make_node<DiagBackward>({&t})) {
+    n->self_sizes_ = t.sizes();
+    n->diagonal_ = diagonal;
     set_history(r, n);
   }
   return r;
