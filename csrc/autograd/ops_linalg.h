@@ -34,13 +34,7 @@ Tensor& addbmm_(Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& 
 Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha);
 Tensor& addr_(Tensor& self, const Tensor& v1, const Tensor& v2, const Scalar& beta, const Scalar& alpha);
 
-// ---- structure (autograd/functions/linalg_struct.cpp) ----
-Tensor trace(const Tensor& t);
-Tensor diag(const Tensor& t, int64_t diagonal);
-Tensor tril(const Tensor& t, int64_t diagonal);
-Tensor triu(const Tensor& t, int64_t diagonal);
-Tensor& tril_(Tensor& t, int64_t diagonal);
-Tensor& triu_(Tensor& t, int64_t diagonal);
+// ---- cross (autograd/functions/linalg_struct.cpp; trace/tril/triu are in ops_select.h) ----
 Tensor cross(const Tensor& a, const Tensor& b, std::optional<int64_t> dim);
 Tensor linalg_cross(const Tensor& a, const Tensor& b, int64_t dim);
 

@@ -2,7 +2,9 @@
 // pyengine/_ops_linalg.py and pyengine/linalg.py) and the Tensor methods, including @. Named tuples
 // (slogdet, svd) are built in Python from the plain tuples returned here. Also registers
 // _C._LinAlgError (a RuntimeError subclass, PyTorch's torch.linalg.LinAlgError).
+#include "autograd/ops_basic.h"
 #include "autograd/ops_linalg.h"
+#include "autograd/ops_select.h"
 #include "ops/linalg.h"
 #include "python/registry.h"
 
@@ -79,18 +81,19 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
 #undef PE_BIND_ADD
 
   // ---- structure ----
-  m.def("trace", &ag::trace, py::arg("input"));
-  m.def("diag", &ag::diag, py::arg("input"), py::arg("diagonal") = 0);
-  m.def("tril", &ag::tril, py::arg("input"), py::arg("diagonal") = 0);
-  m.def("triu", &ag::triu, py::arg("input"), py::arg("diagonal") = 0);
+  // trace/diag/tril/triu are differentiable: their autograd wrappers (autograd/ops_select.h).
+  m.def("trace", &autograd::trace, py::arg("input"));
+  m.def("diag", &autograd::diag, py::arg("input"), py::arg("diagonal") = 0);
+  m.def("tril", &autograd::tril, py::arg("input"), py::arg("diagonal") = 0);
+  m.def("triu", &autograd::triu, py::arg("input"), py::arg("diagonal") = 0);
   m.def("cross", &cross_warn, py::arg("input"), py::arg("other"), py::arg("dim") = py::none());
   m.def("_linalg_cross", &ag::linalg_cross, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("dim") = -1);
-  cls.def("trace", &ag::trace)
-      .def("diag", &ag::diag, py::arg("diagonal") = 0)
-      .def("tril", &ag::tril, py::arg("diagonal") = 0)
-      .def("triu", &ag::triu, py::arg("diagonal") = 0)
-      .def("tril_", &ag::tril_, py::arg("diagonal") = 0)
-      .def("triu_", &ag::triu_, py::arg("diagonal") = 0)
+  cls.def("trace", &autograd::trace)
+      .def("diag", &autograd::diag, py::arg("diagonal") = 0)
+      .def("tril", &autograd::tril, py::arg("diagonal") = 0)
+      .def("triu", &autograd::triu, py::arg("diagonal") = 0)
+      .def("tril_", &autograd::tril_, py::arg("diagonal") = 0)
+      .def("triu_", &autograd::triu_, py::arg("diagonal") = 0)
       .def("cross", &cross_warn, py::arg("other"), py::arg("dim") = py::none());
 
   // ---- factorizations (tuples; pyengine/_ops_linalg.py makes them named tuples) ----
