@@ -31,6 +31,7 @@ from ._ops_nn import *  # noqa: E402,F401,F403
 from . import nn  # noqa: E402,F401
 from ._ops_reduce import *  # noqa: E402,F401,F403
 from ._ops_elementwise import *  # noqa: F401,F403,E402
+from . import utils  # noqa: E402,F401  (torch.utils.data is reachable after `import torch`)
 
 _C._set_size_class(Size)
 
