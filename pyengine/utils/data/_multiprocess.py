@@ -28,8 +28,9 @@ from .dataloader import _BaseDataLoaderIter
 
 # Length of one wait on the result queue before the workers are checked (seconds).
 _POLL_INTERVAL = 0.1
-# How long shutdown waits for a worker to exit by itself before terminating it (seconds).
-_JOIN_TIMEOUT = 5.0
+# How long shutdown waits for workers to exit by themselves before terminating them (seconds): an
+# idle worker exits at once on its None; one still busy with a sample has nothing left to give.
+_JOIN_TIMEOUT = 1.0
 
 
 def _default_context() -> Any:
@@ -140,7 +141,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 pass
             err = self._failed_workers_error()
             if err is not None:
-                self._shutdown_workers()
+                self._shutdown_workers(join_timeout=0.2)
                 raise err
             if time.monotonic() >= deadline:
                 return False, None
@@ -149,7 +150,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if self._timeout > 0:
             success, data = self._try_get_data(self._timeout)
             if not success:
-                self._shutdown_workers()
+                self._shutdown_workers(join_timeout=0.2)
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
             return data
         while True:
@@ -208,7 +209,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._index_queues[worker_id].put(None)
         self._workers_status[worker_id] = False
 
-    def _shutdown_workers(self) -> None:
+    def _shutdown_workers(self, join_timeout: float = _JOIN_TIMEOUT) -> None:
         if self._shutdown:
             return
         self._shutdown = True
@@ -220,7 +221,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                         self._index_queues[worker_id].put(None)
                     except (OSError, ValueError):
                         pass
-            deadline = time.monotonic() + _JOIN_TIMEOUT
+            deadline = time.monotonic() + join_timeout
             for w in self._workers:
                 w.join(timeout=max(0.0, deadline - time.monotonic()))
             for w in self._workers:
