@@ -119,7 +119,7 @@ def test_random_split_matches_torch_lengths():
 
 
 def test_numpy_seed_matches_torch_generate_state():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data._utils.worker import _generate_state as ref
     from pyengine.utils.data._worker import _generate_state
     for base, wid in [(0, 0), (123456789123, 3), (2 ** 62 + 5, 1)]:

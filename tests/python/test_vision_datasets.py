@@ -1,6 +1,5 @@
 """vision.datasets on small files written here in the real formats; downloads from file:// URLs only."""
 import gzip
-import io
 import os
 import pickle
 import struct
@@ -26,7 +25,7 @@ def _write_cifar(root, n_train=10, n_test=5, cifar100=False):
     names = ["train"] if cifar100 else [f"data_batch_{i}" for i in range(1, 6)]
     train = rng.randint(0, 256, (n_train, 3072)).astype(np.uint8)
     labels = [int(v) for v in rng.randint(0, 10, n_train)]
-    for i, (name, idx) in enumerate(zip(names, np.array_split(np.arange(n_train), len(names)))):
+    for name, idx in zip(names, np.array_split(np.arange(n_train), len(names))):
         with open(os.path.join(folder, name), "wb") as f:
             pickle.dump({"batch_label": name, key: [labels[j] for j in idx], "data": train[idx]}, f, protocol=2)
     test = rng.randint(0, 256, (n_test, 3072)).astype(np.uint8)
