@@ -21,6 +21,7 @@ import queue
 import signal
 import threading
 import time
+import weakref
 from typing import Any
 
 from . import _shared, _worker
@@ -44,6 +45,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._shutdown = True  # until everything below exists
         ctx = loader.multiprocessing_context or _default_context()
         self._shm_dir = _shared.make_dir()
+        # Removes the directory even if this iterator is never collected (e.g. alive at exit).
+        self._dir_finalizer = weakref.finalize(self, _shared.remove_dir, self._shm_dir, os.getpid())
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues: list[Any] = []
@@ -244,7 +247,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._worker_result_queue.cancel_join_thread()
             self._worker_result_queue.close()
         finally:
-            _shared.remove_dir(self._shm_dir)
+            self._dir_finalizer()
 
     def __del__(self) -> None:
         if threading.main_thread() is not None and not getattr(self, "_shutdown", True):

@@ -34,8 +34,9 @@ def make_dir() -> str:
     return tempfile.mkdtemp(prefix=f"pyengine-dl-{os.getpid()}-", dir=base)
 
 
-def remove_dir(path: str | None) -> None:
-    if path:
+def remove_dir(path: str | None, owner_pid: int | None = None) -> None:
+    """Remove a batch directory; with ``owner_pid``, only from that process (never from a fork of it)."""
+    if path and (owner_pid is None or owner_pid == os.getpid()):
         shutil.rmtree(path, ignore_errors=True)
 
 
