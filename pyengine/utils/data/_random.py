@@ -77,6 +77,11 @@ def _numpy_rng(generator: Any) -> np.random.Generator:
         return np.random.Generator(np.random.Philox(random_seed(None)))
     if isinstance(generator, Generator):
         return generator._rng
+    if hasattr(generator, "initial_seed"):
+        # Another generator type (a core one, later): seed a stream from one draw of it, so that
+        # its state still decides and advances.
+        draw = pyengine.randint(0, 2 ** 31, (2,), generator=generator).tolist()
+        return np.random.Generator(np.random.Philox((draw[0] << 31) | draw[1]))
     raise TypeError(f"expected a pyengine.Generator or None as generator, got {type(generator).__name__}")
 
 
