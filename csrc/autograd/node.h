@@ -83,8 +83,12 @@ class Node : public std::enable_shared_from_this<Node> {
   int64_t add_post_hook(NodePostHook h);
   bool remove_node_hook(int64_t id);
 
-  // What the engine calls: tensor and node pre-hooks, apply(), post-hooks.
+  // What the engine calls: tensor hooks (may replace grads; the engine captures the result for
+  // autograd.grad), then node pre-hooks, apply() and post-hooks. run() is both.
+  virtual void apply_tensor_pre_hooks(variable_list& grads);
+  variable_list run_apply(variable_list&& grads);
   variable_list run(variable_list&& grads);
+  bool has_post_hooks() const { return !post_hooks_.empty(); }
 
   // Set by the engine for autograd.grad: which next edges lead to wanted inputs (empty: all).
   std::vector<bool> needed_;
@@ -104,6 +108,8 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<std::pair<int64_t, NodePostHook>> post_hooks_;
 };
 
+// A fresh id for a hook handle (shared by node and leaf hooks).
+int64_t new_hook_id();
 // Next sequence number of this thread (what PyTorch's nodes take at construction).
 uint64_t next_sequence_nr();
 

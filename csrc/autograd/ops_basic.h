@@ -28,6 +28,9 @@ Tensor& neg_(Tensor& a);
 // ---- sum and mean (autograd/ops_basic_reduce.cpp) ----
 Tensor sum(const Tensor& x, const OptDims& dim = std::nullopt, bool keepdim = false, OptDType dtype = std::nullopt);
 Tensor mean(const Tensor& x, const OptDims& dim = std::nullopt, bool keepdim = false, OptDType dtype = std::nullopt);
+// A reduction's gradient with its reduced dims put back as size 1 (unless keepdim), ready to expand
+// to the input's sizes. `dim` as the reductions take it (nullopt or empty: all dims).
+Tensor unsqueeze_reduced(const Tensor& g, int64_t input_dim, const OptDims& dim, bool keepdim);
 
 // ---- views and copies (autograd/ops_view.cpp) ----
 Tensor view(const Tensor& t, const DimVector& shape);

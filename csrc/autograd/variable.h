@@ -40,7 +40,13 @@ inline AutogradMeta* meta_or_null(const Tensor& t) {
   return static_cast<AutogradMeta*>(t->autograd_meta());
 }
 
-inline bool requires_grad(const Tensor& t) { return t.defined() && t->requires_grad(); }
+// A view whose base came to require grad through an in-place op elsewhere requires grad too.
+inline bool requires_grad(const Tensor& t) {
+  if (!t.defined()) return false;
+  if (t->requires_grad()) return true;
+  auto* m = meta_or_null(t);
+  return m && m->is_view && m->base->requires_grad();
+}
 // Floating dtypes only can require grad (PyTorch also allows complex).
 bool is_differentiable_dtype(DType dt);
 
@@ -100,6 +106,9 @@ void check_inplace(const Tensor& self);
 // gradient edge): self's grad_fn becomes node; for a view, the base's grad_fn becomes a CopySlices
 // that applies node to the viewed part of the base's gradient. Bumps nothing: the plain op did.
 void rebase_history(const Tensor& self, const std::shared_ptr<Node>& node);
+
+// Tensor.retain_grad(): a non-leaf keeps its gradient in .grad (after its other hooks ran).
+void retain_grad(const Tensor& t);
 
 // The errors of out= with autograd: "out=... arguments don't support automatic differentiation,
 // but one of the arguments requires grad."

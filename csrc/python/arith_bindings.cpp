@@ -2,6 +2,7 @@
 // remainder, fmod, pow, float_power, rsub, neg, abs, positive, as functions (with out=), methods,
 // in-place methods and the Python operators (+ - * / // % ** unary - + abs and the reflected and
 // in-place forms). A Python number operand is a wrapped number (ops/elementwise.h).
+#include "autograd/ops_basic.h"
 #include "python/elementwise_common.h"
 
 namespace pe::python {
@@ -51,18 +52,18 @@ void def_operator(TensorClass& cls, const char* op, BinaryFn f, InplaceFn f_) {
   });
 }
 
-Tensor add1(const TensorOrScalar& a, const TensorOrScalar& b) { return add(a, b, Scalar(int64_t(1))); }
-Tensor sub1(const TensorOrScalar& a, const TensorOrScalar& b) { return sub(a, b, Scalar(int64_t(1))); }
+Tensor add1(const TensorOrScalar& a, const TensorOrScalar& b) { return autograd::add(a, b, Scalar(int64_t(1))); }
+Tensor sub1(const TensorOrScalar& a, const TensorOrScalar& b) { return autograd::sub(a, b, Scalar(int64_t(1))); }
 Tensor& add1_(Tensor& a, const TensorOrScalar& b) {
-  return b.is_scalar ? add_(a, b.scalar) : add_(a, b.tensor);
+  return autograd::add_(a, b);
 }
 Tensor& sub1_(Tensor& a, const TensorOrScalar& b) {
-  return b.is_scalar ? sub_(a, b.scalar) : sub_(a, b.tensor);
+  return autograd::sub_(a, b);
 }
-Tensor mul2(const TensorOrScalar& a, const TensorOrScalar& b) { return mul(a, b); }
-Tensor& mul2_(Tensor& a, const TensorOrScalar& b) { return b.is_scalar ? mul_(a, b.scalar) : mul_(a, b.tensor); }
-Tensor truediv(const TensorOrScalar& a, const TensorOrScalar& b) { return div(a, b, std::nullopt); }
-Tensor& truediv_(Tensor& a, const TensorOrScalar& b) { return div_(a, b, std::nullopt); }
+Tensor mul2(const TensorOrScalar& a, const TensorOrScalar& b) { return autograd::mul(a, b); }
+Tensor& mul2_(Tensor& a, const TensorOrScalar& b) { return autograd::mul_(a, b); }
+Tensor truediv(const TensorOrScalar& a, const TensorOrScalar& b) { return autograd::div(a, b, std::nullopt); }
+Tensor& truediv_(Tensor& a, const TensorOrScalar& b) { return autograd::div_(a, b, std::nullopt); }
 
 // add/sub with alpha: function, method and in-place method.
 template <class F, class FI>
@@ -77,19 +78,18 @@ void def_alpha_op(py::module_& m, TensorClass& cls, const char* name, F f, FI f_
   }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
   std::string iname = std::string(name) + "_";
   cls.def(iname.c_str(), [=](Tensor& self, py::handle other, const Scalar& alpha) -> Tensor& {
-    TensorOrScalar b = operand(other, name, "other", 1, true);
-    return b.is_scalar ? f_(self, b.scalar, alpha) : f_(self, b.tensor, alpha);
+    return f_(self, operand(other, name, "other", 1, true), alpha);
   }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
 }
 
 void bind_arith(py::module_& m, TensorClass& cls) {
   using TS = const TensorOrScalar&;
-  def_alpha_op(m, cls, "add", [](TS a, TS b, const Scalar& al) { return add(a, b, al); },
-               [](Tensor& a, auto b, const Scalar& al) -> Tensor& { return add_(a, b, al); });
-  def_alpha_op(m, cls, "sub", [](TS a, TS b, const Scalar& al) { return sub(a, b, al); },
-               [](Tensor& a, auto b, const Scalar& al) -> Tensor& { return sub_(a, b, al); });
+  def_alpha_op(m, cls, "add", [](TS a, TS b, const Scalar& al) { return autograd::add(a, b, al); },
+               [](Tensor& a, TS b, const Scalar& al) -> Tensor& { return autograd::add_(a, b, al); });
+  def_alpha_op(m, cls, "sub", [](TS a, TS b, const Scalar& al) { return autograd::sub(a, b, al); },
+               [](Tensor& a, TS b, const Scalar& al) -> Tensor& { return autograd::sub_(a, b, al); });
   m.def("rsub", [](py::handle a, py::handle other, const Scalar& alpha) {
-    return rsub(ew::tensor_arg(a, "rsub", "input", 1), operand(other, "rsub", "other", 2, true), alpha);
+    return autograd::rsub(ew::tensor_arg(a, "rsub", "input", 1), operand(other, "rsub", "other", 2, true), alpha);
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
 
   def_binary(m, cls, "mul", &mul2, &mul2_, true, true, "other", true);
@@ -101,14 +101,14 @@ void bind_arith(py::module_& m, TensorClass& cls) {
   };
   m.def("div", [=](py::handle input, py::handle other, py::handle mode, py::handle out) {
     TensorOrScalar a = operand(input, "div", "input", 1, true);
-    return with_out(out, div(a, operand(other, "div", "other", 2, true), mode_of(mode)));
+    return with_out(out, autograd::div(a, operand(other, "div", "other", 2, true), mode_of(mode)));
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
      py::arg("out") = py::none());
   cls.def("div", [=](const Tensor& self, py::handle other, py::handle mode) {
-    return div(TensorOrScalar(self), operand(other, "div", "other", 1, true), mode_of(mode));
+    return autograd::div(TensorOrScalar(self), operand(other, "div", "other", 1, true), mode_of(mode));
   }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   cls.def("div_", [=](Tensor& self, py::handle other, py::handle mode) -> Tensor& {
-    return div_(self, operand(other, "div_", "other", 1, true), mode_of(mode));
+    return autograd::div_(self, operand(other, "div_", "other", 1, true), mode_of(mode));
   }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
 
   def_binary(m, cls, "floor_divide", [](TS a, TS b) { return floor_divide(a, b); },
@@ -135,13 +135,13 @@ void bind_arith(py::module_& m, TensorClass& cls) {
 
   // unary arithmetic
   using ew::tensor_arg;
-  m.def("neg", [](py::handle a, py::handle out) { return with_out(out, neg(tensor_arg(a, "neg", "input", 1))); },
+  m.def("neg", [](py::handle a, py::handle out) { return with_out(out, autograd::neg(tensor_arg(a, "neg", "input", 1))); },
         py::arg("input"), py::kw_only(), py::arg("out") = py::none());
   m.def("abs", [](py::handle a, py::handle out) { return with_out(out, abs(tensor_arg(a, "abs", "input", 1))); },
         py::arg("input"), py::kw_only(), py::arg("out") = py::none());
   m.def("neg_", [](py::handle h) {
     Tensor a = tensor_arg(h, "neg_", "input", 1);
-    neg_(a);
+    autograd::neg_(a);
     return py::reinterpret_borrow<py::object>(h);
   }, py::arg("input"));
   m.def("abs_", [](py::handle h) {
@@ -153,9 +153,9 @@ void bind_arith(py::module_& m, TensorClass& cls) {
     positive(tensor_arg(h, "positive", "input", 1));
     return py::reinterpret_borrow<py::object>(h);
   }, py::arg("input"));
-  cls.def("neg", [](const Tensor& a) { return neg(a); })
-      .def("neg_", [](Tensor& a) -> Tensor& { return neg_(a); })
-      .def("__neg__", [](const Tensor& a) { return neg(a); })
+  cls.def("neg", [](const Tensor& a) { return autograd::neg(a); })
+      .def("neg_", [](Tensor& a) -> Tensor& { return autograd::neg_(a); })
+      .def("__neg__", [](const Tensor& a) { return autograd::neg(a); })
       .def("positive", [](const Tensor& a) { return positive(a); })
       .def("__pos__", [](const Tensor& a) { return positive(a); })
       .def("abs", [](const Tensor& a) { return abs(a); })

@@ -2,6 +2,7 @@
 // elementwise_bindings.cpp): operands that may be a tensor or a Python number, out= handling, and
 // the TypeError PyTorch raises for a wrong argument type.
 #pragma once
+#include "autograd/grad_mode.h"
 #include "ops/elementwise.h"
 #include "ops/select.h"
 #include "python/common.h"
@@ -29,6 +30,9 @@ inline Tensor tensor_arg(py::handle h, const char* fn, const char* arg, int pos)
 inline py::object with_out(py::handle out, const Tensor& r) {
   if (out.is_none()) return py::cast(r);
   Tensor o = tensor_arg(out, "out", "out", 0);
+  // A result that requires grad came from a differentiable op on inputs that require grad.
+  PE_CHECK(!(r->requires_grad() && autograd::GradMode::is_enabled()),
+           "out=... arguments don't support automatic differentiation, but one of the arguments requires grad.");
   assign_out(o, r);
   return py::reinterpret_borrow<py::object>(out);
 }

@@ -2,6 +2,7 @@
 // pyengine/_ops_linalg.py and pyengine/linalg.py) and the Tensor methods, including @. Named tuples
 // (slogdet, svd) are built in Python from the plain tuples returned here. Also registers
 // _C._LinAlgError (a RuntimeError subclass, PyTorch's torch.linalg.LinAlgError).
+#include "autograd/ops_basic.h"
 #include "ops/linalg.h"
 #include "python/registry.h"
 
@@ -41,14 +42,14 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   });
 
   // ---- products ----
-  m.def("mm", &mm, py::arg("input"), py::arg("mat2"));
+  m.def("mm", &autograd::mm, py::arg("input"), py::arg("mat2"));
   m.def("bmm", &bmm, py::arg("input"), py::arg("mat2"));
   m.def("matmul", &matmul, py::arg("input"), py::arg("other"));
   m.def("mv", &mv, py::arg("input"), py::arg("vec"));
   m.def("dot", &dot, py::arg("input"), py::arg("tensor"));
   m.def("vdot", &vdot, py::arg("input"), py::arg("other"));
   m.def("outer", &outer, py::arg("input"), py::arg("vec2"));
-  cls.def("mm", &mm, py::arg("mat2"))
+  cls.def("mm", &autograd::mm, py::arg("mat2"))
       .def("bmm", &bmm, py::arg("mat2"))
       .def("matmul", &matmul, py::arg("other"))
       .def("mv", &mv, py::arg("vec"))

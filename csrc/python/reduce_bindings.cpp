@@ -1,6 +1,7 @@
 // Tensor methods of the reductions, scans and sorting reductions (the module-level forms with out=
 // live in pyengine/_ops_reduce.py and call these). Arguments are converted here, nothing else:
 // dim as None / int / sequence, dtype=, var/std's unbiased-or-correction, norm's p as number or str.
+#include "autograd/ops_basic.h"
 #include <cmath>
 
 #include "ops/reduce.h"
@@ -93,10 +94,10 @@ py::object norm_py(const Tensor& x, py::handle p, py::handle dim, bool keepdim, 
 void bind_reduce(py::module_& m, TensorClass& cls) {
   auto none = py::none();
   cls.def("sum", [](const Tensor& x, py::handle dim, bool keepdim, py::handle dtype) {
-        return sum(x, dims_arg(dim, "sum"), keepdim, dtype_arg(dtype));
+        return autograd::sum(x, dims_arg(dim, "sum"), keepdim, dtype_arg(dtype));
       }, py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = none)
       .def("mean", [](const Tensor& x, py::handle dim, bool keepdim, py::handle dtype) {
-        return mean(x, dims_arg(dim, "mean"), keepdim, dtype_arg(dtype));
+        return autograd::mean(x, dims_arg(dim, "mean"), keepdim, dtype_arg(dtype));
       }, py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = none)
       .def("prod", [](const Tensor& x, py::handle dim, bool keepdim, py::handle dtype) {
         return prod(x, dim_arg(dim), keepdim, dtype_arg(dtype));

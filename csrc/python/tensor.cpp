@@ -1,6 +1,7 @@
 // The Tensor class: geometry, conversion and view methods bound straight to the op layer.
 // Python-only conveniences (repr, tolist formatting, legacy type names) are attached to the same
 // class in pyengine/_tensor.py.
+#include "autograd/ops_basic.h"
 #include "python/common.h"
 #include "python/registry.h"
 
@@ -9,6 +10,14 @@ namespace pe::python {
 namespace {
 py::handle g_tensor_class;
 PyTypeObject* g_tensor_type = nullptr;
+
+// The in-place geometry ops (t_, transpose_, squeeze_, unsqueeze_) are not recorded by the autograd:
+// refused on a tensor that requires grad rather than giving wrong gradients.
+void refuse_geometry_inplace(const Tensor& t, const char* name) {
+  PE_CHECK_T(NotImplementedError, !(autograd::GradMode::is_enabled() && autograd::requires_grad(t)), name,
+             "() on a tensor that requires grad is not supported by pyengine's autograd; use the out-of-place ",
+             std::string(name).substr(0, std::string(name).size() - 1), "() instead");
+}
 
 // PyTorch returns tuples of views from split/chunk/unbind.
 py::tuple as_tuple(const TensorList& ts) {
@@ -81,18 +90,7 @@ void bind_tensor(py::module_& m) {
       .def_property_readonly("_version", [](const Tensor& t) { return t->version(); })
       .def("_storage_nbytes", [](const Tensor& t) { return t->storage()->nbytes(); })
       .def("_storage_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage()->data()); })
-      .def("_is_view_of", [](const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); })
-      .def_property("requires_grad", [](const Tensor& t) { return t->requires_grad(); },
-                    [](const Tensor& t, bool r) {
-                      PE_CHECK(!r || is_floating(t.dtype()),
-                               "only Tensors of floating point and complex dtype can require gradients");
-                      t->set_requires_grad(r);
-                    })
-      .def("requires_grad_", [](const Tensor& t, bool r) {
-        PE_CHECK(!r || is_floating(t.dtype()), "only Tensors of floating point and complex dtype can require gradients");
-        t->set_requires_grad(r);
-        return t;
-      }, py::arg("requires_grad") = true);
+      .def("_is_view_of", [](const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); });
 
   // ---- conversion ----
   cls.def("item", [](const Tensor& t) { return item(t); })
@@ -107,33 +105,28 @@ void bind_tensor(py::module_& m) {
                       "only integer tensors of a single element can be converted to an index");
         return item(t).to_int64();
       })
-      .def("clone", [](const Tensor& t, py::object) { return clone(t); }, py::arg("memory_format") = py::none())
-      .def("contiguous", [](const Tensor& t, py::object) { return contiguous(t); }, py::arg("memory_format") = py::none())
-      .def("detach", [](const Tensor& t) { return alias(t, true); })
-      .def("detach_", [](const Tensor& t) {
-        t->set_requires_grad(false);
-        return t;
-      })
-      .def_property("data", [](const Tensor& t) { return alias(t, false); },
-                    [](Tensor& t, const Tensor& src) {
-                      t->set_storage(src->storage());
-                      t->set_geometry(src.sizes(), src.strides(), src.storage_offset());
-                      PE_CHECK(t.dtype() == src.dtype(), "data set to a tensor that requires gradients must match dtype");
-                    })
-      .def("copy_", [](Tensor& t, const Tensor& src, bool) { return copy_(t, src); }, py::arg("src"),
+      .def("clone", [](const Tensor& t, py::object) { return autograd::clone(t); }, py::arg("memory_format") = py::none())
+      .def("contiguous", [](const Tensor& t, py::object) { return autograd::contiguous(t); }, py::arg("memory_format") = py::none())
+      .def("copy_", [](Tensor& t, const Tensor& src, bool) { return autograd::copy_(t, src); }, py::arg("src"),
            py::arg("non_blocking") = false)
       .def("fill_", [](Tensor& t, py::handle v) {
         if (is_tensor(v)) {
           Tensor vt = unwrap(v);
           PE_CHECK(vt.dim() == 0, "fill_ only supports 0-dimension value tensor but got tensor with ", vt.dim(), " dimensions.");
-          return fill_(t, item(vt));
+          return autograd::fill_(t, item(vt));
         }
-        return fill_(t, to_scalar(v));
+        return autograd::fill_(t, to_scalar(v));
       }, py::arg("value"))
-      .def("zero_", [](Tensor& t) { return zero_(t); })
-      .def("uniform_", [](Tensor& t, double a, double b) { return uniform_(t, a, b); }, py::arg("from") = 0.0,
+      .def("zero_", [](Tensor& t) { return autograd::zero_(t); })
+      .def("uniform_", [](Tensor& t, double a, double b) {
+        autograd::check_inplace(t);
+        return uniform_(t, a, b);
+      }, py::arg("from") = 0.0,
            py::arg("to") = 1.0)
-      .def("normal_", [](Tensor& t, double mean, double std) { return normal_(t, mean, std); }, py::arg("mean") = 0.0,
+      .def("normal_", [](Tensor& t, double mean, double std) {
+        autograd::check_inplace(t);
+        return normal_(t, mean, std);
+      }, py::arg("mean") = 0.0,
            py::arg("std") = 1.0)
       .def("random_", [](Tensor& t, py::object a, py::object b) {
         if (a.is_none()) return random_(t, 0, (int64_t)1 << (is_floating(t.dtype()) ? 24 : 31));
@@ -145,7 +138,7 @@ void bind_tensor(py::module_& m) {
         std::optional<Device> dev;
         if (!dtype.is_none()) dt = to_dtype(dtype);
         if (!device.is_none()) dev = to_device(device);
-        return to(t, dt, dev, copy);
+        return autograd::to(t, dt, dev, copy);
       });
 
   // ---- views ----
@@ -157,78 +150,92 @@ void bind_tensor(py::module_& m) {
           return Tensor(std::make_shared<TensorImpl>(t->storage(), dt, t.sizes(), t.strides(), t.storage_offset(),
                                                      t->version_counter()));
         }
-        return view(t, sizes_arg(args, kw, "size", "view"));
+        return autograd::view(t, sizes_arg(args, kw, "size", "view"));
       })
-      .def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o.sizes()); }, py::arg("other"))
+      .def("view_as", [](const Tensor& t, const Tensor& o) { return autograd::view(t, o.sizes()); }, py::arg("other"))
       .def("reshape", [](const Tensor& t, py::args args, py::kwargs kw) {
-        return reshape(t, sizes_arg(args, kw, "shape", "reshape"));
+        return autograd::reshape(t, sizes_arg(args, kw, "shape", "reshape"));
       })
-      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return reshape(t, o.sizes()); }, py::arg("other"))
+      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return autograd::reshape(t, o.sizes()); }, py::arg("other"))
       .def("permute", [](const Tensor& t, py::args args, py::kwargs kw) {
-        return permute(t, sizes_arg(args, kw, "dims", "permute"));
+        return autograd::permute(t, sizes_arg(args, kw, "dims", "permute"));
       })
-      .def("transpose", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); }, py::arg("dim0"),
+      .def("transpose", [](const Tensor& t, int64_t a, int64_t b) { return autograd::transpose(t, a, b); }, py::arg("dim0"),
            py::arg("dim1"))
-      .def("transpose_", [](Tensor& t, int64_t a, int64_t b) { return transpose_(t, a, b); }, py::arg("dim0"),
+      .def("transpose_", [](Tensor& t, int64_t a, int64_t b) {
+        refuse_geometry_inplace(t, "transpose_");
+        return transpose_(t, a, b);
+      }, py::arg("dim0"),
            py::arg("dim1"))
-      .def("swapaxes", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); }, py::arg("axis0"),
+      .def("swapaxes", [](const Tensor& t, int64_t a, int64_t b) { return autograd::transpose(t, a, b); }, py::arg("axis0"),
            py::arg("axis1"))
-      .def("swapdims", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); }, py::arg("dim0"),
+      .def("swapdims", [](const Tensor& t, int64_t a, int64_t b) { return autograd::transpose(t, a, b); }, py::arg("dim0"),
            py::arg("dim1"))
-      .def("t", [](const Tensor& x) { return t(x); })
-      .def("t_", [](Tensor& x) { return t_(x); })
+      .def("t", [](const Tensor& x) { return autograd::t(x); })
+      .def("t_", [](Tensor& x) {
+        refuse_geometry_inplace(x, "t_");
+        return t_(x);
+      })
       .def_property_readonly("T", [](const Tensor& x) {
         DimVector d;
         for (int64_t i = x.dim() - 1; i >= 0; --i) d.push_back(i);
-        return permute(x, d);
+        return autograd::permute(x, d);
       })
       .def_property_readonly("mT", [](const Tensor& x) {
         PE_CHECK(x.dim() >= 2, "tensor.mT is only supported on matrices or batches of matrices. Got ", x.dim(), "-D tensor.");
-        return transpose(x, -2, -1);
+        return autograd::transpose(x, -2, -1);
       })
       .def("expand", [](const Tensor& t, py::args args, py::kwargs kw) {
-        return expand(t, sizes_arg(args, kw, "size", "expand"));
+        return autograd::expand(t, sizes_arg(args, kw, "size", "expand"));
       })
-      .def("expand_as", [](const Tensor& t, const Tensor& o) { return expand(t, o.sizes()); }, py::arg("other"))
+      .def("expand_as", [](const Tensor& t, const Tensor& o) { return autograd::expand(t, o.sizes()); }, py::arg("other"))
       .def("narrow", [](const Tensor& t, int64_t d, py::handle s, int64_t l) {
-        return narrow(t, d, is_tensor(s) ? item(unwrap(s)).to_int64() : index_to_int64(s), l);
+        return autograd::narrow(t, d, is_tensor(s) ? item(unwrap(s)).to_int64() : index_to_int64(s), l);
       }, py::arg("dim"), py::arg("start"), py::arg("length"))
-      .def("select", [](const Tensor& t, int64_t d, int64_t i) { return select(t, d, i); }, py::arg("dim"),
+      .def("select", [](const Tensor& t, int64_t d, int64_t i) { return autograd::select(t, d, i); }, py::arg("dim"),
            py::arg("index"))
       .def("squeeze", [](const Tensor& t, py::object dim) {
-        if (dim.is_none()) return squeeze(t, std::nullopt);
-        return squeeze(t, dims_arg(dim, "squeeze"));
+        if (dim.is_none()) return autograd::squeeze(t, std::nullopt);
+        return autograd::squeeze(t, dims_arg(dim, "squeeze"));
       }, py::arg("dim") = py::none())
       .def("squeeze_", [](Tensor& t, py::object dim) -> Tensor& {
+        refuse_geometry_inplace(t, "squeeze_");
         if (dim.is_none()) return squeeze_(t, std::nullopt);
         return squeeze_(t, dims_arg(dim, "squeeze_"));
       }, py::arg("dim") = py::none())
-      .def("unsqueeze", [](const Tensor& t, int64_t d) { return unsqueeze(t, d); }, py::arg("dim"))
-      .def("unsqueeze_", [](Tensor& t, int64_t d) -> Tensor& { return unsqueeze_(t, d); }, py::arg("dim"))
-      .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return flatten(t, s, e); }, py::arg("start_dim") = 0,
+      .def("unsqueeze", [](const Tensor& t, int64_t d) { return autograd::unsqueeze(t, d); }, py::arg("dim"))
+      .def("unsqueeze_", [](Tensor& t, int64_t d) -> Tensor& {
+        refuse_geometry_inplace(t, "unsqueeze_");
+        return unsqueeze_(t, d);
+      }, py::arg("dim"))
+      .def("flatten", [](const Tensor& t, int64_t s, int64_t e) { return autograd::flatten(t, s, e); }, py::arg("start_dim") = 0,
            py::arg("end_dim") = -1)
       .def("unflatten", [](const Tensor& t, int64_t d, py::handle sizes) {
-        return unflatten(t, d, to_dimvector(sizes, "unflatten", "sizes"));
+        return autograd::unflatten(t, d, to_dimvector(sizes, "unflatten", "sizes"));
       }, py::arg("dim"), py::arg("sizes"))
       .def("split", [](const Tensor& t, py::handle s, int64_t dim) {
-        if (PyLong_Check(s.ptr())) return as_tuple(split(t, s.cast<int64_t>(), dim));
-        return as_tuple(split_with_sizes(t, to_dimvector(s, "split", "split_size"), dim));
+        if (PyLong_Check(s.ptr())) return as_tuple(autograd::split(t, s.cast<int64_t>(), dim));
+        return as_tuple(autograd::split_with_sizes(t, to_dimvector(s, "split", "split_size"), dim));
       }, py::arg("split_size"), py::arg("dim") = 0)
-      .def("chunk", [](const Tensor& t, int64_t c, int64_t d) { return as_tuple(chunk(t, c, d)); }, py::arg("chunks"),
+      .def("chunk", [](const Tensor& t, int64_t c, int64_t d) { return as_tuple(autograd::chunk(t, c, d)); }, py::arg("chunks"),
            py::arg("dim") = 0)
-      .def("unbind", [](const Tensor& t, int64_t d) { return as_tuple(unbind(t, d)); }, py::arg("dim") = 0)
+      .def("unbind", [](const Tensor& t, int64_t d) { return as_tuple(autograd::unbind(t, d)); }, py::arg("dim") = 0)
       .def("as_strided", [](const Tensor& t, py::handle size, py::handle stride, std::optional<int64_t> off) {
-        return as_strided(t, to_dimvector(size, "as_strided", "size"), to_dimvector(stride, "as_strided", "stride"), off);
+        return autograd::as_strided(t, to_dimvector(size, "as_strided", "size"), to_dimvector(stride, "as_strided", "stride"), off);
       }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none())
-      .def("diagonal", [](const Tensor& t, int64_t o, int64_t a, int64_t b) { return diagonal(t, o, a, b); },
+      .def("diagonal", [](const Tensor& t, int64_t o, int64_t a, int64_t b) { return autograd::diagonal(t, o, a, b); },
            py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1)
       .def("resize_", [](Tensor& t, py::args args, py::kwargs kw) -> Tensor& {
+        PE_CHECK(!autograd::requires_grad(t), "cannot resize variables that require grad");
         return resize_(t, sizes_arg(args, kw, "size", "resize_"));
       })
       .def("repeat", [](const Tensor& t, py::args args, py::kwargs kw) {
         return repeat(t, sizes_arg(args, kw, "repeats", "repeat"));
       })
-      .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& { return resize_(t, o.sizes()); },
+      .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& {
+        PE_CHECK(!autograd::requires_grad(t), "cannot resize variables that require grad");
+        return resize_(t, o.sizes());
+      },
            py::arg("the_template"));
 
   // Arithmetic and the elementwise op library: arith_bindings.cpp, elementwise_bindings.cpp.

@@ -1,0 +1,119 @@
+// AccumulateGrad, GraphRoot, CopySlices, AsStridedBackward0 (functions/basic_nodes.h).
+#include "autograd/functions/basic_nodes.h"
+
+#include "autograd/ops_basic.h"
+#include "ops/ops.h"
+
+namespace pe::autograd {
+
+// Leaves' accumulators run as soon as they are ready: PyTorch gives them the largest sequence number.
+AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) { sequence_nr_ = UINT64_MAX; }
+
+void AccumulateGrad::apply_tensor_pre_hooks(variable_list& grads) {
+  Node::apply_tensor_pre_hooks(grads);
+  auto* m = meta_or_null(variable_);
+  if (!m || m->leaf_hooks.empty() || grads.empty() || !grads[0].defined()) return;
+  auto hooks = m->leaf_hooks;
+  for (auto& h : hooks) {
+    Tensor r = h.second(grads[0]);
+    if (r.defined()) grads[0] = r;
+  }
+}
+
+void accumulate_grad(Tensor& grad, const Tensor& g) {
+  if (!grad.defined()) {
+    if (GradMode::is_enabled()) {
+      grad = g;  // create_graph: keep the history of the gradient
+    } else if (g.impl_ptr().use_count() == 1 && g.is_contiguous() && !meta_or_null(g)) {
+      grad = g;  // nobody else holds it: steal (as PyTorch), no copy
+    } else {
+      grad = ::pe::contiguous_copy(g);
+    }
+    return;
+  }
+  if (GradMode::is_enabled()) {
+    grad = autograd::add(grad, g);
+  } else {
+    ::pe::add_(grad, g);
+  }
+}
+
+variable_list AccumulateGrad::apply(variable_list&& grads) {
+  if (grads.empty() || !grads[0].defined()) return {};
+  AutogradMeta& m = meta(variable_);
+  Tensor g = grads[0];
+  if (!GradMode::is_enabled() && requires_grad(g)) g = autograd::detach(g);
+  accumulate_grad(m.grad, g);
+  return {};
+}
+
+GraphRoot::GraphRoot(std::vector<Edge> edges, variable_list grads) : grads_(std::move(grads)) {
+  set_next_edges(std::move(edges));
+}
+
+Tensor TensorGeometry::empty() const {
+  int64_t extent = 1;
+  bool any_zero = false;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (sizes[d] == 0) any_zero = true;
+    extent += (sizes[d] - 1) * strides[d];
+  }
+  Tensor flat = make_empty({any_zero ? 0 : extent}, dtype, device);
+  return make_view(flat, sizes, strides, 0);
+}
+
+CopySlices::CopySlices(const Tensor& base, const Tensor& view, std::shared_ptr<Node> fn)
+    : base_(base), view_(view), fn_(std::move(fn)) {}
+
+variable_list CopySlices::apply(variable_list&& grads) {
+  const Tensor& grad = grads[0];
+  Tensor result = base_.empty();
+  autograd::copy_(result, grad);
+  Tensor grad_slice = autograd::as_strided(result, view_.sizes, view_.strides,
+                                           view_.storage_offset - base_.storage_offset);
+  // The in-place op's formula, on the gradient of the viewed part.
+  variable_list res = fn_->run_apply({autograd::clone(grad_slice)});
+  variable_list out(num_outputs());
+  for (size_t i = 1; i < res.size() && i < out.size(); ++i) out[i] = res[i];
+  if (should_compute_output(0)) {
+    if (res[0].defined()) {
+      autograd::copy_(grad_slice, res[0]);
+    } else {
+      autograd::zero_(grad_slice);
+    }
+    out[0] = result;
+  }
+  return out;
+}
+
+AsStridedBackward0::AsStridedBackward0(const Tensor& input, const DimVector& sizes, const DimVector& strides,
+                                       int64_t offset)
+    : input_(input), sizes_(sizes), strides_(strides), offset_(offset) {}
+
+variable_list AsStridedBackward0::apply(variable_list&& grads) {
+  // Zeros in the input's geometry; the gradient lands on the elements the view reads.
+  Tensor result = input_.empty();
+  ::pe::zero_(result);
+  Tensor region = autograd::as_strided(result, sizes_, strides_, offset_ - input_.storage_offset);
+  bool overlapping = false;
+  for (size_t d = 0; d < sizes_.size(); ++d)
+    if (strides_[d] == 0 && sizes_[d] > 1) overlapping = true;
+  if (overlapping) {
+    // An expanded view reads one element several times: sum the gradient over the repeats.
+    DimVector dims, keep = sizes_;
+    for (size_t d = 0; d < sizes_.size(); ++d)
+      if (strides_[d] == 0 && sizes_[d] > 1) {
+        dims.push_back((int64_t)d);
+        keep[d] = 1;
+      }
+    Tensor summed = autograd::sum(grads[0], dims, true);
+    DimVector st = strides_;
+    region = autograd::as_strided(result, keep, st, offset_ - input_.storage_offset);
+    autograd::copy_(region, summed);
+  } else {
+    autograd::copy_(region, grads[0]);
+  }
+  return {result};
+}
+
+}  // namespace pe::autograd
