@@ -162,14 +162,15 @@ def main(argv: list[str] | None = None) -> float:
     else:
         train_set, test_set, classes, unnormalize = load_cifar10(args.root)
     cifar = args.data == "cifar10"
+    print(f"data: {args.data}  train {len(train_set)}  test {len(test_set)}  (loaded in {time.time() - t0:.1f} s)")
     if args.subset:
         train_set = Subset(train_set, range(min(args.subset, len(train_set))))
         test_set = Subset(test_set, range(min(args.subset, len(test_set))))
+        print(f"using the first {len(train_set)} training and {len(test_set)} test samples (--subset)")
     epochs = args.epochs if args.epochs is not None else (5 if args.data == "mnist5k" else 2)
     batch_size = args.batch_size or (4 if cifar else 32)
     lr = args.lr if args.lr is not None else 0.01 if args.data == "mnist5k" else 0.001 if cifar else 0.01
     workers = args.workers if args.workers is not None else (0 if args.data == "mnist5k" else 2)
-    print(f"data: {args.data}  train {len(train_set)}  test {len(test_set)}  (loaded in {time.time() - t0:.1f} s)")
 
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, num_workers=workers,
                               generator=torch.Generator().manual_seed(args.seed))
