@@ -2,9 +2,14 @@
 medians of repeated runs, ratios printed as pyengine speed relative to PyTorch (>1: faster)."""
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import time
 from typing import Callable
+
+# Run from a checkout without installing: the repository root goes first on the path.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
 def median_time(fn: Callable[[], object], repeat: int = 7, min_time: float = 0.05) -> float:

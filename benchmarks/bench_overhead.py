@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from _common import import_torch, median_time, report  # noqa: I001 (sets the path first)
+
 import pyengine as pe
-from _common import import_torch, median_time, report
 
 
 def main() -> None:

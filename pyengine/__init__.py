@@ -35,6 +35,7 @@ from . import utils  # noqa: E402,F401  (torch.utils.data is reachable after `im
 from . import autograd  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .serialization import save, load  # noqa: F401,E402
 
 _C._set_size_class(Size)
 

@@ -13,7 +13,28 @@ std::atomic<int64_t> g_hook_id{1};
 uint64_t next_sequence_nr() { return t_sequence_nr++; }
 
 Node::Node() : sequence_nr_(next_sequence_nr()) {}
-Node::~Node() = default;
+// Note [Iterative release]
+// A long chain of nodes would be freed recursively (each node, or each tensor's meta, dropping the
+// last owner of the next node), one stack frame per node. Instead nodes about to be dropped are
+// queued and released in a loop by the outermost release.
+void release_node(std::shared_ptr<Node>&& node) {
+  thread_local std::vector<std::shared_ptr<Node>> pending;
+  thread_local bool draining = false;
+  if (!node) return;
+  pending.push_back(std::move(node));
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> n = std::move(pending.back());
+    pending.pop_back();
+    n.reset();  // may queue more
+  }
+  draining = false;
+}
+
+Node::~Node() {
+  for (auto& e : next_edges_) release_node(std::move(e.function));
+}
 
 bool Node::should_compute_output(size_t i) const {
   if (i >= next_edges_.size() || !next_edges_[i].is_valid()) return false;

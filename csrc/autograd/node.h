@@ -108,6 +108,8 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<std::pair<int64_t, NodePostHook>> post_hooks_;
 };
 
+// Drops a reference to a node without recursion (Note [Iterative release] in node.cpp).
+void release_node(std::shared_ptr<Node>&& node);
 // A fresh id for a hook handle (shared by node and leaf hooks).
 int64_t new_hook_id();
 // Next sequence number of this thread (what PyTorch's nodes take at construction).

@@ -18,6 +18,7 @@ namespace pe::autograd {
 // higher-order gradients come for free. Plain ops calling plain ops inside a kernel never record.
 
 struct AutogradMeta : AutogradMetaBase {
+  ~AutogradMeta() override { release_node(std::move(grad_fn)); }
   Tensor grad;
   std::shared_ptr<Node> grad_fn;
   std::weak_ptr<Node> grad_accumulator;  // leaves: their AccumulateGrad (owned by the graph)

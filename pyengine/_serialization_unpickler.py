@@ -1,0 +1,200 @@
+"""The reading half of load(): the rebuild functions that PyTorch's names map to, and storages.
+
+The allowlist and the unpicklers that use it are in _serialization_safe.py. The rebuild functions
+here check every number they are given against the storage's size, because ``set_`` itself does
+not: a crafted file must not make a tensor that reads outside its storage.
+"""
+from __future__ import annotations
+
+import pickle
+import sys
+
+import numpy as np
+
+from . import _C
+from ._serialization_pickler import STORAGE_NAMES
+from .storage import TypedStorage
+
+Tensor = _C.Tensor
+
+
+class StorageType:
+    """What ``torch.FloatStorage`` & co. load as: the dtype of a storage in a persistent id."""
+    __slots__ = ("name", "dtype")
+
+    def __init__(self, name: str, dtype) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "dtype", dtype)
+
+    def __setattr__(self, key, value):  # shared by every load: a pickle must not be able to change it
+        raise AttributeError("StorageType is read-only")
+
+    def __repr__(self) -> str:
+        return "StorageType(dtype=%s)" % (self.dtype if self.dtype is not None else self.name)
+
+
+class UntypedStorage(TypedStorage):
+    """The bytes of one storage as map_location callables receive it (on the CPU); like
+    torch.UntypedStorage it can be moved with ``cuda()``, ``cpu()`` and ``to()``."""
+
+    def __init__(self, *args, _tensor=None, **kwargs) -> None:
+        super().__init__(*args, _tensor=_tensor, dtype=kwargs.pop("dtype", _C.uint8), **kwargs)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def cpu(self):
+        return self if self.device.type == "cpu" else UntypedStorage(_tensor=self._tensor._to(None, "cpu", False))
+
+    def cuda(self, device=None, non_blocking: bool = False):
+        from . import cuda
+        idx = cuda._check(device)
+        return self.to(_C.device("cuda", idx))
+
+    def to(self, device=None, non_blocking: bool = False):
+        device = device if isinstance(device, _C.device) else _C.device(device)
+        if device.type == "cuda":
+            from . import cuda
+            cuda._check(device)
+        return UntypedStorage(_tensor=self._tensor._to(None, device, False))
+
+    def __repr__(self) -> str:
+        return "UntypedStorage(nbytes=%d, device=%s)" % (self.nbytes(), self.device)
+
+
+STORAGE_TYPES = {name: StorageType(name, dt) for dt, name in STORAGE_NAMES.items()}
+STORAGE_TYPES["UntypedStorage"] = StorageType("UntypedStorage", _C.uint8)
+
+
+def _check_ints(what: str, values, allow_negative: bool = False) -> tuple:
+    out = []
+    for v in values:
+        if type(v) is not int or (v < 0 and not allow_negative):
+            raise RuntimeError("_rebuild_tensor_v2: %s must be non-negative ints, got %r" % (what, values))
+        out.append(v)
+    return tuple(out)
+
+
+def make_tensor(storage, storage_offset, size, stride, requires_grad=False) -> Tensor:
+    """A tensor of the storage's dtype viewing ``storage`` (checked to lie inside it)."""
+    if not isinstance(storage, TypedStorage):
+        raise RuntimeError("_rebuild_tensor_v2: expected a storage, got %s" % type(storage).__name__)
+    (offset,) = _check_ints("storage_offset", (storage_offset,))
+    if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)) or len(size) != len(stride):
+        raise RuntimeError("_rebuild_tensor_v2: size %r and stride %r must be sequences of one length" % (size, stride))
+    size, stride = _check_ints("sizes", size), _check_ints("strides", stride)
+    src = storage._tensor
+    itemsize = src.element_size()
+    numel = 1
+    for s in size:
+        numel *= s
+    need = 0 if numel == 0 else offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
+    have = src._storage_nbytes() // itemsize
+    if need > have:
+        raise RuntimeError("setStorage: sizes %s, strides %s, storage offset %d, and itemsize %d requiring a storage "
+                           "size of %d are out of bounds for storage of size %d"
+                           % (list(size), list(stride), offset, itemsize, need * itemsize, have * itemsize))
+    t = _C.empty(0, dtype=src.dtype, device=src.device)
+    _C._set_storage(t, src, offset, size, stride)
+    if requires_grad is not False:
+        if requires_grad is not True:
+            raise RuntimeError("_rebuild_tensor_v2: requires_grad must be a bool, got %r" % (requires_grad,))
+        t.requires_grad_(True)
+    return t
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None):
+    # backward hooks cannot be restored (PyTorch drops them too); metadata holds flags we lack.
+    return make_tensor(storage, storage_offset, size, stride, requires_grad)
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride):
+    return make_tensor(storage, storage_offset, size, stride)
+
+
+def _parameter(data: Tensor, requires_grad: bool):
+    from . import nn
+    cls = getattr(nn, "Parameter", None)
+    if cls is None:  # before nn.Parameter exists: a leaf tensor with the same flag
+        return data.detach().requires_grad_(bool(requires_grad)) if requires_grad else data.detach()
+    return cls(data, requires_grad)
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks):
+    if not isinstance(data, Tensor):
+        raise RuntimeError("_rebuild_parameter: expected a tensor, got %s" % type(data).__name__)
+    return _parameter(data, requires_grad)
+
+
+def _set_state(obj, state):
+    if not state:
+        return obj
+    if isinstance(state, tuple) and len(state) == 2:  # (dict state, slot state), as _get_obj_state
+        dict_state, slots = state
+    else:
+        dict_state, slots = state, None
+    for source in (dict_state, slots):
+        if source:
+            if not isinstance(source, dict):
+                raise RuntimeError("tensor state must be a dict, got %s" % type(source).__name__)
+            for k, v in source.items():
+                setattr(obj, k, v)
+    return obj
+
+
+def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
+    return _set_state(_rebuild_parameter(data, requires_grad, backward_hooks), state)
+
+
+class _TensorClass:
+    """What ``torch.Tensor`` / ``torch.nn.parameter.Parameter`` load as in _rebuild_from_type_v2."""
+    __slots__ = ("parameter",)
+
+    def __init__(self, parameter: bool) -> None:
+        object.__setattr__(self, "parameter", parameter)
+
+    def __setattr__(self, key, value):
+        raise AttributeError("read-only")
+
+
+TENSOR_CLASS, PARAMETER_CLASS = _TensorClass(False), _TensorClass(True)
+_REBUILDS = (_rebuild_tensor_v2, _rebuild_tensor, _rebuild_parameter, _rebuild_parameter_with_state)
+
+
+def _rebuild_from_type_v2(func, new_type, args, state):
+    if func not in _REBUILDS:
+        raise pickle.UnpicklingError("_rebuild_from_type_v2: unexpected function %r" % (func,))
+    t = func(*args)
+    if new_type is PARAMETER_CLASS:
+        if not _is_parameter(t):
+            t = _parameter(t, t.requires_grad)
+    elif isinstance(new_type, type) and issubclass(new_type, Tensor):  # allowed only with weights_only=False
+        if type(t) is not new_type:
+            raise RuntimeError("cannot rebuild a tensor of class %s (pyengine has no Tensor.as_subclass)"
+                               % new_type.__qualname__)
+    elif new_type is not TENSOR_CLASS:
+        raise pickle.UnpicklingError("_rebuild_from_type_v2: unexpected type %r" % (new_type,))
+    return _set_state(t, state)
+
+
+def _is_parameter(t) -> bool:
+    return getattr(type(t), "_is_parameter_class", False)
+
+
+def encode(text, encoding="latin1"):
+    """``_codecs.encode`` restricted to what pickle's bytes use (protocol 2 writes bytes that way)."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1", "utf-8", "utf8", "ascii"):
+        raise pickle.UnpicklingError("_codecs.encode is only allowed to make bytes from str with latin1")
+    return text.encode(encoding)
+
+
+def fix_bytes(buf: np.ndarray, dtype, byteorder: str) -> None:
+    """Make loaded bytes valid for ``dtype`` here: swap byte order, and turn bool bytes into 0/1
+    (any other byte value in a bool is undefined behaviour for the C++ kernels)."""
+    itemsize = _C.empty(0, dtype=dtype).element_size()
+    if byteorder != sys.byteorder and itemsize > 1 and buf.size:
+        buf.view("u%d" % itemsize).byteswap(inplace=True)
+    if dtype is _C.bool and buf.size:
+        np.minimum(buf, 1, out=buf)
+
