@@ -39,3 +39,15 @@ def test_lenet_cifar10_per_class_table(tmp_path):
     for name in ("plane", "car", "truck"):
         assert f"Accuracy of {name:>5s} :" in out
     assert (tmp_path / "c.png").is_file()
+
+
+def test_lenet_mnist_idx_files(tmp_path):
+    from test_vision_datasets import _write_mnist
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    _write_mnist(str(raw), 64, "train", True)
+    _write_mnist(str(raw), 32, "t10k", True)
+    out = _run(["--data", "mnist", "--root", str(tmp_path / "data"), "--epochs", "1", "--workers", "0",
+                "--out", str(tmp_path / "m.png")], tmp_path)
+    assert "data: mnist  train 64  test 32" in out and "epoch 1/1" in out
+    assert (tmp_path / "m.png").is_file()
