@@ -43,10 +43,14 @@ _CPP_NAMES = {
 }
 
 
-def _write_out(out: Tensor | None, result: Tensor) -> Tensor:
-    """PyTorch's out= contract: same dtype as the result, resized to the result's shape."""
+def _write_out(out: Tensor | None, result: Tensor, name: str = "") -> Tensor:
+    """PyTorch's out= contract: same dtype as the result, resized to the result's shape; refused when
+    the result would need a gradient (out= is not differentiable)."""
     if out is None:
         return result
+    if result.requires_grad:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     if out.dtype != result.dtype:
@@ -60,7 +64,7 @@ def _write_out(out: Tensor | None, result: Tensor) -> Tensor:
 
 def _with_out(fn, name: str):
     def f(*args, out: Tensor | None = None, **kwargs) -> Tensor:
-        return _write_out(out, fn(*args, **kwargs))
+        return _write_out(out, fn(*args, **kwargs), name)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = fn.__doc__
     return f
@@ -110,13 +114,13 @@ _svd_t = _return_type("svd", ["U", "S", "V"])
 _linalg_svd_t = _return_type("linalg_svd", ["U", "S", "Vh"])
 
 
-def _write_outs(out, results):
+def _write_outs(out, results, name: str = ""):
     if out is None:
         return results
     if len(out) != len(results):
         raise TypeError(f"out must be a tuple of {len(results)} tensors")
     for o, r in zip(out, results):
-        _write_out(o, r)
+        _write_out(o, r, name)
     return type(results)(*out)
 
 
@@ -127,7 +131,7 @@ def slogdet(input: Tensor):
 
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
     """torch.svd: (U, S, V) with A = U diag(S) V^T (V, not V^T); some=True gives the reduced factors."""
-    return _write_outs(out, _svd_t(*_C._svd(input, some, compute_uv)))
+    return _write_outs(out, _svd_t(*_C._svd(input, some, compute_uv)), "svd")
 
 
 def _slogdet_method(self: Tensor):

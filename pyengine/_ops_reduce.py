@@ -22,6 +22,9 @@ def _out(out, r: Tensor, *, cast: builtins.bool = False) -> Tensor:
     out (as PyTorch's "result type ... can't be cast" rule); otherwise the dtypes must match."""
     if out is None:
         return r
+    if r.requires_grad:  # as PyTorch: out= does not record a graph
+        raise RuntimeError("out=... arguments don't support automatic differentiation, but one of the arguments "
+                           "requires grad.")
     if out.dtype != r.dtype:
         if not cast:
             raise RuntimeError("Expected out tensor to have dtype %s, but got %s instead"

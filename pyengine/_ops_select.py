@@ -10,7 +10,7 @@ from typing import Any, Optional, Sequence
 from . import _C
 from ._C import (  # noqa: F401
     Tensor, allclose, argsort, argwhere, diag_embed, equal, flip, fliplr, flipud, gather, index_add, index_copy,
-    index_fill, index_select, isclose, kthvalue, masked_fill, masked_select, msort, narrow_copy, nonzero,
+    index_fill, index_put, index_select, isclose, kthvalue, masked_fill, masked_select, msort, narrow_copy, nonzero,
     repeat_interleave, roll, scatter, scatter_add, scatter_reduce, sort, stack, take, take_along_dim, topk,
 )
 from . import return_types  # noqa: F401
@@ -18,8 +18,8 @@ from . import return_types  # noqa: F401
 __all__ = [
     "allclose", "argsort", "argwhere", "atleast_1d", "atleast_2d", "atleast_3d", "cat", "column_stack", "concat",
     "concatenate", "diag_embed", "dstack", "equal", "flip", "fliplr", "flipud", "gather", "hstack", "index_add",
-    "index_copy", "index_fill", "index_select", "isclose", "kthvalue", "masked_fill", "masked_select", "msort",
-    "narrow_copy", "nonzero", "repeat_interleave", "return_types", "roll", "row_stack", "scatter", "scatter_add",
+    "index_copy", "index_fill", "index_put", "index_select", "isclose", "kthvalue", "masked_fill", "masked_select",
+    "msort", "narrow_copy", "nonzero", "repeat_interleave", "return_types", "roll", "row_stack", "scatter", "scatter_add",
     "scatter_reduce", "sort", "split", "stack", "take", "take_along_dim", "topk", "vstack",
 ]
 

@@ -25,18 +25,18 @@ matmul = _with_out(_C.matmul, "matmul")
 
 
 def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
-    return _write_out(out, _C._linalg_cross(input, other, dim=dim))
+    return _write_out(out, _C._linalg_cross(input, other, dim=dim), "linalg_cross")
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
     """X with A X = B (left=True) or X A = B; B may be a vector or a batch of vectors (PyTorch's rule)."""
-    return _write_out(out, _C._linalg_solve(A, B, left=left))
+    return _write_out(out, _C._linalg_solve(A, B, left=left), "linalg_solve")
 
 
 def slogdet(A: Tensor, *, out=None):
-    return _write_outs(out, _linalg_slogdet_t(*_C._linalg_slogdet(A)))
+    return _write_outs(out, _linalg_slogdet_t(*_C._linalg_slogdet(A)), "linalg_slogdet")
 
 
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """(U, S, Vh) with A = U diag(S) Vh; full_matrices=False gives the reduced factors."""
-    return _write_outs(out, _linalg_svd_t(*_C._linalg_svd(A, full_matrices)))
+    return _write_outs(out, _linalg_svd_t(*_C._linalg_svd(A, full_matrices)), "linalg_svd")

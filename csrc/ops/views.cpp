@@ -22,10 +22,11 @@ Tensor reshape(const Tensor& t, const DimVector& shape) {
   return view(contiguous_copy(t), sizes);
 }
 
-Tensor as_strided(const Tensor& t, const DimVector& sizes, const DimVector& strides,
-                  std::optional<int64_t> storage_offset) {
+namespace {
+// PyTorch's setStorage checks: the geometry must stay inside the storage.
+void check_in_storage(const Storage& storage, int64_t itemsize, const DimVector& sizes, const DimVector& strides,
+                      int64_t off) {
   PE_CHECK(sizes.size() == strides.size(), "mismatch in length of strides and shape");
-  int64_t off = storage_offset ? *storage_offset : t.storage_offset();
   PE_CHECK(off >= 0, "Tensor: invalid storage offset ", off);
   check_sizes_nonnegative(sizes);
   int64_t max_index = off;
@@ -36,11 +37,18 @@ Tensor as_strided(const Tensor& t, const DimVector& sizes, const DimVector& stri
     else max_index += (sizes[i] - 1) * strides[i];
   }
   if (!empty) {
-    int64_t need = (max_index + 1) * t->itemsize();
-    PE_CHECK(need <= (int64_t)t->storage()->nbytes(), "setStorage: sizes ", sizes, ", strides ", strides,
-             ", storage offset ", off, ", and itemsize ", t->itemsize(), " requiring a storage size of ", need,
-             " are out of bounds for storage of size ", t->storage()->nbytes());
+    int64_t need = (max_index + 1) * itemsize;
+    PE_CHECK(need <= (int64_t)storage->nbytes(), "setStorage: sizes ", sizes, ", strides ", strides,
+             ", storage offset ", off, ", and itemsize ", itemsize, " requiring a storage size of ", need,
+             " are out of bounds for storage of size ", storage->nbytes());
   }
+}
+}  // namespace
+
+Tensor as_strided(const Tensor& t, const DimVector& sizes, const DimVector& strides,
+                  std::optional<int64_t> storage_offset) {
+  int64_t off = storage_offset ? *storage_offset : t.storage_offset();
+  check_in_storage(t->storage(), t->itemsize(), sizes, strides, off);
   return make_view(t, sizes, strides, off);
 }
 
@@ -296,6 +304,7 @@ Tensor& resize_(Tensor& t, const DimVector& sizes) {
 }
 
 Tensor& set_(Tensor& t, const Storage& storage, int64_t offset, const DimVector& sizes, const DimVector& strides) {
+  check_in_storage(storage, t->itemsize(), sizes, strides, offset);
   t->set_storage(storage);
   t->set_geometry(sizes, strides, offset);
   t->bump_version();

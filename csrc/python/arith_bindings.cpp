@@ -3,6 +3,7 @@
 // in-place methods and the Python operators (+ - * / // % ** unary - + abs and the reflected and
 // in-place forms). A Python number operand is a wrapped number (ops/elementwise.h).
 #include "autograd/ops_basic.h"
+#include "autograd/ops_elementwise.h"
 #include "python/elementwise_common.h"
 
 namespace pe::python {
@@ -111,33 +112,33 @@ void bind_arith(py::module_& m, TensorClass& cls) {
     return autograd::div_(self, operand(other, "div_", "other", 1, true), mode_of(mode));
   }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
 
-  def_binary(m, cls, "floor_divide", [](TS a, TS b) { return floor_divide(a, b); },
-             [](Tensor& a, TS b) -> Tensor& { return floor_divide_(a, b); }, true, true, "other", true);
-  def_binary(m, cls, "remainder", [](TS a, TS b) { return remainder(a, b); },
-             [](Tensor& a, TS b) -> Tensor& { return remainder_(a, b); }, true, true);
-  def_binary(m, cls, "fmod", [](TS a, TS b) { return fmod(a, b); },
-             [](Tensor& a, TS b) -> Tensor& { return fmod_(a, b); }, false, true);
-  def_binary(m, cls, "pow", [](TS a, TS b) { return pow(a, b); },
-             [](Tensor& a, TS b) -> Tensor& { return pow_(a, b); }, true, true, "exponent");
-  def_binary(m, cls, "float_power", [](TS a, TS b) { return float_power(a, b); },
-             [](Tensor& a, TS b) -> Tensor& { return float_power_(a, b); }, true, true, "exponent");
+  def_binary(m, cls, "floor_divide", [](TS a, TS b) { return autograd::floor_divide(a, b); },
+             [](Tensor& a, TS b) -> Tensor& { return autograd::floor_divide_(a, b); }, true, true, "other", true);
+  def_binary(m, cls, "remainder", [](TS a, TS b) { return autograd::remainder(a, b); },
+             [](Tensor& a, TS b) -> Tensor& { return autograd::remainder_(a, b); }, true, true);
+  def_binary(m, cls, "fmod", [](TS a, TS b) { return autograd::fmod(a, b); },
+             [](Tensor& a, TS b) -> Tensor& { return autograd::fmod_(a, b); }, false, true);
+  def_binary(m, cls, "pow", [](TS a, TS b) { return autograd::pow(a, b); },
+             [](Tensor& a, TS b) -> Tensor& { return autograd::pow_(a, b); }, true, true, "exponent");
+  def_binary(m, cls, "float_power", [](TS a, TS b) { return autograd::float_power(a, b); },
+             [](Tensor& a, TS b) -> Tensor& { return autograd::float_power_(a, b); }, true, true, "exponent");
 
   // operators
   def_operator(cls, "add", &add1, &add1_);
   def_operator(cls, "sub", &sub1, &sub1_);
   def_operator(cls, "mul", &mul2, &mul2_);
   def_operator(cls, "truediv", &truediv, &truediv_);
-  def_operator(cls, "floordiv", [](TS a, TS b) { return floor_divide(a, b); },
-               [](Tensor& a, TS b) -> Tensor& { return floor_divide_(a, b); });
-  def_operator(cls, "mod", [](TS a, TS b) { return remainder(a, b); },
-               [](Tensor& a, TS b) -> Tensor& { return remainder_(a, b); });
-  def_operator(cls, "pow", [](TS a, TS b) { return pow(a, b); }, [](Tensor& a, TS b) -> Tensor& { return pow_(a, b); });
+  def_operator(cls, "floordiv", [](TS a, TS b) { return autograd::floor_divide(a, b); },
+               [](Tensor& a, TS b) -> Tensor& { return autograd::floor_divide_(a, b); });
+  def_operator(cls, "mod", [](TS a, TS b) { return autograd::remainder(a, b); },
+               [](Tensor& a, TS b) -> Tensor& { return autograd::remainder_(a, b); });
+  def_operator(cls, "pow", [](TS a, TS b) { return autograd::pow(a, b); }, [](Tensor& a, TS b) -> Tensor& { return autograd::pow_(a, b); });
 
   // unary arithmetic
   using ew::tensor_arg;
   m.def("neg", [](py::handle a, py::handle out) { return with_out(out, autograd::neg(tensor_arg(a, "neg", "input", 1))); },
         py::arg("input"), py::kw_only(), py::arg("out") = py::none());
-  m.def("abs", [](py::handle a, py::handle out) { return with_out(out, abs(tensor_arg(a, "abs", "input", 1))); },
+  m.def("abs", [](py::handle a, py::handle out) { return with_out(out, autograd::abs(tensor_arg(a, "abs", "input", 1))); },
         py::arg("input"), py::kw_only(), py::arg("out") = py::none());
   m.def("neg_", [](py::handle h) {
     Tensor a = tensor_arg(h, "neg_", "input", 1);
@@ -146,7 +147,7 @@ void bind_arith(py::module_& m, TensorClass& cls) {
   }, py::arg("input"));
   m.def("abs_", [](py::handle h) {
     Tensor a = tensor_arg(h, "abs_", "input", 1);
-    abs_(a);
+    autograd::abs_(a);
     return py::reinterpret_borrow<py::object>(h);
   }, py::arg("input"));
   m.def("positive", [](py::handle h) {
@@ -158,9 +159,9 @@ void bind_arith(py::module_& m, TensorClass& cls) {
       .def("__neg__", [](const Tensor& a) { return autograd::neg(a); })
       .def("positive", [](const Tensor& a) { return positive(a); })
       .def("__pos__", [](const Tensor& a) { return positive(a); })
-      .def("abs", [](const Tensor& a) { return abs(a); })
-      .def("abs_", [](Tensor& a) -> Tensor& { return abs_(a); })
-      .def("__abs__", [](const Tensor& a) { return abs(a); });
+      .def("abs", [](const Tensor& a) { return autograd::abs(a); })
+      .def("abs_", [](Tensor& a) -> Tensor& { return autograd::abs_(a); })
+      .def("__abs__", [](const Tensor& a) { return autograd::abs(a); });
 
   // numpy scalars defer to the tensor's reflected operators (np.float64(2) + t is a tensor), as in PyTorch
   cls.attr("__array_priority__") = 1000;

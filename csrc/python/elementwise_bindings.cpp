@@ -1,7 +1,9 @@
 // Bindings of the elementwise op library: unary math and rounding, sign/relu/square, predicates,
 // comparisons (== != < <= > >=), logical and bitwise ops (& | ^ ~ << >>), atan2, maximum/minimum,
 // where, clamp/clip, lerp, round(decimals), nan_to_num; functions (out=), methods, in-place
-// methods and PyTorch's aliases.
+// methods and PyTorch's aliases. Differentiable ops call the autograd wrappers
+// (autograd/ops_elementwise.h); out= refuses inputs that require grad, as PyTorch.
+#include "autograd/ops_elementwise.h"
 #include "python/elementwise_common.h"
 
 namespace pe::python {
@@ -17,11 +19,21 @@ using UnaryInplaceFn = Tensor& (*)(Tensor&);
 using BinaryFn = Tensor (*)(const TensorOrScalar&, const TensorOrScalar&);
 using InplaceFn = Tensor& (*)(Tensor&, const TensorOrScalar&);
 
+// out= with autograd: PyTorch's error when an input requires grad (and grad mode is on).
+void check_out(py::handle out, std::initializer_list<const Tensor*> inputs) {
+  if (!out.is_none()) autograd::check_out_no_grad(inputs);
+}
+const Tensor* ptr(const TensorOrScalar& x) { return x.is_scalar ? nullptr : &x.tensor; }
+const Tensor* ptr(const std::optional<TensorOrScalar>& x) { return x ? ptr(*x) : nullptr; }
+
 // name(input, *, out=None), name_(input), input.name(), input.name_()
 void def_unary(py::module_& m, TensorClass& cls, const char* name, UnaryFn f, UnaryInplaceFn f_, bool has_out = true) {
   if (has_out)
-    m.def(name, [=](py::handle a, py::handle out) { return with_out(out, f(tensor_arg(a, name, "input", 1))); },
-          py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+    m.def(name, [=](py::handle a, py::handle out) {
+      Tensor t = tensor_arg(a, name, "input", 1);
+      check_out(out, {&t});
+      return with_out(out, f(t));
+    }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
   else
     m.def(name, [=](py::handle a) { return f(tensor_arg(a, name, "input", 1)); }, py::arg("input"));
   cls.def(name, [f](const Tensor& a) { return f(a); });
@@ -42,7 +54,9 @@ void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryFn f, 
                 bool numbers) {
   m.def(name, [=](py::handle input, py::handle other, py::handle out) {
     TensorOrScalar a = operand(input, name, "input", 1, number_input && is_tensor(other));
-    return with_out(out, f(a, operand(other, name, "other", 2, numbers)));
+    TensorOrScalar b = operand(other, name, "other", 2, numbers);
+    check_out(out, {ptr(a), ptr(b)});
+    return with_out(out, f(a, b));
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
   cls.def(name, [=](const Tensor& self, py::handle other) {
     return f(TensorOrScalar(self), operand(other, name, "other", 1, numbers));
@@ -78,7 +92,7 @@ std::optional<TensorOrScalar> optional_operand(py::handle h, const char* fn, con
 }
 
 void bind_unary(py::module_& m, TensorClass& cls) {
-#define PE_BIND_UNARY(Name, name, expr) def_unary(m, cls, #name, &pe::name, &pe::name##_);
+#define PE_BIND_UNARY(Name, name, expr) def_unary(m, cls, #name, &autograd::name, &autograd::name##_);
   PE_FORALL_UNARY_FLOAT_OPS(PE_BIND_UNARY)
   PE_BIND_UNARY(Ceil, ceil, )
   PE_BIND_UNARY(Floor, floor, )
@@ -86,20 +100,22 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   PE_BIND_UNARY(Frac, frac, )
   PE_BIND_UNARY(Sign, sign, )
   PE_BIND_UNARY(Square, square, )
-  PE_BIND_UNARY(BitwiseNot, bitwise_not, )
-  PE_BIND_UNARY(LogicalNot, logical_not, )
 #undef PE_BIND_UNARY
-  def_unary(m, cls, "relu", &pe::relu, &pe::relu_, false);
+  def_unary(m, cls, "bitwise_not", &pe::bitwise_not, &pe::bitwise_not_);  // not differentiable
+  def_unary(m, cls, "logical_not", &pe::logical_not, &pe::logical_not_);
+  def_unary(m, cls, "relu", &autograd::relu, &autograd::relu_, false);
   def_unary(m, cls, "isnan", &pe::isnan, nullptr, false);
   def_unary(m, cls, "isinf", &pe::isinf, nullptr, false);
   def_unary(m, cls, "isfinite", &pe::isfinite, nullptr, false);
 
   // round(input, *, decimals=0, out=None); decimals given selects PyTorch's decimals overload
   using OI = std::optional<int64_t>;
-  auto round_of = [](const Tensor& a, OI d) { return d ? round(a, *d) : round(a); };
-  auto round_of_ = [](Tensor& a, OI d) -> Tensor& { return d ? round_(a, *d) : round_(a); };
+  auto round_of = [](const Tensor& a, OI d) { return d ? autograd::round(a, *d) : autograd::round(a); };
+  auto round_of_ = [](Tensor& a, OI d) -> Tensor& { return d ? autograd::round_(a, *d) : autograd::round_(a); };
   m.def("round", [=](py::handle a, OI d, py::handle out) {
-    return with_out(out, round_of(tensor_arg(a, "round", "input", 1), d));
+    Tensor t = tensor_arg(a, "round", "input", 1);
+    check_out(out, {&t});
+    return with_out(out, round_of(t, d));
   },
         py::arg("input"), py::kw_only(), py::arg("decimals") = py::none(), py::arg("out") = py::none());
   m.def("round_", [=](py::handle h, OI d) {
@@ -113,18 +129,22 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   // nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None)
   using OD = std::optional<double>;
   m.def("nan_to_num", [](py::handle a, OD nan, OD posinf, OD neginf, py::handle out) {
-    return with_out(out, nan_to_num(tensor_arg(a, "nan_to_num", "input", 1), nan, posinf, neginf));
+    Tensor t = tensor_arg(a, "nan_to_num", "input", 1);
+    check_out(out, {&t});
+    return with_out(out, autograd::nan_to_num(t, nan, posinf, neginf));
   }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none(),
      py::kw_only(), py::arg("out") = py::none());
   m.def("nan_to_num_", [](py::handle h, OD nan, OD posinf, OD neginf) {
     Tensor a = tensor_arg(h, "nan_to_num_", "input", 1);
-    nan_to_num_(a, nan, posinf, neginf);
+    autograd::nan_to_num_(a, nan, posinf, neginf);
     return py::reinterpret_borrow<py::object>(h);
   }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
-  cls.def("nan_to_num", [](const Tensor& a, OD nan, OD posinf, OD neginf) { return nan_to_num(a, nan, posinf, neginf); },
+  cls.def("nan_to_num", [](const Tensor& a, OD nan, OD posinf, OD neginf) {
+    return autograd::nan_to_num(a, nan, posinf, neginf);
+  },
           py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
   cls.def("nan_to_num_", [](Tensor& a, OD nan, OD posinf, OD neginf) -> Tensor& {
-    return nan_to_num_(a, nan, posinf, neginf);
+    return autograd::nan_to_num_(a, nan, posinf, neginf);
   }, py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
 
   // ~x: PyTorch raises TypeError for floating tensors (bitwise_not raises NotImplementedError)
@@ -146,13 +166,15 @@ void bind_binary(py::module_& m, TensorClass& cls) {
   PE_BIND_BINARY(bitwise_xor, true, true) PE_BIND_BINARY(bitwise_left_shift, true, true)
   PE_BIND_BINARY(bitwise_right_shift, true, true)
   PE_BIND_BINARY(logical_and, false, false) PE_BIND_BINARY(logical_or, false, false)
-  PE_BIND_BINARY(logical_xor, false, false) PE_BIND_BINARY(atan2, false, false)
+  PE_BIND_BINARY(logical_xor, false, false)
 #undef PE_BIND_BINARY
+  def_binary(m, cls, "atan2", [](TS a, TS b) { return autograd::atan2(a, b); },
+             [](Tensor& a, TS b) -> Tensor& { return autograd::atan2_(a, b); }, false, false);
   // no in-place forms in PyTorch
-  for (auto [name, f] : {std::pair<const char*, BinaryFn>{"maximum", [](TS a, TS b) { return pe::maximum(a, b); }},
-                         {"minimum", [](TS a, TS b) { return pe::minimum(a, b); }},
-                         {"fmax", [](TS a, TS b) { return pe::fmax(a, b); }},
-                         {"fmin", [](TS a, TS b) { return pe::fmin(a, b); }}})
+  for (auto [name, f] : {std::pair<const char*, BinaryFn>{"maximum", [](TS a, TS b) { return autograd::maximum(a, b); }},
+                         {"minimum", [](TS a, TS b) { return autograd::minimum(a, b); }},
+                         {"fmax", [](TS a, TS b) { return autograd::fmax(a, b); }},
+                         {"fmin", [](TS a, TS b) { return autograd::fmin(a, b); }}})
     def_binary(m, cls, name, f, nullptr, false, false);
 
 #define PE_BIND_OPERATOR(op, name, reflected) \
@@ -173,7 +195,7 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
     if (cond.dtype() == DType::UInt8)
       PyErr_WarnEx(PyExc_UserWarning, "where received a uint8 condition tensor. This behavior is deprecated and will "
                    "be removed in a future version of PyTorch. Use a boolean condition instead.", 1);
-    return where(cond, operand(a, "where", "input", 2, true), operand(b, "where", "other", 3, true));
+    return autograd::where(cond, operand(a, "where", "input", 2, true), operand(b, "where", "other", 3, true));
   };
   m.def("where", [=](py::handle cond, py::handle input, py::handle other, py::handle out) -> py::object {
     Tensor c = tensor_arg(cond, "where", "condition", 1);
@@ -184,6 +206,8 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
       return std::move(t);
     }
     PE_CHECK_TYPE(!input.is_none() && !other.is_none(), "where() missing required argument 'other'");
+    if (!out.is_none())
+      autograd::check_out_no_grad({ptr(operand(input, "where", "input", 2, true)), ptr(operand(other, "where", "other", 3, true))});
     return with_out(out, where_py(c, input, other));
   }, py::arg("condition"), py::arg("input") = py::none(), py::arg("other") = py::none(), py::kw_only(),
      py::arg("out") = py::none());
@@ -198,16 +222,18 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
   for (const char* name : {"clamp", "clip"}) {
     m.def(name, [=](py::handle a, py::handle lo, py::handle hi, py::handle out) {
       auto [mn, mx] = bounds(name, lo, hi);
-      return with_out(out, clamp(tensor_arg(a, name, "input", 1), mn, mx));
+      Tensor t = tensor_arg(a, name, "input", 1);
+      check_out(out, {&t, ptr(mn), ptr(mx)});
+      return with_out(out, autograd::clamp(t, mn, mx));
     }, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(),
        py::arg("out") = py::none());
     cls.def(name, [=](const Tensor& a, py::handle lo, py::handle hi) {
       auto [mn, mx] = bounds(name, lo, hi);
-      return clamp(a, mn, mx);
+      return autograd::clamp(a, mn, mx);
     }, py::arg("min") = py::none(), py::arg("max") = py::none());
     auto inplace = [=](Tensor& a, py::handle lo, py::handle hi) -> Tensor& {
       auto [mn, mx] = bounds(name, lo, hi);
-      return clamp_(a, mn, mx);
+      return autograd::clamp_(a, mn, mx);
     };
     std::string iname = std::string(name) + "_";
     cls.def(iname.c_str(), inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
@@ -220,16 +246,18 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
   for (bool is_min : {true, false}) {
     const char* name = is_min ? "clamp_min" : "clamp_max";
     const char* arg = is_min ? "min" : "max";
-    auto one = [=](py::handle b) { return std::optional<TensorOrScalar>(operand(b, name, arg, 2, true)); };
-    auto none = std::optional<TensorOrScalar>();
+    auto one = [=](py::handle b) { return operand(b, name, arg, 2, true); };
+    auto apply = [=](const Tensor& a, py::handle b) {
+      return is_min ? autograd::clamp_min(a, one(b)) : autograd::clamp_max(a, one(b));
+    };
     m.def(name, [=](py::handle h, py::handle b, py::handle out) {
       Tensor a = tensor_arg(h, name, "input", 1);
-      return with_out(out, is_min ? clamp(a, one(b), none) : clamp(a, none, one(b)));
+      check_out(out, {&a, ptr(one(b))});
+      return with_out(out, apply(a, b));
     }, py::arg("input"), py::arg(arg), py::kw_only(), py::arg("out") = py::none());
-    cls.def(name, [=](const Tensor& a, py::handle b) { return is_min ? clamp(a, one(b), none) : clamp(a, none, one(b)); },
-            py::arg(arg));
+    cls.def(name, apply, py::arg(arg));
     auto inplace = [=](Tensor& a, py::handle b) -> Tensor& {
-      return is_min ? clamp_(a, one(b), none) : clamp_(a, none, one(b));
+      return is_min ? autograd::clamp_min_(a, one(b)) : autograd::clamp_max_(a, one(b));
     };
     cls.def((std::string(name) + "_").c_str(), inplace, py::arg(arg));
     m.def((std::string(name) + "_").c_str(), [=](py::handle h, py::handle b) {
@@ -241,14 +269,16 @@ void bind_ternary(py::module_& m, TensorClass& cls) {
 
   // lerp(input, end, weight, *, out=None)
   m.def("lerp", [](py::handle a, py::handle end, py::handle w, py::handle out) {
-    return with_out(out, lerp(tensor_arg(a, "lerp", "input", 1), tensor_arg(end, "lerp", "end", 2),
-                              operand(w, "lerp", "weight", 3, true)));
+    Tensor t = tensor_arg(a, "lerp", "input", 1), e = tensor_arg(end, "lerp", "end", 2);
+    TensorOrScalar wt = operand(w, "lerp", "weight", 3, true);
+    check_out(out, {&t, &e, ptr(wt)});
+    return with_out(out, autograd::lerp(t, e, wt));
   }, py::arg("input"), py::arg("end"), py::arg("weight"), py::kw_only(), py::arg("out") = py::none());
   cls.def("lerp", [](const Tensor& a, py::handle end, py::handle w) {
-    return lerp(a, tensor_arg(end, "lerp", "end", 1), operand(w, "lerp", "weight", 2, true));
+    return autograd::lerp(a, tensor_arg(end, "lerp", "end", 1), operand(w, "lerp", "weight", 2, true));
   }, py::arg("end"), py::arg("weight"));
   cls.def("lerp_", [](Tensor& a, py::handle end, py::handle w) -> Tensor& {
-    return lerp_(a, tensor_arg(end, "lerp_", "end", 1), operand(w, "lerp_", "weight", 2, true));
+    return autograd::lerp_(a, tensor_arg(end, "lerp_", "end", 1), operand(w, "lerp_", "weight", 2, true));
   }, py::arg("end"), py::arg("weight"));
 }
 

@@ -1,4 +1,7 @@
-// __getitem__ / __setitem__: Python index objects -> pe::TensorIndex, then the op layer.
+// __getitem__ / __setitem__: Python index objects -> pe::TensorIndex, then the differentiable
+// indexing of autograd/ops_index.h.
+#include "autograd/ops_basic.h"
+#include "autograd/ops_index.h"
 #include "python/common.h"
 
 namespace pe::python {
@@ -61,20 +64,23 @@ std::vector<TensorIndex> to_indices(py::handle idx) {
 }  // namespace
 
 void bind_indexing(py::class_<TensorImpl, TensorHolder>& cls) {
+  // Through autograd (autograd/ops_index.h): basic indices are differentiable views, advanced ones
+  // IndexBackward0 / IndexPutBackward0, as PyTorch records them.
   cls.def("__getitem__", [](const Tensor& t, py::handle idx) {
     // Fast path: a single int.
-    if (PyLong_Check(idx.ptr()) && !PyBool_Check(idx.ptr())) return select(t, 0, idx.cast<int64_t>());
-    return index(t, to_indices(idx));
+    if (PyLong_Check(idx.ptr()) && !PyBool_Check(idx.ptr())) return autograd::select(t, 0, idx.cast<int64_t>());
+    bool single = !PyTuple_Check(idx.ptr()) && !list_is_tuple(idx);
+    return autograd::getitem(t, to_indices(idx), single);
   });
   cls.def("__setitem__", [](Tensor& t, py::handle idx, py::handle value) {
     std::vector<TensorIndex> ix = to_indices(idx);
     if (is_tensor(value)) {
-      index_put_(t, ix, unwrap(value));
+      autograd::setitem(t, ix, unwrap(value));
     } else if (is_scalar(value)) {
-      index_put_(t, ix, to_scalar(value));
+      autograd::setitem(t, ix, to_scalar(value));
     } else {
       py::object v = py::module_::import("pyengine._tensor").attr("_value_tensor")(value, t);
-      index_put_(t, ix, unwrap(v));
+      autograd::setitem(t, ix, unwrap(v));
     }
   });
 }

@@ -1,9 +1,11 @@
 // Tensor methods of the reductions, scans and sorting reductions (the module-level forms with out=
 // live in pyengine/_ops_reduce.py and call these). Arguments are converted here, nothing else:
 // dim as None / int / sequence, dtype=, var/std's unbiased-or-correction, norm's p as number or str.
-#include "autograd/ops_basic.h"
+// Differentiable reductions call the autograd wrappers (autograd/ops_reduce.h, ops_basic.h).
 #include <cmath>
 
+#include "autograd/ops_basic.h"
+#include "autograd/ops_reduce.h"
 #include "ops/reduce.h"
 #include "python/registry.h"
 
@@ -58,7 +60,7 @@ py::object extremum2(const Tensor& a, const Tensor& b, bool is_max) {
   const char* name = is_max ? "maximum" : "minimum";
   py::object self = py::cast(a);
   if (py::hasattr(self, name)) return self.attr(name)(b);
-  return py::cast(is_max ? max(a, b) : min(a, b));
+  return py::cast(is_max ? ::pe::max(a, b) : ::pe::min(a, b));
 }
 
 py::object max_min(const Tensor& x, py::handle dim, bool keepdim, py::handle other, bool is_max) {
@@ -68,9 +70,9 @@ py::object max_min(const Tensor& x, py::handle dim, bool keepdim, py::handle oth
     return extremum2(x, unwrap(other), is_max);
   }
   if (is_tensor(dim)) return extremum2(x, unwrap(dim), is_max);
-  if (dim.is_none()) return py::cast(is_max ? max(x) : min(x));
+  if (dim.is_none()) return py::cast(is_max ? autograd::max(x) : autograd::min(x));
   int64_t d = index_to_int64(dim);
-  return named_pair(is_max ? "max" : "min", is_max ? max(x, d, keepdim) : min(x, d, keepdim));
+  return named_pair(is_max ? "max" : "min", is_max ? autograd::max(x, d, keepdim) : autograd::min(x, d, keepdim));
 }
 
 // norm's p: a number, None (2), 'fro' (2 over at most two dims) or 'nuc'.
@@ -78,7 +80,7 @@ py::object norm_py(const Tensor& x, py::handle p, py::handle dim, bool keepdim, 
   OptDims dims = dims_arg(dim, "norm");
   if (py::isinstance<py::str>(p)) {
     std::string s = p.cast<std::string>();
-    if (s == "fro" && (!dims || dims->size() <= 2)) return py::cast(norm(x, 2.0, dims, keepdim, dtype_arg(dtype)));
+    if (s == "fro" && (!dims || dims->size() <= 2)) return py::cast(autograd::norm(x, 2.0, dims, keepdim, dtype_arg(dtype)));
     py::object linalg = py::module_::import("pyengine").attr("__dict__").attr("get")("linalg");
     if (s == "nuc" && !linalg.is_none() && py::hasattr(linalg, "matrix_norm"))
       return linalg.attr("matrix_norm")(x, p, dims ? py::object(py::cast(*dims)) : py::make_tuple(-2, -1), keepdim,
@@ -88,7 +90,7 @@ py::object norm_py(const Tensor& x, py::handle p, py::handle dim, bool keepdim, 
     PE_ERROR("norm(): p='nuc' needs the singular values of pyengine.linalg, which this build does not have");
   }
   double pv = p.is_none() ? 2.0 : p.cast<double>();
-  return py::cast(norm(x, pv, dims, keepdim, dtype_arg(dtype)));
+  return py::cast(autograd::norm(x, pv, dims, keepdim, dtype_arg(dtype)));
 }
 
 void bind_reduce(py::module_& m, TensorClass& cls) {
@@ -100,13 +102,13 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
         return autograd::mean(x, dims_arg(dim, "mean"), keepdim, dtype_arg(dtype));
       }, py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = none)
       .def("prod", [](const Tensor& x, py::handle dim, bool keepdim, py::handle dtype) {
-        return prod(x, dim_arg(dim), keepdim, dtype_arg(dtype));
+        return autograd::prod(x, dim_arg(dim), keepdim, dtype_arg(dtype));
       }, py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = none)
       .def("amax", [](const Tensor& x, py::handle dim, bool keepdim) {
-        return amax(x, dims_arg(dim, "amax"), keepdim);
+        return autograd::amax(x, dims_arg(dim, "amax"), keepdim);
       }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false)
       .def("amin", [](const Tensor& x, py::handle dim, bool keepdim) {
-        return amin(x, dims_arg(dim, "amin"), keepdim);
+        return autograd::amin(x, dims_arg(dim, "amin"), keepdim);
       }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false)
       .def("max", [](const Tensor& x, py::handle dim, bool keepdim, py::handle other) {
         return max_min(x, dim, keepdim, other, true);
@@ -126,27 +128,27 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
         return count_nonzero(x, dims_arg(dim, "count_nonzero"));
       }, py::arg("dim") = none)
       .def("logsumexp", [](const Tensor& x, py::handle dim, bool keepdim) {
-        return logsumexp(x, to_dimvector(dim, "logsumexp", "dim"), keepdim);
+        return autograd::logsumexp(x, to_dimvector(dim, "logsumexp", "dim"), keepdim);
       }, py::arg("dim"), py::arg("keepdim") = false)
       .def("norm", &norm_py, py::arg("p") = "fro", py::arg("dim") = none, py::arg("keepdim") = false,
            py::arg("dtype") = none)
-      .def("dist", [](const Tensor& a, const Tensor& b, double p) { return dist(a, b, p); }, py::arg("other"),
+      .def("dist", [](const Tensor& a, const Tensor& b, double p) { return autograd::dist(a, b, p); }, py::arg("other"),
            py::arg("p") = 2.0)
-      .def("cumsum", [](const Tensor& x, int64_t dim, py::handle dtype) { return cumsum(x, dim, dtype_arg(dtype)); },
+      .def("cumsum", [](const Tensor& x, int64_t dim, py::handle dtype) { return autograd::cumsum(x, dim, dtype_arg(dtype)); },
            py::arg("dim"), py::kw_only(), py::arg("dtype") = none)
-      .def("cumprod", [](const Tensor& x, int64_t dim, py::handle dtype) { return cumprod(x, dim, dtype_arg(dtype)); },
+      .def("cumprod", [](const Tensor& x, int64_t dim, py::handle dtype) { return autograd::cumprod(x, dim, dtype_arg(dtype)); },
            py::arg("dim"), py::kw_only(), py::arg("dtype") = none)
       .def("cumsum_", [](Tensor& x, int64_t dim, py::handle dtype) -> Tensor& {
-        return cumsum_(x, dim, dtype_arg(dtype));
+        return autograd::cumsum_(x, dim, dtype_arg(dtype));
       }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none)
       .def("cumprod_", [](Tensor& x, int64_t dim, py::handle dtype) -> Tensor& {
-        return cumprod_(x, dim, dtype_arg(dtype));
+        return autograd::cumprod_(x, dim, dtype_arg(dtype));
       }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none)
       .def("median", [](const Tensor& x, py::handle dim, bool keepdim) -> py::object {
-        if (dim.is_none()) return py::cast(median(x));
-        return named_pair("median", median(x, index_to_int64(dim), keepdim));
+        if (dim.is_none()) return py::cast(autograd::median(x));
+        return named_pair("median", autograd::median(x, index_to_int64(dim), keepdim));
       }, py::arg("dim") = none, py::arg("keepdim") = false)
-      .def("mode", [](const Tensor& x, int64_t dim, bool keepdim) { return named_pair("mode", mode(x, dim, keepdim)); },
+      .def("mode", [](const Tensor& x, int64_t dim, bool keepdim) { return named_pair("mode", autograd::mode(x, dim, keepdim)); },
            py::arg("dim") = -1, py::arg("keepdim") = false);
 
   for (const char* fn : {"var", "std"}) {
@@ -154,7 +156,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     cls.def(fn, [is_std, fn](const Tensor& x, py::handle dim, py::handle unbiased, bool keepdim, py::handle corr) {
       double c = correction_arg(dim, unbiased, corr, fn);
       OptDims dims = dims_arg(dim, fn);
-      Tensor r = is_std ? pe::std(x, dims, c, keepdim) : var(x, dims, c, keepdim);
+      Tensor r = is_std ? autograd::std(x, dims, c, keepdim) : autograd::var(x, dims, c, keepdim);
       warn_dof(fn, x, r, c);
       return r;
     }, py::arg("dim") = none, py::arg("unbiased") = none, py::arg("keepdim") = false, py::kw_only(),
@@ -166,7 +168,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     const char* fn = take_sqrt ? "std_mean" : "var_mean";
     double c = correction_arg(dim, unbiased, corr, fn);
     OptDims dims = dims_arg(dim, fn);
-    auto r = take_sqrt ? std_mean(x, dims, c, keepdim) : var_mean(x, dims, c, keepdim);
+    auto r = take_sqrt ? autograd::std_mean(x, dims, c, keepdim) : autograd::var_mean(x, dims, c, keepdim);
     warn_dof(fn, x, r.first, c);
     return py::make_tuple(r.first, r.second);
   });

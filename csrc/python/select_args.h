@@ -1,7 +1,9 @@
 // Argument helpers shared by the selection-op bindings: a Tensor argument that must not be None
 // (the plain Tensor caster maps None to an undefined tensor, meant for optional arguments), and
-// out= handling for single-tensor results.
+// out= handling for single-tensor results, and the choice between the differentiable op (no out=)
+// and the plain one (out=, which PyTorch refuses for inputs that require grad).
 #pragma once
+#include "autograd/variable.h"
 #include "ops/select.h"
 #include "python/common.h"
 
@@ -21,6 +23,15 @@ inline py::object tensor_out(const Tensor& r, py::handle out, const char* name, 
   Tensor o = unwrap(out);
   write_out(o, r, rule, name);
   return py::cast(o);
+}
+
+// Without out=: with_grad() (the autograd wrapper). With out=: PyTorch's "out=... arguments don't
+// support automatic differentiation" check on the inputs, then plain() (the op layer).
+template <class FA, class FP>
+auto grad_or_out(std::initializer_list<const Tensor*> inputs, py::handle out, FA with_grad, FP plain) {
+  if (out.is_none()) return with_grad();
+  autograd::check_out_no_grad(inputs);
+  return plain();
 }
 
 }  // namespace pe::python

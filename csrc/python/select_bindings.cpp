@@ -1,6 +1,9 @@
 // Python bindings of the sorting, comparison and mask ops (ops/select.h): module functions with
 // PyTorch's argument names, defaults and out=, and the matching Tensor methods. Argument
 // conversion only; gather/scatter/index and the shape ops are in select_bindings_index.cpp.
+// Differentiable ops call their autograd wrappers (autograd/ops_select.h); out= forms refuse inputs
+// that require grad and run the plain op.
+#include "autograd/ops_select.h"
 #include "ops/select.h"
 #include "python/registry.h"
 #include "python/return_types.h"
@@ -24,7 +27,10 @@ py::object vi_out(const char* name, const VI& r, py::handle out) {
   return values_indices(std::string(name) + "_out", v, i);
 }
 
-bool opt_bool(py::handle h) { return !h.is_none() && h.cast<bool>(); }
+// stable= of sort: the default is Ellipsis, so that an explicit stable=None is told apart (PyTorch
+// then picks the sort.stable overload, whose node is SortBackward1).
+bool opt_bool(py::handle h) { return !h.is_none() && !h.is(py::ellipsis()) && h.cast<bool>(); }
+bool given(py::handle h) { return !h.is(py::ellipsis()); }
 
 // Number or 0-d tensor value for masked_fill.
 template <class FS, class FT>
@@ -36,32 +42,38 @@ Tensor scalar_or_tensor(py::handle value, FS fs, FT ft) {
 void bind_select(py::module_& m, TensorClass& cls) {
   // ---- sorting ----
   m.def("sort", [](const TensorArg& t, int64_t dim, bool desc, py::object stable, py::object out) {
-    return vi_out("sort", sort(t, dim, desc, opt_bool(stable)), out);
-  }, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::none(),
-     py::arg("out") = py::none());
+    return vi_out("sort", grad_or_out({&t.t}, out,
+                                      [&] { return autograd::sort(t, dim, desc, opt_bool(stable), given(stable)); },
+                                      [&] { return sort(t, dim, desc, opt_bool(stable)); }), out);
+  }, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
+     py::arg("stable") = py::ellipsis(), py::arg("out") = py::none());
   cls.def("sort", [](const TensorArg& t, int64_t dim, bool desc, py::object stable) {
-    return vi_out("sort", sort(t, dim, desc, opt_bool(stable)), py::none());
-  }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::none());
+    return vi_out("sort", autograd::sort(t, dim, desc, opt_bool(stable), given(stable)), py::none());
+  }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = py::ellipsis());
   m.def("argsort", [](const TensorArg& t, int64_t dim, bool desc, bool stable) { return argsort(t, dim, desc, stable); },
         py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
   cls.def("argsort", [](const TensorArg& t, int64_t dim, bool desc, bool stable) { return argsort(t, dim, desc, stable); },
           py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
-  m.def("msort", [](const TensorArg& t, py::object out) { return tensor_out(sort(t, 0, false, false).values, out, "msort"); },
-        py::arg("input"), py::kw_only(), py::arg("out") = py::none());
-  cls.def("msort", [](const TensorArg& t) { return sort(t, 0, false, false).values; });
+  m.def("msort", [](const TensorArg& t, py::object out) {
+    return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::msort(t); },
+                                  [&] { return sort(t, 0, false, false).values; }), out, "msort");
+  }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
+  cls.def("msort", [](const TensorArg& t) { return autograd::msort(t); });
   m.def("topk", [](const TensorArg& t, int64_t k, int64_t dim, bool largest, bool sorted, py::object out) {
-    return vi_out("topk", topk(t, k, dim, largest, sorted), out);
+    return vi_out("topk", grad_or_out({&t.t}, out, [&] { return autograd::topk(t, k, dim, largest, sorted); },
+                                      [&] { return topk(t, k, dim, largest, sorted); }), out);
   }, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true,
      py::kw_only(), py::arg("out") = py::none());
   cls.def("topk", [](const TensorArg& t, int64_t k, int64_t dim, bool largest, bool sorted) {
-    return vi_out("topk", topk(t, k, dim, largest, sorted), py::none());
+    return vi_out("topk", autograd::topk(t, k, dim, largest, sorted), py::none());
   }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
   m.def("kthvalue", [](const TensorArg& t, int64_t k, int64_t dim, bool keepdim, py::object out) {
-    return vi_out("kthvalue", kthvalue(t, k, dim, keepdim), out);
+    return vi_out("kthvalue", grad_or_out({&t.t}, out, [&] { return autograd::kthvalue(t, k, dim, keepdim); },
+                                          [&] { return kthvalue(t, k, dim, keepdim); }), out);
   }, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false, py::kw_only(),
      py::arg("out") = py::none());
   cls.def("kthvalue", [](const TensorArg& t, int64_t k, int64_t dim, bool keepdim) {
-    return vi_out("kthvalue", kthvalue(t, k, dim, keepdim), py::none());
+    return vi_out("kthvalue", autograd::kthvalue(t, k, dim, keepdim), py::none());
   }, py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false);
 
   // ---- comparisons ----
@@ -82,18 +94,20 @@ void bind_select(py::module_& m, TensorClass& cls) {
 
   // ---- masks ----
   m.def("masked_select", [](const TensorArg& t, const TensorArg& mask, py::object out) {
-    return tensor_out(masked_select(t, mask), out, "masked_select");
+    return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::masked_select(t, mask); },
+                                  [&] { return masked_select(t, mask); }), out, "masked_select");
   }, py::arg("input"), py::arg("mask"), py::kw_only(), py::arg("out") = py::none());
-  cls.def("masked_select", [](const TensorArg& t, const TensorArg& mask) { return masked_select(t, mask); }, py::arg("mask"));
+  cls.def("masked_select", [](const TensorArg& t, const TensorArg& mask) { return autograd::masked_select(t, mask); },
+          py::arg("mask"));
   auto fill = [](const TensorArg& t, const TensorArg& mask, py::handle value) {
-    return scalar_or_tensor(value, [&](const Scalar& s) { return masked_fill(t, mask, s); },
-                            [&](const Tensor& v) { return masked_fill(t, mask, v); });
+    return scalar_or_tensor(value, [&](const Scalar& s) { return autograd::masked_fill(t, mask, s); },
+                            [&](const Tensor& v) { return autograd::masked_fill(t, mask, v); });
   };
   m.def("masked_fill", fill, py::arg("input"), py::arg("mask"), py::arg("value"));
   cls.def("masked_fill", fill, py::arg("mask"), py::arg("value"));
   cls.def("masked_fill_", [](Tensor& t, const TensorArg& mask, py::handle value) -> Tensor& {
-    if (is_tensor(value)) return masked_fill_(t, mask, unwrap(value));
-    return masked_fill_(t, mask, to_scalar(value));
+    if (is_tensor(value)) return autograd::masked_fill_(t, mask, unwrap(value));
+    return autograd::masked_fill_(t, mask, to_scalar(value));
   }, py::arg("mask"), py::arg("value"));
 
   auto nonzero_py = [](const TensorArg& t, bool as_tuple) -> py::object {

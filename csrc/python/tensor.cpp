@@ -2,6 +2,7 @@
 // Python-only conveniences (repr, tolist formatting, legacy type names) are attached to the same
 // class in pyengine/_tensor.py.
 #include "autograd/ops_basic.h"
+#include "autograd/ops_select.h"
 #include "python/common.h"
 #include "python/registry.h"
 
@@ -230,7 +231,7 @@ void bind_tensor(py::module_& m) {
         return resize_(t, sizes_arg(args, kw, "size", "resize_"));
       })
       .def("repeat", [](const Tensor& t, py::args args, py::kwargs kw) {
-        return repeat(t, sizes_arg(args, kw, "repeats", "repeat"));
+        return autograd::repeat(t, sizes_arg(args, kw, "repeats", "repeat"));  // differentiable
       })
       .def("resize_as_", [](Tensor& t, const Tensor& o) -> Tensor& {
         PE_CHECK(!autograd::requires_grad(t), "cannot resize variables that require grad");
