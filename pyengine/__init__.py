@@ -28,7 +28,7 @@ from ._layout import layout, strided, sparse_coo  # noqa: E402,F401
 from ._ops_linalg import *  # noqa: F401,F403,E402
 from ._ops_select import *  # noqa: F401,F403,E402
 from ._ops_nn import *  # noqa: E402,F401,F403
-from . import nn  # noqa: E402,F401
+from . import nn, optim  # noqa: E402,F401
 from ._ops_reduce import *  # noqa: E402,F401,F403
 from ._ops_elementwise import *  # noqa: F401,F403,E402
 from . import utils  # noqa: E402,F401  (torch.utils.data is reachable after `import torch`)

@@ -20,7 +20,7 @@ __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "l1_loss", "layer_norm", "linear",
     "log_softmax", "max_pool2d", "max_pool2d_with_indices", "mse_loss", "nll_loss", "pad", "smooth_l1_loss",
-    "softmax",
+    "softmax", "relu", "relu_", "leaky_relu", "leaky_relu_", "gelu", "tanh", "sigmoid", "embedding",
 ]
 
 
@@ -192,3 +192,67 @@ def layer_norm(input: Tensor, normalized_shape, weight: Optional[Tensor] = None,
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     return _nn.layer_norm(input, list(normalized_shape), weight, bias, eps)
+
+
+# ---- activations / embedding (composed from existing ops, so autograd differentiates them) ----
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _C.relu_(input) if inplace else _C.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return _C.relu_(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
+    out = _C.where(input > 0, input, input * negative_slope)
+    return input.copy_(out) if inplace else out
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) with the exact normal CDF (erf), or PyTorch's tanh approximation."""
+    if approximate == "none":
+        return input * 0.5 * (1.0 + _C.erf(input * 0.7071067811865476))
+    if approximate == "tanh":
+        inner = 0.7978845608028654 * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1.0 + _C.tanh(inner))
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def tanh(input: Tensor) -> Tensor:
+    return _C.tanh(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return _C.sigmoid(input)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, max_norm: Optional[float] = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of weight picked by the integer indices in input: shape input.shape + (embedding_dim,).
+    padding_idx only matters for the gradient (its row gets none), as in PyTorch; max_norm renormalises the
+    looked-up rows of weight in place first."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
+    if input.dtype not in (_C.int64, _C.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")
+    if weight.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    flat = input.reshape(-1)
+    if max_norm is not None:
+        from ._autograd_compat import no_grad
+        with no_grad():
+            rows = weight.index_select(0, flat)
+            norms = rows.norm(p=norm_type, dim=1, keepdim=True)
+            scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            weight.index_copy_(0, flat, rows * scale)
+    return weight.index_select(0, flat).reshape(tuple(input.shape) + (weight.size(1),))

@@ -264,3 +264,13 @@ def test_out_with_grad_raises():
     with pe.no_grad():
         out = pe.empty(2, 4, dtype=pe.float64)
         pe.mm(a, b, out=out)
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4)])
+@pytest.mark.parametrize("k", [0, 1, -2])
+def test_diag(shape, k):
+    torch = pytest.importorskip("torch")
+    x = leaf(arr(*shape), "strided")
+    assert gradcheck(lambda t: pe.diag(t, k), (x,))
+    assert gradgradcheck(lambda t: t.diag(k), (x,))
+    compare_with_torch(lambda t: pe.diag(t, k), lambda t: torch.diag(t, k), [arr(*shape)])

@@ -177,3 +177,16 @@ def test_svdvals_repeated_singular_values_finite():
 
 def test_svdvals_gradgradcheck():
     assert gradgradcheck(pe.linalg.svdvals, (leaf(distinct_singular_values(3, 3)),))
+
+
+def test_det_singular_matrices_match_torch():
+    torch = pytest.importorskip("torch")
+    a = np.stack([np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]]),  # rank 2
+                  np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]]),   # rank 1 (gradient 0)
+                  well_conditioned(3, 3)])
+    x = leaf(a)
+    g = RNG.standard_normal(3)
+    pe.linalg.det(x).backward(pe.tensor(g))
+    t = torch.tensor(a, requires_grad=True)
+    torch.linalg.det(t).backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-10)

@@ -27,15 +27,37 @@ struct LinalgInvExBackward0 : Node {
   void release_variables() override { inverse_.reset_data(); }
 };
 
+// The cofactor matrix adj(A)^T for any (also singular) A, PyTorch's SVD route: with A = U S Vh,
+// adj(A)^T = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh. Plain ops: a recorded backward
+// (create_graph) through a singular matrix is not differentiable again.
+Tensor singular_det_backward(const Tensor& g, const Tensor& a) {
+  auto [U, S, Vh] = ::pe::linalg_svd(a, false);
+  const int64_t n = S.size(-1);
+  DimVector sq = S.sizes();
+  sq.push_back(n);
+  Tensor m = ::pe::contiguous_copy(::pe::expand(::pe::unsqueeze(S, -2), sq));  // m[..., i, j] = s_j
+  Tensor diag = ::pe::diagonal(m, 0, -2, -1);
+  ::pe::fill_(diag, Scalar(1.0));
+  const Tensor others = ::pe::prod(m, -1);  // prod_{j != i} s_j
+  const Tensor coeff = ::pe::mul(::pe::mul(g, ::pe::linalg_det(U)), ::pe::linalg_det(Vh));
+  const Tensor d = ::pe::mul(others, ::pe::unsqueeze(coeff, -1));
+  return ::pe::matmul(::pe::mul(U, ::pe::unsqueeze(d, -2)), Vh);
+}
+
 struct LinalgDetBackward0 : Node {
   SavedVariable a_, det_;
   std::string name() const override { return "LinalgDetBackward0"; }
   variable_list apply(variable_list&& g) override {
     variable_list r(1);
     if (!should_compute_output(0)) return r;
+    const Tensor a = a_.unpack(), det = det_.unpack();
+    if (a.numel() > 0 && ::pe::item(::pe::any(::pe::eq(det, Scalar(0.0)))).to_double() != 0.0) {
+      r[0] = singular_det_backward(g[0], a);
+      return r;
+    }
     // d det = det * tr(A^{-1} dA): gA = (g * det) A^{-T}.
-    const Tensor gd = autograd::mul(g[0], det_.unpack());
-    r[0] = autograd::mul(unsq2(gd), mT(autograd::linalg_inv(a_.unpack())));
+    const Tensor gd = autograd::mul(g[0], det);
+    r[0] = autograd::mul(unsq2(gd), mT(autograd::linalg_inv(a)));
     return r;
   }
   void release_variables() override { a_.reset_data(); det_.reset_data(); }

@@ -1,0 +1,83 @@
+"""Module dtype/device conversion: _apply, to(), cuda(), cpu(), float(), double(), half(), bfloat16(), type().
+
+Parameters keep their identity across a device move (optimizers holding them stay valid), as in PyTorch."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..._C import Tensor
+from .._autograd_compat import grad_of, no_grad
+from ..parameter import Parameter
+
+
+class _ConvertMixin:
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True):
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        for key, param in self._parameters.items():
+            if param is None:
+                continue
+            with no_grad():
+                applied = fn(param)
+            self._parameters[key] = _converted_param(param, applied)
+        for key, buf in self._buffers.items():
+            if buf is not None:
+                self._buffers[key] = fn(buf)
+        return self
+
+    def to(self, *args, **kwargs):
+        from ..._tensor import _parse_to
+        dtype, device, _ = _parse_to(args, dict(kwargs))
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype={dtype}")
+
+        def convert(t: Tensor) -> Tensor:
+            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+        return self._apply(convert)
+
+    def cuda(self, device=None):
+        return self._apply(lambda t: t.cuda(device))
+
+    def cpu(self):
+        return self._apply(lambda t: t.cpu())
+
+    def type(self, dst_type):
+        return self._apply(lambda t: t.type(dst_type))
+
+    def float(self):
+        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
+
+    def double(self):
+        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
+
+    def half(self):
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
+    def bfloat16(self):
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
+
+def _converted_param(param: Parameter, applied: Tensor) -> Parameter:
+    """Keeps the Parameter object (so optimizers holding it stay valid) by swapping its data when the
+    dtype is unchanged (device moves included: a tensor's device is its storage's); a dtype change makes
+    a new Parameter, since the C++ ``.data`` setter keeps the dtype."""
+    grad = grad_of(param)
+    if applied is param:
+        out = param
+    elif applied.dtype == param.dtype:
+        param.data = applied
+        out = param
+    else:
+        out = Parameter(applied, param.requires_grad)
+    if grad is not None:
+        with no_grad():
+            g = grad.to(device=applied.device, dtype=applied.dtype)
+        if out is param and g.dtype == grad.dtype:
+            if g is not grad:
+                grad.data = g
+        else:
+            out.grad = g.detach().requires_grad_(grad.requires_grad)
+    return out
+
