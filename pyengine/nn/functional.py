@@ -255,4 +255,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
             norms = rows.norm(p=norm_type, dim=1, keepdim=True)
             scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight.index_copy_(0, flat, rows * scale)
-    return weight.index_select(0, flat).reshape(tuple(input.shape) + (weight.size(1),))
+    rows = weight.index_select(0, flat)
+    if padding_idx is not None and weight.requires_grad:
+        # The padding row gets no gradient: its lookups use a detached copy (same values forward).
+        pad = padding_idx if padding_idx >= 0 else padding_idx + weight.size(0)
+        rows = _C.where((flat != pad).unsqueeze(-1), rows, rows.detach())
+    return rows.reshape(tuple(input.shape) + (weight.size(1),))

@@ -207,7 +207,7 @@ def test_forward_hooks_order_and_results():
     out = lin(pe.ones(4, 3))
     assert calls == ["pre", ("kw", {}), "post"]
     expect = lin.bias.detach().numpy() + 1
-    np.testing.assert_allclose(out.numpy(), np.broadcast_to(expect, (4, 2)), rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), np.broadcast_to(expect, (4, 2)), rtol=1e-6)
     for h in (h1, h2, h3):
         h.remove()
     calls.clear()

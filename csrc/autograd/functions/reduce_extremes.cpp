@@ -15,12 +15,7 @@ namespace pe::autograd {
 namespace rd = reduce_ag_detail;
 
 Tensor rd::unsqueeze_reduced(const Tensor& g, const Tensor& input, const OptDims& dim, bool keepdim) {
-  if (keepdim || input.dim() == 0) return g;
-  std::vector<bool> mask = ::pe::reduce_detail::reduce_mask(input, dim);
-  Tensor r = g;
-  for (int64_t d = 0; d < input.dim(); ++d)
-    if (mask[d]) r = autograd::unsqueeze(r, d);
-  return r;
+  return autograd::unsqueeze_reduced(g, input.dim(), dim, keepdim);  // ops_basic.h
 }
 
 int64_t rd::reduced_count(const Tensor& input, const OptDims& dim) {

@@ -8,6 +8,7 @@
 #include "autograd/ops_basic.h"
 #include "autograd/ops_elementwise.h"
 #include "autograd/ops_reduce.h"
+#include "autograd/ops_select.h"
 #include "autograd/saved_variable.h"
 #include "ops/select.h"
 
@@ -18,17 +19,6 @@ namespace rd = reduce_ag_detail;
 namespace {
 
 const Scalar kZero(0.0);
-
-// ---- flip (for the reversed cumulative sums) ----
-struct FlipBackward0 : Node {
-  int64_t dim_ = 0;
-  std::string name() const override { return "FlipBackward0"; }
-  variable_list apply(variable_list&& g) override {
-    variable_list r(1);
-    if (should_compute_output(0)) r[0] = rd::flip(g[0], dim_);
-    return r;
-  }
-};
 
 Tensor reversed_cumsum(const Tensor& t, int64_t dim) {
   return rd::flip(autograd::cumsum(rd::flip(t, dim), dim), dim);
@@ -257,14 +247,7 @@ struct CumprodBackward0 : Node {
 
 }  // namespace
 
-Tensor rd::flip(const Tensor& t, int64_t dim) {
-  Tensor r = ::pe::flip(t, DimVector{dim});
-  if (auto n = make_node<FlipBackward0>({&t})) {
-    n->dim_ = dim;
-    set_history(r, n);
-  }
-  return r;
-}
+Tensor rd::flip(const Tensor& t, int64_t dim) { return autograd::flip(t, DimVector{dim}); }  // ops_select.h
 
 Tensor var(const Tensor& x, const OptDims& dim, double correction, bool keepdim) {
   Tensor r = ::pe::var(x, dim, correction, keepdim);
