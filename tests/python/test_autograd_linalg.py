@@ -11,6 +11,8 @@ import pytest
 import pyengine as pe
 from pyengine.autograd import gradcheck, gradgradcheck
 
+from autograd_layouts import leaf, name  # noqa: E402
+
 RNG = np.random.default_rng(0)
 
 
@@ -18,27 +20,9 @@ def arr(*shape):
     return RNG.standard_normal(shape)
 
 
-def leaf(a, layout="contiguous"):
-    """A float64 pyengine leaf requiring grad equal to `a`, in the given memory layout."""
-    a = np.asarray(a, dtype=np.float64)
-    if layout == "transposed" and a.ndim >= 2:
-        t = pe.tensor(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
-    elif layout == "strided" and a.ndim >= 1:
-        buf = np.zeros(a.shape[:-1] + (2 * a.shape[-1],))
-        buf[..., ::2] = a
-        t = pe.tensor(buf)[..., ::2]
-    else:
-        t = pe.tensor(a)
-    return t.requires_grad_()
-
-
 def tleaf(a):
     import torch
     return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
-
-
-def name(t):
-    return t.grad_fn.name()
 
 
 def torch_name(t):

@@ -13,28 +13,13 @@ import pyengine as pe
 import pyengine.nn.functional as F
 from pyengine.autograd import gradcheck, gradgradcheck
 
+from autograd_layouts import leaf, name  # noqa: E402
+
 RNG = np.random.default_rng(2)
 
 
 def arr(*shape):
     return RNG.standard_normal(shape)
-
-
-def leaf(a, layout="contiguous"):
-    a = np.asarray(a, dtype=np.float64)
-    if layout == "transposed" and a.ndim >= 2:
-        t = pe.tensor(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
-    elif layout == "strided" and a.ndim >= 1:
-        buf = np.zeros(a.shape[:-1] + (2 * a.shape[-1],))
-        buf[..., ::2] = a
-        t = pe.tensor(buf)[..., ::2]
-    else:
-        t = pe.tensor(a)
-    return t.requires_grad_()
-
-
-def name(t):
-    return t.grad_fn.name()
 
 
 def compare_with_torch(pe_fn, torch_fn, arrays, grad_mask=None, rtol=1e-9, atol=1e-11):
