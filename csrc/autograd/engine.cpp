@@ -170,7 +170,7 @@ void execute(const std::shared_ptr<Node>& root, GraphTask& task) {
       bool run = !task.capture_mode || fn == root.get() || task.exec[fn];
       if (run) {
         // Outputs nobody sent a gradient for count as zeros (the formulas never see undefined).
-        for (size_t i = 0; i < inputs.size(); ++i)
+        for (size_t i = 0; i < inputs.size() && fn->materialize_grads(); ++i)
           if (!inputs[i].defined()) {
             const InputMeta& m = fn->input_metadata(i);
             TensorOptions o;

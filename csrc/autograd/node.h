@@ -54,6 +54,9 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual variable_list apply(variable_list&& grads) = 0;
   // Frees saved tensors after a backward without retain_graph.
   virtual void release_variables() {}
+  // Whether outputs that got no gradient reach apply() as zeros (true) or undefined (a custom
+  // Function with ctx.set_materialize_grads(False) sees None).
+  virtual bool materialize_grads() const { return true; }
 
   uint64_t sequence_nr() const { return sequence_nr_; }
   void set_sequence_nr(uint64_t s) { sequence_nr_ = s; }

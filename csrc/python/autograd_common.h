@@ -23,6 +23,7 @@ class PyNode : public autograd::Node {
   std::string name() const override { return name_; }
   autograd::variable_list apply(autograd::variable_list&& grads) override;
   void release_variables() override;
+  bool materialize_grads() const override;
 
   py::object ctx_;
   std::string name_;

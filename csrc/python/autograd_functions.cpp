@@ -66,13 +66,16 @@ void PyNode::release_variables() {
   released_ = true;
 }
 
+bool PyNode::materialize_grads() const {
+  py::gil_scoped_acquire gil;
+  return py::cast<bool>(ctx_.attr("_materialize_grads"));
+}
+
 ag::variable_list PyNode::apply(ag::variable_list&& grads) {
   py::gil_scoped_acquire gil;
   py::object cls = ctx_.attr("_forward_cls");
   py::tuple args(grads.size());
-  bool materialize = py::cast<bool>(ctx_.attr("_materialize_grads"));
-  for (size_t i = 0; i < grads.size(); ++i)
-    args[i] = grads[i].defined() || materialize ? tensor_or_none(grads[i]) : py::none();
+  for (size_t i = 0; i < grads.size(); ++i) args[i] = tensor_or_none(grads[i]);
   py::object r = cls.attr("backward")(ctx_, *args);
   py::tuple res = py::isinstance<py::tuple>(r) ? py::reinterpret_borrow<py::tuple>(r) : py::make_tuple(r);
   size_t n = num_outputs();

@@ -425,3 +425,75 @@ def test_gradcheck_detects_wrong_gradient():
     with pytest.raises(torch.autograd.GradcheckError, match="Jacobian mismatch"):
         torch.autograd.gradcheck(Bad.apply, (x,))
     assert torch.autograd.gradcheck(Bad.apply, (x,), raise_exception=False) is False
+
+
+def test_custom_function_materialize_grads():
+    seen = []
+
+    class Two(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, materialize):
+            ctx.set_materialize_grads(materialize)
+            return a * 2, a * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            seen.append(g2)
+            return (g1 * 2 if g1 is not None else None), None
+
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    Two.apply(x, False)[0].sum().backward()
+    assert seen[-1] is None
+    Two.apply(x, True)[0].sum().backward()
+    assert seen[-1].tolist() == [0.0, 0.0]
+
+
+def test_custom_function_features():
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, k):
+            ctx.k = k
+            ctx.save_for_backward(a)
+            out = a * k
+            idx = torch.tensor([0, 1])
+            ctx.mark_non_differentiable(idx)
+            return out, idx
+
+        @staticmethod
+        def backward(ctx, g, gi):
+            (a,) = ctx.saved_tensors
+            assert ctx.needs_input_grad == (True, False)
+            return g * ctx.k, None
+
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    out, idx = Scale.apply(x, 3.0)
+    assert type(out.grad_fn).__name__ == "ScaleBackward" and out.grad_fn.name() == "ScaleBackward"
+    assert not idx.requires_grad
+    out.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+    class AddOne_(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            a.add_(1)
+            ctx.mark_dirty(a)
+            return a
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    y = x * 1
+    z = AddOne_.apply(y)
+    assert z is y and type(y.grad_fn).__name__ == "AddOne_Backward"
+    (z * z).sum().backward()
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        class Bad(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * b
+
+            @staticmethod
+            def backward(ctx, g):
+                return (g,)
+        Bad.apply(x, x).sum().backward()
