@@ -37,6 +37,14 @@ def _mask_to_bias(mask: Optional[Tensor], dtype, allowed_when_true: bool) -> Opt
     return mask.to(dtype)
 
 
+def _fused_applies(query: Tensor, key: Tensor, value: Tensor, attn_mask: Optional[Tensor], dropout_p: float) -> bool:
+    """The fused kernel (online softmax, no L x S matrix) serves what it can differentiate: no dropout, a mask
+    that needs no gradient, the same batch dims everywhere, float32/float64 on the CPU."""
+    return (dropout_p == 0.0 and query.device.type == "cpu" and query.dtype in (pyengine.float32, pyengine.float64)
+            and (attn_mask is None or not attn_mask.requires_grad)
+            and query.shape[:-2] == key.shape[:-2] == value.shape[:-2])
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Optional[Tensor] = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: Optional[float] = None,
                                  enable_gqa: bool = False) -> Tensor:
@@ -58,6 +66,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                                f"({query.size(-3)} vs {key.size(-3)} and {value.size(-3)})")
         key = key.repeat_interleave(query.size(-3) // key.size(-3), -3)
         value = value.repeat_interleave(query.size(-3) // value.size(-3), -3)
+    if _fused_applies(query, key, value, attn_mask, dropout_p):
+        bias = _mask_to_bias(attn_mask, query.dtype, allowed_when_true=True)
+        return pyengine._C._flash_attention(query, key, value, bias, is_causal, scale_factor)
     scores = pyengine.matmul(query, key.transpose(-2, -1)) * scale_factor
     if is_causal:
         causal = pyengine.ones(L, S, dtype=pyengine.bool, device=query.device).tril(0)

@@ -4,6 +4,11 @@ The input projection of every time step is one GEMM (``x @ W_ih^T + b_ih`` over 
 step then does one GEMM for the hidden projection and the gate arithmetic. Packed sequences are handled
 by the batch sizes of the steps (sorted, non-increasing, as ``pack_padded_sequence`` makes them): rows
 whose sequence has ended keep their last state, exactly as PyTorch's packed recurrence.
+
+Two forms of the same recurrence: the fused C++ layer (``_C._rnn_layer``, Note [RNN layer] in
+csrc/ops/nn_rnn.cpp: the time loop in C++, one autograd node per layer and direction) for float32/float64
+on the CPU, and the composite one below, written with differentiable ops, for everything else and for
+double backward (``set_fused(False)``). The cells (nn.LSTMCell, ...) use the composite step functions.
 """
 from __future__ import annotations
 
@@ -102,6 +107,19 @@ def _step(mode: str, gi: Tensor, h: Tensor, c: Optional[Tensor], w_hh: Tensor, b
     return gates_rnn(gi, h, w_hh, b_hh, mode == "RNN_RELU"), None
 
 
+_fused = True
+
+
+def set_fused(enabled: bool) -> None:
+    """Use the fused C++ recurrence (default) or the composite one (needed for double backward)."""
+    global _fused
+    _fused = bool(enabled)
+
+
+def _fused_applies(x: Tensor) -> bool:
+    return _fused and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+
+
 def split_steps(x: Tensor, batch_sizes: Optional[Sequence[int]]) -> List[Tensor]:
     """Per-step slices of a (T, B, F) tensor, or of packed data (sum of batch sizes, F)."""
     if batch_sizes is None:
@@ -134,9 +152,16 @@ def run_stack(mode: str, x: Tensor, batch_sizes: Optional[Sequence[int]], h0: Te
             idx = layer * num_dirs + d
             # One GEMM projects the input of every step.
             proj = F.linear(x, weights[0], weights[2])
-            outputs, h, c = run_layer(mode, split_steps(proj, batch_sizes), h0[idx],
-                                      c0[idx] if c0 is not None else None, weights, reverse=d == 1)
-            outs.append(join_steps(outputs, packed))
+            c_init = c0[idx] if c0 is not None else None
+            if _fused_applies(proj):
+                sizes = list(batch_sizes) if packed else [proj.size(1)] * proj.size(0)
+                out, h, c = torch._C._rnn_layer(mode, proj.reshape(-1, proj.size(-1)), sizes, h0[idx], c_init,
+                                                weights[1], weights[3], weights[4], d == 1)
+                outs.append(out if packed else out.reshape(proj.size(0), proj.size(1), out.size(-1)))
+            else:
+                outputs, h, c = run_layer(mode, split_steps(proj, batch_sizes), h0[idx], c_init, weights,
+                                          reverse=d == 1)
+                outs.append(join_steps(outputs, packed))
             hs.append(h)
             if c is not None:
                 cs.append(c)

@@ -9,6 +9,15 @@ import pyengine as pe
 torch = pytest.importorskip("torch")
 
 
+@pytest.fixture(params=[True, False], ids=["fused", "composite"], autouse=True)
+def rnn_form(request):
+    """Every test runs on both forms of the recurrence: the fused C++ layer and the composite graph."""
+    from pyengine.nn import _rnn_impl
+    _rnn_impl.set_fused(request.param)
+    yield request.param
+    _rnn_impl.set_fused(True)
+
+
 def P(t):
     return pe.tensor(t.detach().numpy())
 
@@ -279,3 +288,17 @@ def test_word_language_model_loop_matches_torch():
             losses.append(loss.item())
         curves.append(losses)
     np.testing.assert_allclose(curves[1], curves[0], rtol=1e-9)
+
+
+def test_double_backward(rnn_form):
+    """The composite form differentiates twice; the fused layer refuses clearly (as PyTorch's fused RNNs)."""
+    m = pe.nn.GRU(2, 3).double()
+    x = pe.randn(4, 1, 2, dtype=pe.float64, requires_grad=True)
+    out, _ = m(x)
+    (g,) = pe.autograd.grad(out.pow(2).sum(), x, create_graph=True) if not rnn_form else (None,)
+    if rnn_form:
+        with pytest.raises(RuntimeError, match="double backward"):
+            pe.autograd.grad(out.pow(2).sum(), x, create_graph=True)
+    else:
+        g.sum().backward()
+        assert x.grad is not None
