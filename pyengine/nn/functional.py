@@ -17,6 +17,7 @@ from .._C import Tensor
 _nn = _C._nn
 
 __all__ = [
+    "scaled_dot_product_attention", "multi_head_attention_forward", "one_hot", "embedding_bag",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "l1_loss", "layer_norm", "linear",
     "log_softmax", "max_pool2d", "max_pool2d_with_indices", "mse_loss", "nll_loss", "pad", "smooth_l1_loss",
@@ -261,3 +262,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
         pad = padding_idx if padding_idx >= 0 else padding_idx + weight.size(0)
         rows = _C.where((flat != pad).unsqueeze(-1), rows, rows.detach())
     return rows.reshape(tuple(input.shape) + (weight.size(1),))
+
+
+from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401
+from ._functional_sparse import embedding_bag, one_hot  # noqa: E402,F401
