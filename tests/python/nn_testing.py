@@ -80,3 +80,12 @@ def raises_like_torch(exc, match: str, fn, *, torch_match: str | None = None) ->
             assert re.search(torch_match or match, str(info.value)), str(info.value)
         with pytest.raises(exc, match=match):
             fn(pe)
+
+
+def outcome(fn):
+    """(exception class, message) of what fn() raises, or (None, None): compare engines' errors."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        return type(e), str(e)
+    return None, None

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import pyengine as pe
+from nn_testing import outcome as _err
 
 torch = pytest.importorskip("torch")
 
@@ -210,12 +211,6 @@ def test_transformer_encoder_classifier_loop_matches_torch():
     np.testing.assert_allclose(curves[1], curves[0], rtol=1e-8)
 
 
-def _err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001
-        return type(e), str(e)
-    return None, None
 
 
 @pytest.mark.parametrize("case", ["attn_mask_shape", "kpm_shape", "embed_dim", "causal_without_mask",

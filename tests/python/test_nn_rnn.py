@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import pyengine as pe
+from nn_testing import outcome as _err
 
 torch = pytest.importorskip("torch")
 
@@ -193,12 +194,6 @@ def test_rnn_dropout_between_layers():
     assert not np.array_equal(c.detach().numpy(), d.detach().numpy())
 
 
-def _err(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001
-        return type(e), str(e)
-    return None, None
 
 
 @pytest.mark.parametrize("case", ["input_size", "hidden_shape", "cell_shape", "ndim", "unbatched_h", "dtype",
