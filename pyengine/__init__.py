@@ -31,6 +31,7 @@ from ._ops_nn import *  # noqa: E402,F401,F403
 from . import nn, optim  # noqa: E402,F401
 from ._ops_reduce import *  # noqa: E402,F401,F403
 from ._ops_elementwise import *  # noqa: F401,F403,E402
+from ._ops_more import *  # noqa: F401,F403,E402
 from . import utils  # noqa: E402,F401  (torch.utils.data is reachable after `import torch`)
 from . import autograd  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401

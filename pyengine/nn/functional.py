@@ -266,3 +266,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
 
 from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401
 from ._functional_sparse import embedding_bag, one_hot  # noqa: E402,F401
+from ._functional_more import *  # noqa: E402,F401,F403
+from ._functional_more import __all__ as _more_all  # noqa: E402
+
+__all__ += _more_all

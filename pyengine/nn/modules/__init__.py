@@ -13,6 +13,12 @@ from .loss import (  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401
 from .sparse import Embedding  # noqa: F401
+from .activation_more import *  # noqa: F401,F403
+from .activation_more import __all__ as _act_more
+from .loss_more import *  # noqa: F401,F403
+from .loss_more import __all__ as _loss_more
+from .shape_more import *  # noqa: F401,F403
+from .shape_more import __all__ as _shape_more
 from .attention import MultiheadAttention  # noqa: F401
 from .embedding_bag import EmbeddingBag  # noqa: F401
 from .transformer import (  # noqa: F401
@@ -29,3 +35,4 @@ __all__ = [
     "MultiheadAttention", "EmbeddingBag", "Transformer", "TransformerEncoder", "TransformerDecoder",
     "TransformerEncoderLayer", "TransformerDecoderLayer",
 ]
+__all__ += _act_more + _loss_more + _shape_more
