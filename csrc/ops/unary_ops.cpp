@@ -1,5 +1,5 @@
 // Unary elementwise ops: float math (integer inputs promote to the default float dtype), rounding
-// (integers pass through as a copy), sign/relu/bitwise_not/square/positive, predicates,
+// (integers pass through as a copy), neg/abs/sign/relu/bitwise_not/square/positive, predicates,
 // round(decimals), nan_to_num. Dtype rules and error classes follow PyTorch 2.x.
 #include <cmath>
 #include <limits>
@@ -31,7 +31,8 @@ Tensor run_rounding_op(const Tensor& a, UnaryFloatOp op, const char* name) {
 }
 Tensor& run_rounding_op_(Tensor& a, UnaryFloatOp op, const char* name) {
   if (a.dtype() == DType::Bool) ew::not_implemented(name, a.dtype());
-  if (!is_floating(a.dtype())) {
+  if (!is_floating(a.dtype())) {  // integers are already integral: nothing to write, but PyTorch checks
+    assert_no_internal_overlap(a);
     a->bump_version();
     return a;
   }
@@ -51,6 +52,13 @@ Tensor run_predicate(const Tensor& a, PredicateOp op) {
   return elementwise_out({&x}, a.dtype(), DType::Bool, [&](const TensorIter& it) { predicate_stub(a.device())(it, op); });
 }
 
+void check_neg(const Tensor& a) {
+  PE_CHECK(a.dtype() != DType::Bool, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+           "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+}
+void check_abs(const Tensor& a) {
+  if (a.dtype() == DType::Bool) ew::not_implemented("abs_cpu", a.dtype());
+}
 void check_relu(const Tensor& a) { PE_CHECK(a.dtype() != DType::Bool, "Boolean inputs not supported for relu"); }
 void check_bitwise_not(const Tensor& a) {
   if (is_floating(a.dtype())) ew::not_implemented("bitwise_not_cpu", a.dtype());
@@ -82,10 +90,27 @@ Tensor frac(const Tensor& a) {
   return run_float_op(a, UnaryFloatOp::Frac);
 }
 Tensor& frac_(Tensor& a) {
+  assert_no_internal_overlap(a);
   check_frac(a);
   return run_float_op_(a, UnaryFloatOp::Frac);
 }
 
+Tensor neg(const Tensor& a) {
+  check_neg(a);
+  return run_misc_op(a, UnaryMiscOp::Neg);
+}
+Tensor& neg_(Tensor& a) {
+  check_neg(a);
+  return run_misc_op_(a, UnaryMiscOp::Neg);
+}
+Tensor abs(const Tensor& a) {
+  check_abs(a);
+  return run_misc_op(a, UnaryMiscOp::Abs);
+}
+Tensor& abs_(Tensor& a) {
+  check_abs(a);
+  return run_misc_op_(a, UnaryMiscOp::Abs);
+}
 Tensor sign(const Tensor& a) { return run_misc_op(a, UnaryMiscOp::Sign); }
 Tensor& sign_(Tensor& a) { return run_misc_op_(a, UnaryMiscOp::Sign); }
 Tensor relu(const Tensor& a) {
@@ -101,6 +126,7 @@ Tensor bitwise_not(const Tensor& a) {
   return run_misc_op(a, UnaryMiscOp::BitwiseNot);
 }
 Tensor& bitwise_not_(Tensor& a) {
+  assert_no_internal_overlap(a);
   check_bitwise_not(a);
   return run_misc_op_(a, UnaryMiscOp::BitwiseNot);
 }
