@@ -50,7 +50,7 @@ BINARY_INPLACE = ["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "fmod_",
                   "floor_divide_"]
 
 
-@pytest.mark.parametrize("dtype", ["float32", "int32", "uint8"])
+@pytest.mark.parametrize("dtype", ["float32", "int32", "uint8", "bool"])
 @pytest.mark.parametrize("name", UNARY_INPLACE)
 def test_unary_inplace_on_expanded_tensor_raises_like_torch(name, dtype):
     def fn(lib):
