@@ -1,11 +1,11 @@
-// add/sub/mul/div on CUDA (binary_stub): out = f(a, b) over a TensorIter whose three operands share
-// one dtype, with the functors of ops/functors.h, so each element is computed exactly as the CPU
-// kernel computes it. This file is compiled with -fmad=false (CMakeLists.txt): a + alpha * b must not
+// add/sub/mul/div on CUDA (binary_math_stub's Add/Sub/Mul/Div and add_alpha_stub): out = f(a, b)
+// over a TensorIter whose three operands share one dtype, with the functors of
+// ops/elementwise_functors.h, so each element is computed exactly as the CPU kernel computes it.
+// The family's other ops are not implemented on CUDA yet (RuntimeError). This file is compiled with -fmad=false (CMakeLists.txt): a + alpha * b must not
 // become one fused multiply-add, which rounds once where the CPU rounds twice.
 #include "cuda/kernels.h"
 #include "cuda/loop.cuh"
-#include "ops/functors.h"
-#include "ops/stubs.h"
+#include "ops/elementwise_functors.h"
 
 namespace pe::cuda {
 namespace {
@@ -45,18 +45,33 @@ void launch_binary(const TensorIter& iter, const F& f) {
 
 }  // namespace
 
-void binary_kernel(const TensorIter& iter, BinaryOp op, const Scalar& alpha) {
-  PE_CHECK(iter.ntensors() == 3, "binary_stub: expected 3 operands (out, a, b), got ", iter.ntensors());
-  PE_DISPATCH_ALL_TYPES(iter.dtype(0), "binary", [&] {
+namespace {
+template <class T, BinaryMathOp Op>
+void launch_math(const TensorIter& iter) {
+  using F = BinaryMathFunctor<T, Op>;
+  if constexpr (F::supported) launch_binary<T>(iter, F());
+  else PE_ERROR("binary_math: op ", (int)Op, " not supported for ", dtype_name(iter.dtype(0)));
+}
+}  // namespace
+
+void binary_math_kernel(const TensorIter& iter, BinaryMathOp op) {
+  PE_CHECK(iter.ntensors() == 3, "binary_math_stub: expected 3 operands (out, a, b), got ", iter.ntensors());
+  PE_DISPATCH_ALL_TYPES(iter.dtype(0), "binary_math", [&] {
     switch (op) {
-      case BinaryOp::Add:  // x + 1 * y is x + y exactly, so alpha == 1 needs no kernel of its own
-        return launch_binary<scalar_t>(iter, AddFunctor<scalar_t>{alpha.to<opmath_t<scalar_t>>()});
-      case BinaryOp::Mul:
-        return launch_binary<scalar_t>(iter, MulFunctor<scalar_t>());
-      case BinaryOp::Div:
-        return launch_binary<scalar_t>(iter, DivFunctor<scalar_t>());
+      case BinaryMathOp::Add: return launch_math<scalar_t, BinaryMathOp::Add>(iter);
+      case BinaryMathOp::Sub: return launch_math<scalar_t, BinaryMathOp::Sub>(iter);
+      case BinaryMathOp::Mul: return launch_math<scalar_t, BinaryMathOp::Mul>(iter);
+      case BinaryMathOp::Div: return launch_math<scalar_t, BinaryMathOp::Div>(iter);
+      default: break;
     }
-    PE_ERROR("binary: unknown op ", (int)op);
+    PE_ERROR("binary_math: op ", (int)op, " is not implemented on CUDA yet");
+  });
+}
+
+void add_alpha_kernel(const TensorIter& iter, const Scalar& alpha) {
+  PE_CHECK(iter.ntensors() == 3, "add_alpha_stub: expected 3 operands (out, a, b), got ", iter.ntensors());
+  PE_DISPATCH_ALL_TYPES(iter.dtype(0), "add", [&] {
+    launch_binary<scalar_t>(iter, AddAlphaFunctor<scalar_t>{alpha.to<opmath_t<scalar_t>>()});
   });
 }
 

@@ -4,10 +4,14 @@
 // scatters move raw elements, so they dispatch on the element size (1/2/4/8 bytes), not the dtype.
 // index_put with accumulate must let duplicate indices all land: atomicAdd where the hardware has
 // one for the dtype (float, double, int32, int64), else the same loop in one thread, which is slow
-// but serial like the CPU kernel.
+// but serial like the CPU kernel. Also the pieces ops/indexing.cpp builds them from: bounds, byte
+// offsets and nonzero().
+#include <limits>
+
 #include "cuda/kernels.h"
 #include "cuda/loop.cuh"
-#include "ops/functors.h"
+#include "ops/elementwise_functors.h"
+#include "ops/ops.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -50,7 +54,7 @@ __global__ void accumulate_kernel(char* dst, const char* value, const char* offs
     } else if constexpr (has_atomic_add_v<T>) {
       atomicAdd(p, v);
     } else {
-      *p = AddFunctor<T>{opmath_t<T>(1)}(*p, v);
+      *p = BinaryMathFunctor<T, BinaryMathOp::Add>()(*p, v);
     }
   }
 }
@@ -105,6 +109,55 @@ void index_put_kernel(const TensorIter& iter, bool accumulate) {
     accumulate_kernel<scalar_t><<<grid, block>>>(iter.data(0), iter.data(1), iter.data(2), calc, n);
     PE_CUDA_CHECK_LAUNCH();
   });
+}
+
+namespace {
+
+// *first = the smallest position i with index[i] outside [lo, size).
+__global__ void bounds_kernel(const int64_t* index, int64_t n, int64_t lo, int64_t size,
+                              unsigned long long* first) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    if (index[i] < lo || index[i] >= size) atomicMin(first, static_cast<unsigned long long>(i));
+}
+
+__global__ void offsets_kernel(char* out, const char* offs, const char* index, OffsetCalc<3> calc, int64_t n,
+                               int64_t size, int64_t stride) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+    int64_t off[3];
+    calc.get(i, off);
+    const int64_t x = load_offset(index + off[2]);
+    *reinterpret_cast<int64_t*>(out + off[0]) = load_offset(offs + off[1]) + (x < 0 ? x + size : x) * stride;
+  }
+}
+
+}  // namespace
+
+std::optional<int64_t> index_bounds_kernel(const Tensor& index, int64_t size, bool allow_negative) {
+  const int64_t n = index.numel();
+  if (n == 0) return std::nullopt;
+  DeviceGuard guard(index.device().index);
+  constexpr unsigned long long kNone = std::numeric_limits<unsigned long long>::max();
+  Tensor first = full({}, Scalar(int64_t(-1)), TensorOptions{DType::Int64, index.device()});  // all ones: kNone
+  bounds_kernel<<<grid_size(n), kBlockSize>>>(index.data_ptr<int64_t>(), n, allow_negative ? -size : 0, size,
+                                              reinterpret_cast<unsigned long long*>(first.raw_data()));
+  PE_CUDA_CHECK_LAUNCH();
+  const auto at = static_cast<unsigned long long>(item(first).to_int64());
+  if (at == kNone) return std::nullopt;
+  return item(select(view(index, {n}), 0, static_cast<int64_t>(at))).to_int64();  // contiguous
+}
+
+void index_offsets_kernel(const TensorIter& iter, int64_t size, int64_t stride) {
+  const int64_t n = iter.numel();
+  if (n == 0) return;
+  DeviceGuard guard(iter_device(iter));
+  offsets_kernel<<<grid_size(n), kBlockSize>>>(iter.data(0), iter.data(1), iter.data(2), make_offset_calc<3>(iter), n,
+                                               size, stride);
+  PE_CUDA_CHECK_LAUNCH();
+}
+
+// Through the host for now: the count decides the output's size.
+Tensor nonzero_kernel(const Tensor& t) {
+  return to(nonzero(to(t, std::nullopt, Device())), std::nullopt, t.device());
 }
 
 }  // namespace pe::cuda

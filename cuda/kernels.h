@@ -1,10 +1,13 @@
-// The host entry points of the CUDA kernels, with the signatures of the stubs in ops/stubs.h.
+// The host entry points of the CUDA kernels, with the signatures of the stubs in ops/stubs.h and
+// ops/elementwise_stubs.h.
 // register.cpp installs them; nothing else should call them directly (go through the stubs).
 #pragma once
 #include <cstdint>
+#include <optional>
 
 #include "core/tensor.h"
 #include "core/tensor_iter.h"
+#include "ops/elementwise_stubs.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -15,9 +18,14 @@ void uniform_kernel(const Tensor& dst, double from, double to, uint64_t seed, ui
 void normal_kernel(const Tensor& dst, double mean, double std, uint64_t seed, uint64_t first_block);  // random.cu
 void arange_kernel(const Tensor& dst, const Scalar& start, const Scalar& step);  // arange.cu
 
-void binary_kernel(const TensorIter& iter, BinaryOp op, const Scalar& alpha);  // binary.cu
-void unary_kernel(const TensorIter& iter, UnaryOp op);                          // unary.cu
+void binary_math_kernel(const TensorIter& iter, BinaryMathOp op);              // binary.cu (add/sub/mul/div)
+void add_alpha_kernel(const TensorIter& iter, const Scalar& alpha);             // binary.cu
+void unary_misc_kernel(const TensorIter& iter, UnaryMiscOp op);                 // unary.cu (neg/abs)
 void index_kernel(const TensorIter& iter);                                      // index.cu
 void index_put_kernel(const TensorIter& iter, bool accumulate);                 // index.cu
+std::optional<int64_t> index_bounds_kernel(const Tensor& index, int64_t size, bool allow_negative);  // index.cu
+void index_offsets_kernel(const TensorIter& iter, int64_t size, int64_t stride);  // index.cu
+Tensor nonzero_kernel(const Tensor& t);                                          // index.cu
+void randperm_kernel(const Tensor& perm, const Tensor& keys);                    // random.cu
 
 }  // namespace pe::cuda

@@ -6,6 +6,7 @@
 #include "core/rng.h"
 #include "cuda/kernels.h"
 #include "cuda/loop.cuh"
+#include "ops/ops.h"
 
 namespace pe::cuda {
 namespace {
@@ -46,6 +47,14 @@ void normal_kernel(const Tensor& dst, double mean, double std, uint64_t seed, ui
   PE_DISPATCH_FLOATING_TYPES(dst.dtype(), "normal_", [&] {
     launch_index_fill<scalar_t>(dst, NormalFunctor<scalar_t>{Philox(seed), first_block, dst.numel(), mean, std});
   });
+}
+
+// Through the host for now (Fisher-Yates is sequential): the CPU kernel on host copies.
+void randperm_kernel(const Tensor& perm, const Tensor& keys) {
+  Tensor host = make_empty(perm.sizes(), DType::Int64, Device());
+  randperm_stub(Device())(host, pe::to(keys, std::nullopt, Device()));
+  Tensor dst = perm;
+  copy_(dst, host);
 }
 
 }  // namespace pe::cuda

@@ -15,10 +15,15 @@ void register_cuda() {
   uniform_stub.set(DeviceType::CUDA, &uniform_kernel);
   normal_stub.set(DeviceType::CUDA, &normal_kernel);
   arange_stub.set(DeviceType::CUDA, &arange_kernel);
-  binary_stub.set(DeviceType::CUDA, &binary_kernel);
-  unary_stub.set(DeviceType::CUDA, &unary_kernel);
+  binary_math_stub.set(DeviceType::CUDA, &binary_math_kernel);
+  add_alpha_stub.set(DeviceType::CUDA, &add_alpha_kernel);
+  unary_misc_stub.set(DeviceType::CUDA, &unary_misc_kernel);
   index_stub.set(DeviceType::CUDA, &index_kernel);
   index_put_stub.set(DeviceType::CUDA, &index_put_kernel);
+  index_bounds_stub.set(DeviceType::CUDA, &index_bounds_kernel);
+  index_offsets_stub.set(DeviceType::CUDA, &index_offsets_kernel);
+  nonzero_stub.set(DeviceType::CUDA, &nonzero_kernel);
+  randperm_stub.set(DeviceType::CUDA, &randperm_kernel);
 
   set_allocator(DeviceType::CUDA, cuda_allocator());
   set_cuda_copy_bytes(&copy_bytes);

@@ -1,9 +1,9 @@
-// neg/abs on CUDA (unary_stub): out = f(a) over a TensorIter of two operands of one dtype, with the
-// functors of ops/functors.h (the CPU kernel's arithmetic, element for element).
+// neg/abs on CUDA (unary_misc_stub's Neg/Abs): out = f(a) over a TensorIter of two operands of one
+// dtype, with the functors of ops/elementwise_functors.h (the CPU kernel's arithmetic, element for
+// element). The family's other ops are not implemented on CUDA yet (RuntimeError).
 #include "cuda/kernels.h"
 #include "cuda/loop.cuh"
-#include "ops/functors.h"
-#include "ops/stubs.h"
+#include "ops/elementwise_functors.h"
 
 namespace pe::cuda {
 namespace {
@@ -40,16 +40,24 @@ void launch_unary(const TensorIter& iter, const F& f) {
 
 }  // namespace
 
-void unary_kernel(const TensorIter& iter, UnaryOp op) {
-  PE_CHECK(iter.ntensors() == 2, "unary_stub: expected 2 operands (out, a), got ", iter.ntensors());
-  PE_DISPATCH_ALL_TYPES(iter.dtype(0), "unary", [&] {
+namespace {
+template <class T, UnaryMiscOp Op>
+void launch_misc(const TensorIter& iter) {
+  using F = UnaryMiscFunctor<T, Op>;
+  if constexpr (F::supported) launch_unary<T>(iter, F());
+  else PE_ERROR("unary_misc: op ", (int)Op, " not supported for ", dtype_name(iter.dtype(0)));
+}
+}  // namespace
+
+void unary_misc_kernel(const TensorIter& iter, UnaryMiscOp op) {
+  PE_CHECK(iter.ntensors() == 2, "unary_misc_stub: expected 2 operands (out, a), got ", iter.ntensors());
+  PE_DISPATCH_ALL_TYPES(iter.dtype(0), "unary_misc", [&] {
     switch (op) {
-      case UnaryOp::Neg:
-        return launch_unary<scalar_t>(iter, NegFunctor<scalar_t>());
-      case UnaryOp::Abs:
-        return launch_unary<scalar_t>(iter, AbsFunctor<scalar_t>());
+      case UnaryMiscOp::Neg: return launch_misc<scalar_t, UnaryMiscOp::Neg>(iter);
+      case UnaryMiscOp::Abs: return launch_misc<scalar_t, UnaryMiscOp::Abs>(iter);
+      default: break;
     }
-    PE_ERROR("unary: unknown op ", (int)op);
+    PE_ERROR("unary_misc: op ", (int)op, " is not implemented on CUDA yet");
   });
 }
 

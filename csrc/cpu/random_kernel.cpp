@@ -1,5 +1,8 @@
 // CPU random fills (uniform_, normal_) on the Philox layout of Note [Random number layout], so the
 // values depend only on (seed, offset, index): parallel-safe, and equal to the CUDA kernels'.
+#include <numeric>
+#include <utility>
+
 #include "core/rng.h"
 #include "core/cast.h"
 #include "cpu/loop.h"
@@ -32,7 +35,20 @@ void normal_kernel(const Tensor& dst, double mean, double std, uint64_t seed, ui
   });
 }
 
+void randperm_kernel(const Tensor& perm, const Tensor& keys) {
+  int64_t* p = perm.data_ptr<int64_t>();
+  const double* u = keys.data_ptr<double>();
+  const int64_t n = perm.numel();
+  std::iota(p, p + n, int64_t(0));
+  for (int64_t i = n - 1; i > 0; --i) {
+    int64_t j = (int64_t)(u[i] * (double)(i + 1));
+    if (j > i) j = i;
+    std::swap(p[i], p[j]);
+  }
+}
+
 PE_REGISTER_KERNEL(uniform_stub, CPU, &uniform_kernel);
+PE_REGISTER_KERNEL(randperm_stub, CPU, &randperm_kernel);
 PE_REGISTER_KERNEL(normal_stub, CPU, &normal_kernel);
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "cpu/loop.h"
-#include "ops/functors.h"
+#include "ops/elementwise_functors.h"
 #include "ops/select_stubs.h"
 
 namespace pe::cpu {

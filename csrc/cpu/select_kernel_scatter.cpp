@@ -11,7 +11,7 @@
 #include "cpu/loop.h"
 #include "cpu/parallel.h"
 #include "cpu/select_rows.h"
-#include "ops/functors.h"
+#include "ops/elementwise_functors.h"
 #include "ops/select_stubs.h"
 
 namespace pe::cpu {
@@ -176,7 +176,7 @@ void scatter_gather_kernel(const Tensor& x, const Tensor& index, const Tensor& y
   PE_DISPATCH_ALL_TYPES(x.dtype(), "scatter", [&] {
     using acc_t = opmath_t<scalar_t>;
     if (op == ScatterOp::Add) {
-      AddFunctor<scalar_t> add{scalar.to<acc_t>()};
+      AddAlphaFunctor<scalar_t> add{scalar.to<acc_t>()};
       run(x, index, y, dim, wrap, false, [add](char* xe, char* ye) {
         auto* d = reinterpret_cast<scalar_t*>(xe);
         *d = add(*d, *reinterpret_cast<const scalar_t*>(ye));
@@ -184,7 +184,7 @@ void scatter_gather_kernel(const Tensor& x, const Tensor& index, const Tensor& y
     } else if (op == ScatterOp::Multiply) {
       run(x, index, y, dim, wrap, false, [](char* xe, char* ye) {
         auto* d = reinterpret_cast<scalar_t*>(xe);
-        *d = MulFunctor<scalar_t>()(*d, *reinterpret_cast<const scalar_t*>(ye));
+        *d = BinaryMathFunctor<scalar_t, BinaryMathOp::Mul>()(*d, *reinterpret_cast<const scalar_t*>(ye));
       });
     } else {
       const bool is_max = op == ScatterOp::Max;

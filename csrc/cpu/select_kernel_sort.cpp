@@ -8,7 +8,7 @@
 
 #include "cpu/parallel.h"
 #include "cpu/select_rows.h"
-#include "ops/functors.h"
+#include "ops/elementwise_functors.h"
 #include "ops/select_stubs.h"
 
 namespace pe::cpu {

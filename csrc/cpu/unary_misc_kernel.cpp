@@ -1,4 +1,4 @@
-// CPU kernels of the dtype-keeping unary ops (sign, relu, bitwise_not), the predicates (isnan,
+// CPU kernels of the dtype-keeping unary ops (neg, abs, sign, relu, bitwise_not), the predicates (isnan,
 // isinf, isfinite, logical_not -> bool), round(decimals) and nan_to_num.
 #include <cmath>
 
@@ -18,6 +18,8 @@ void run_misc(const TensorIter& iter) {
 void unary_misc_kernel(const TensorIter& iter, UnaryMiscOp op) {
   PE_DISPATCH_ALL_TYPES(iter.dtype(0), "unary_misc", [&] {
     switch (op) {
+      case UnaryMiscOp::Neg: return run_misc<scalar_t, UnaryMiscOp::Neg>(iter);
+      case UnaryMiscOp::Abs: return run_misc<scalar_t, UnaryMiscOp::Abs>(iter);
       case UnaryMiscOp::Sign: return run_misc<scalar_t, UnaryMiscOp::Sign>(iter);
       case UnaryMiscOp::Relu: return run_misc<scalar_t, UnaryMiscOp::Relu>(iter);
       case UnaryMiscOp::BitwiseNot: return run_misc<scalar_t, UnaryMiscOp::BitwiseNot>(iter);

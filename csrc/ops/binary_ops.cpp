@@ -1,6 +1,7 @@
-// Binary elementwise ops beyond add/sub/mul/div: division with rounding, remainder/fmod, pow,
-// float_power, atan2, maximum/minimum/fmax/fmin, bitwise and shifts, comparisons and logical ops.
-// Each computes in PyTorch's result type of its operands (a Python number is a wrapped number).
+// Binary elementwise ops: add/sub (with alpha), mul, div (true or with rounding), remainder/fmod,
+// pow, float_power, atan2, maximum/minimum/fmax/fmin, bitwise and shifts, comparisons and logical
+// ops, out-of-place and in-place, either operand a tensor or a Python number. Each computes in
+// PyTorch's result type of its operands (a Python number is a wrapped number).
 #include "ops/elementwise_util.h"
 
 namespace pe {
@@ -61,6 +62,7 @@ Tensor binary_math(const TensorOrScalar& a, const TensorOrScalar& b, BinaryMathO
 }
 
 Tensor& binary_math_(Tensor& self, const TensorOrScalar& b, BinaryMathOp op) {
+  assert_no_internal_overlap(self);
   TensorOrScalar s(self);
   DType dt = math_dtype(op, s, b);
   ew::check_cast(dt, self.dtype());  // PyTorch checks the cast before the kernel's dtype
@@ -79,13 +81,6 @@ std::optional<BinaryMathOp> rounding_op(const std::optional<std::string>& mode) 
   if (*mode == "trunc") return BinaryMathOp::DivTrunc;
   if (*mode == "floor") return BinaryMathOp::DivFloor;
   PE_ERROR("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'");
-}
-
-// A number first operand of true division becomes a 0-dim tensor of the (floating) compute type,
-// which keeps the result type: 1 / uint8_tensor is 1.0 / x, not uint8(1) / x.
-Tensor first_as_tensor(const TensorOrScalar& a, const TensorOrScalar& b) {
-  if (!a.is_scalar) return a.tensor;
-  return ew::materialize(a, ew::float_of(ew::result_type(a, b)), ew::common_device({&b}));
 }
 
 // pow's special cases: integer bases with a negative integer exponent, and bool ** bool.
@@ -122,6 +117,7 @@ PE_DEFINE_BINARY_MATH(bitwise_right_shift, RightShift)
 
 Tensor pow(const TensorOrScalar& a, const TensorOrScalar& b) {
   DType dt = ew::result_type(a, b);
+  ew::check_scalar_arg(b, dt);
   Tensor r;
   if (pow_special(a, b, dt, &r)) return r;
   return binary_math(a, b, BinaryMathOp::Pow);
@@ -129,6 +125,7 @@ Tensor pow(const TensorOrScalar& a, const TensorOrScalar& b) {
 Tensor& pow_(Tensor& a, const TensorOrScalar& b) {
   TensorOrScalar s(a);
   DType dt = ew::result_type(s, b);
+  ew::check_scalar_arg(b, dt);
   Tensor r;
   if (pow_special(s, b, dt, &r)) return copy_(a, r);
   return binary_math_(a, b, BinaryMathOp::Pow);
@@ -145,16 +142,103 @@ Tensor& float_power_(Tensor& a, const TensorOrScalar& b) {
   return elementwise_inplace(a, {&b}, DType::Float64, DType::Float64, math_launcher(BinaryMathOp::Pow, a.device()));
 }
 
+// ---- add/sub/mul/div ----
+namespace {
+
+void check_alpha(DType dt, const Scalar& alpha) {
+  PE_CHECK(!(is_integral(dt, true) && alpha.is_floating()),
+           "For integral input tensors, argument alpha must not be a floating point number.");
+  PE_CHECK(!(dt == DType::Bool && alpha.is_integral() && alpha.to_int64() != 0 && alpha.to_int64() != 1),
+           "Boolean alpha only supported for Boolean results.");
+}
+
+// A Python bool counts as a bool operand (its natural dtype), as in PyTorch.
+void check_sub(DType a, DType b) {
+  PE_CHECK(!(a == DType::Bool && b == DType::Bool),
+           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+           "operator instead.");
+  PE_CHECK(a != DType::Bool && b != DType::Bool,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+           "use the `~` or `logical_not()` operator instead.");
+}
+
+bool is_one(const Scalar& s) { return s.is_floating() ? s.to_double() == 1.0 : s.to_int64() == 1; }
+
+Scalar negate(const Scalar& s) {
+  if (s.is_floating()) return Scalar(-s.to_double());
+  return Scalar(static_cast<int64_t>(0 - static_cast<uint64_t>(s.to_int64())));  // wraps for INT64_MIN
+}
+
+// The kernel of add/sub/mul/div: the plain op, or a + alpha * b (a - b is a + (-alpha) * b) when
+// add/sub have an alpha other than 1 (the same values, one multiply more).
+auto arith_launcher(BinaryMathOp op, const Scalar& alpha, Device dev) {
+  const bool scaled = (op == BinaryMathOp::Add || op == BinaryMathOp::Sub) && !is_one(alpha);
+  const Scalar a = op == BinaryMathOp::Sub ? negate(alpha) : alpha;
+  return [op, scaled, a, dev](const TensorIter& it) {
+    if (scaled) add_alpha_stub(dev)(it, a);
+    else binary_math_stub(dev)(it, op);
+  };
+}
+
+// The compute dtype of op over operands of result type `common` (true division is floating).
+DType arith_dtype(BinaryMathOp op, const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha) {
+  DType common = ew::result_type(a, b);
+  if (op == BinaryMathOp::Sub) check_sub(a.dtype(), b.dtype());
+  if (op == BinaryMathOp::Add || op == BinaryMathOp::Sub) {
+    check_alpha(common, alpha);
+    // The kernel's alpha (negated for sub) is converted to the dtype with PyTorch's checked conversion.
+    check_scalar_fits(op == BinaryMathOp::Sub ? negate(alpha) : alpha, common);
+  }
+  return op == BinaryMathOp::Div ? ew::float_of(common) : common;
+}
+
+Tensor arith(const TensorOrScalar& a, const TensorOrScalar& b, BinaryMathOp op, const Scalar& alpha = Scalar()) {
+  DType dt = arith_dtype(op, a, b, alpha);
+  return elementwise_out({&a, &b}, dt, dt, arith_launcher(op, alpha, ew::common_device({&a, &b})));
+}
+
+Tensor& arith_(Tensor& self, const TensorOrScalar& b, BinaryMathOp op, const Scalar& alpha = Scalar()) {
+  TensorOrScalar s(self);
+  DType dt = arith_dtype(op, s, b, alpha);
+  return elementwise_inplace(self, {&b}, dt, dt, arith_launcher(op, alpha, ew::common_device({&s, &b})));
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) { return arith(a, b, BinaryMathOp::Add, alpha); }
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) { return arith(a, b, BinaryMathOp::Add, alpha); }
+Tensor add(const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha) {
+  return arith(a, b, BinaryMathOp::Add, alpha);
+}
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) { return arith(a, b, BinaryMathOp::Sub, alpha); }
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) { return arith(a, b, BinaryMathOp::Sub, alpha); }
+Tensor sub(const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha) {
+  return arith(a, b, BinaryMathOp::Sub, alpha);
+}
+Tensor rsub(const Tensor& a, const TensorOrScalar& b, const Scalar& alpha) {
+  return arith(b, a, BinaryMathOp::Sub, alpha);
+}
+Tensor mul(const Tensor& a, const Tensor& b) { return arith(a, b, BinaryMathOp::Mul); }
+Tensor mul(const Tensor& a, const Scalar& b) { return arith(a, b, BinaryMathOp::Mul); }
+Tensor mul(const TensorOrScalar& a, const TensorOrScalar& b) { return arith(a, b, BinaryMathOp::Mul); }
+Tensor div(const Tensor& a, const Tensor& b) { return arith(a, b, BinaryMathOp::Div); }
+Tensor div(const Tensor& a, const Scalar& b) { return arith(a, b, BinaryMathOp::Div); }
 Tensor div(const TensorOrScalar& a, const TensorOrScalar& b, const std::optional<std::string>& rounding_mode) {
   auto op = rounding_op(rounding_mode);
-  if (op) return binary_math(a, b, *op);
-  Tensor x = first_as_tensor(a, b);
-  return b.is_scalar ? div(x, b.scalar) : div(x, b.tensor);
+  return op ? binary_math(a, b, *op) : arith(a, b, BinaryMathOp::Div);
 }
+
+Tensor& add_(Tensor& a, const Tensor& b, const Scalar& alpha) { return arith_(a, b, BinaryMathOp::Add, alpha); }
+Tensor& add_(Tensor& a, const Scalar& b, const Scalar& alpha) { return arith_(a, b, BinaryMathOp::Add, alpha); }
+Tensor& sub_(Tensor& a, const Tensor& b, const Scalar& alpha) { return arith_(a, b, BinaryMathOp::Sub, alpha); }
+Tensor& sub_(Tensor& a, const Scalar& b, const Scalar& alpha) { return arith_(a, b, BinaryMathOp::Sub, alpha); }
+Tensor& mul_(Tensor& a, const Tensor& b) { return arith_(a, b, BinaryMathOp::Mul); }
+Tensor& mul_(Tensor& a, const Scalar& b) { return arith_(a, b, BinaryMathOp::Mul); }
+Tensor& div_(Tensor& a, const Tensor& b) { return arith_(a, b, BinaryMathOp::Div); }
+Tensor& div_(Tensor& a, const Scalar& b) { return arith_(a, b, BinaryMathOp::Div); }
 Tensor& div_(Tensor& a, const TensorOrScalar& b, const std::optional<std::string>& rounding_mode) {
   auto op = rounding_op(rounding_mode);
-  if (op) return binary_math_(a, b, *op);
-  return b.is_scalar ? div_(a, b.scalar) : div_(a, b.tensor);
+  return op ? binary_math_(a, b, *op) : arith_(a, b, BinaryMathOp::Div);
 }
 
 // ---- comparisons and logical ops: computed in the common dtype, bool result ----

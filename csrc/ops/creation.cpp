@@ -1,8 +1,8 @@
 // Factory functions: empty/zeros/ones/full/eye/arange/linspace and the random ones.
 #include <cmath>
-#include <numeric>
 
 #include "core/rng.h"
+#include "ops/elementwise.h"
 #include "ops/ops.h"
 #include "ops/stubs.h"
 
@@ -126,18 +126,12 @@ Tensor& normal_(Tensor& t, double mean, double std) {
 
 Tensor& random_(Tensor& t, int64_t low, int64_t high) {
   PE_CHECK(low < high, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
-  // Uniform doubles in [low, high), floored: exact for ranges below 2^53.
+  // Uniform doubles in [low, high), floored (at most high - 1: the rounding of high to a double):
+  // exact for ranges below 2^53. Elementwise ops on t's device.
   Tensor u = make_empty(t.sizes(), DType::Float64, t.device());
   uniform_(u, (double)low, (double)high);
-  Tensor fl = make_empty(t.sizes(), DType::Int64, Device());
-  Tensor uc = to(u, std::nullopt, Device());
-  const double* src = uc.data_ptr<double>();
-  int64_t* dst = fl.data_ptr<int64_t>();
-  for (int64_t i = 0; i < fl.numel(); ++i) {
-    int64_t v = (int64_t)std::floor(src[i]);
-    dst[i] = v >= high ? high - 1 : v;
-  }
-  copy_(t, fl);
+  Tensor v = minimum(to(floor(u), DType::Int64, std::nullopt), TensorOrScalar(Scalar(high - 1)));
+  copy_(t, v);
   return t;
 }
 
@@ -164,18 +158,11 @@ Tensor randint(int64_t low, int64_t high, const DimVector& sizes, const TensorOp
 
 Tensor randperm(int64_t n, const TensorOptions& opt) {
   PE_CHECK(n >= 0, "n must be non-negative, got", n);
-  // Fisher-Yates driven by one uniform draw per position.
-  Tensor keys = make_empty({n}, DType::Float64, Device());
+  // Fisher-Yates driven by one uniform draw per position (the kernel of the device).
+  Tensor keys = make_empty({n}, DType::Float64, opt.device);
   uniform_(keys, 0.0, 1.0);
-  Tensor perm = make_empty({n}, DType::Int64, Device());
-  int64_t* p = perm.data_ptr<int64_t>();
-  const double* u = keys.data_ptr<double>();
-  std::iota(p, p + n, int64_t(0));
-  for (int64_t i = n - 1; i > 0; --i) {
-    int64_t j = (int64_t)(u[i] * (double)(i + 1));
-    if (j > i) j = i;
-    std::swap(p[i], p[j]);
-  }
+  Tensor perm = make_empty({n}, DType::Int64, opt.device);
+  randperm_stub(opt.device)(perm, keys);
   DType dt = opt.dtype_or(DType::Int64);
   return finish(to(perm, dt, opt.device), opt);
 }

@@ -1,8 +1,11 @@
-// Scalar functors of the elementwise op library (math, rounding, comparison, bitwise, division
-// families), shared by the CPU loops and CUDA kernels (PE_HOST_DEVICE). Each functor is
-// templated on the element type T (the op layer has already cast the inputs to it) and computes
-// in opmath_t<T> (float for the 16-bit floats). `supported` says for which T the op exists: the
-// kernels instantiate only those, the op layer raises PyTorch's error for the others.
+// Scalar functors of the elementwise op library (arithmetic, math, rounding, comparison, bitwise,
+// division families): the one header of elementwise arithmetic, shared by the CPU loops
+// (csrc/cpu/*_kernel.cpp, through cpu_kernel) and the CUDA kernels (PE_HOST_DEVICE). Each functor
+// is templated on the element type T (the op layer has already cast the inputs to it) and
+// computes in opmath_t<T> (float for the 16-bit floats). `supported` says for which T the op
+// exists: the kernels instantiate only those, the op layer raises PyTorch's error for the others.
+// Integer arithmetic wraps as two's complement, as in PyTorch (computed in unsigned: no signed
+// overflow, which would be undefined behaviour).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -10,10 +13,15 @@
 #include <type_traits>
 
 #include "ops/elementwise_stubs.h"
+#include "core/cast.h"
+#include "core/macros.h"
 #include "ops/fast_math.h"
-#include "ops/functors.h"
 
 namespace pe {
+
+// Arithmetic on 16-bit floats is done in float.
+template <class T>
+using opmath_t = std::conditional_t<is_reduced_float_v<T>, float, T>;
 
 template <class T>
 constexpr bool is_float_v = std::is_floating_point_v<T> || is_reduced_float_v<T>;
@@ -34,15 +42,82 @@ PE_FORALL_UNARY_FLOAT_OPS(PE_DEFINE_UNARY_FLOAT_FUNCTOR)
 PE_FORALL_ROUNDING_OPS(PE_DEFINE_UNARY_FLOAT_FUNCTOR)
 #undef PE_DEFINE_UNARY_FLOAT_FUNCTOR
 
+// ---- integer helpers (wrapping, no UB on overflow) ----
+namespace detail {
+// The unsigned type integer arithmetic on T is done in: at least `unsigned`, so that the operands
+// of a 16-bit multiply are not promoted to (signed) int, which could overflow.
+template <class T>
+using wrap_uint_t = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+template <class T>
+PE_HOST_DEVICE T wrap_add(T a, T b) {
+  using U = wrap_uint_t<T>;
+  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+}
+template <class T>
+PE_HOST_DEVICE T wrap_sub(T a, T b) {
+  using U = wrap_uint_t<T>;
+  return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+}
+template <class T>
+PE_HOST_DEVICE T wrap_mul(T a, T b) {
+  using U = wrap_uint_t<T>;
+  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+}
+template <class T>
+PE_HOST_DEVICE T wrap_neg(T a) {
+  return wrap_sub(T(0), a);
+}
+// a / b rounded toward zero; b != 0 is checked by the op layer. INT_MIN / -1 wraps (x86 would trap).
+template <class T>
+PE_HOST_DEVICE T int_div_trunc(T a, T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return wrap_neg(a);
+  }
+  return static_cast<T>(a / b);
+}
+template <class T>
+PE_HOST_DEVICE T int_fmod(T a, T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return T(0);
+  }
+  return static_cast<T>(a % b);
+}
+// PyTorch's powi: square-and-multiply; negative exponents give 0 except for bases 1 and -1.
+template <class T>
+PE_HOST_DEVICE T int_pow(T base, T exp) {
+  if constexpr (std::is_signed_v<T>) {
+    if (exp < 0) {
+      if (base == T(1)) return T(1);
+      if (base == T(-1)) return (exp % 2) ? T(-1) : T(1);
+      return T(0);
+    }
+  }
+  T result = T(1);
+  while (exp) {
+    if (exp & 1) result = wrap_mul(result, base);
+    exp = static_cast<T>(exp >> 1);
+    base = wrap_mul(base, base);
+  }
+  return result;
+}
+}  // namespace detail
+
 // ---- unary ops that keep the dtype (all dtypes unless `supported` says otherwise) ----
 template <class T, UnaryMiscOp Op>
 struct UnaryMiscFunctor {
-  static constexpr bool supported =
-      Op == UnaryMiscOp::Sign || (Op == UnaryMiscOp::Relu && !std::is_same_v<T, bool>) ||
-      (Op == UnaryMiscOp::BitwiseNot && !is_float_v<T>);
+  static constexpr bool supported = Op == UnaryMiscOp::Sign         ? true
+                                    : Op == UnaryMiscOp::BitwiseNot ? !is_float_v<T>
+                                                                    : !std::is_same_v<T, bool>;
   PE_HOST_DEVICE T operator()(T a) const {
     using M = opmath_t<T>;
-    if constexpr (Op == UnaryMiscOp::Sign) {
+    if constexpr (Op == UnaryMiscOp::Neg) {
+      if constexpr (is_float_v<T>) return static_cast<T>(-static_cast<M>(a));
+      else return detail::wrap_neg(a);  // -INT_MIN is INT_MIN, uint8 wraps
+    } else if constexpr (Op == UnaryMiscOp::Abs) {
+      if constexpr (std::is_unsigned_v<T>) return a;
+      else if constexpr (is_float_v<T>) return static_cast<T>(std::fabs(static_cast<M>(a)));
+      else return a < T(0) ? detail::wrap_neg(a) : a;  // abs(INT_MIN) is INT_MIN, as PyTorch
+    } else if constexpr (Op == UnaryMiscOp::Sign) {
       if constexpr (std::is_same_v<T, bool> || std::is_unsigned_v<T>) return T(a > T(0));
       else {
         const M x = static_cast<M>(a);
@@ -78,47 +153,6 @@ struct PredicateFunctor {
   }
 };
 
-// ---- integer helpers (wrapping, no UB on overflow) ----
-namespace detail {
-template <class T>
-PE_HOST_DEVICE T wrap_mul(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
-}
-// a / b rounded toward zero; b != 0 is checked by the op layer. INT_MIN / -1 wraps (x86 would trap).
-template <class T>
-PE_HOST_DEVICE T int_div_trunc(T a, T b) {
-  if constexpr (std::is_signed_v<T>) {
-    if (b == T(-1)) return static_cast<T>(0 - static_cast<std::make_unsigned_t<T>>(a));
-  }
-  return static_cast<T>(a / b);
-}
-template <class T>
-PE_HOST_DEVICE T int_fmod(T a, T b) {
-  if constexpr (std::is_signed_v<T>) {
-    if (b == T(-1)) return T(0);
-  }
-  return static_cast<T>(a % b);
-}
-// PyTorch's powi: square-and-multiply; negative exponents give 0 except for bases 1 and -1.
-template <class T>
-PE_HOST_DEVICE T int_pow(T base, T exp) {
-  if constexpr (std::is_signed_v<T>) {
-    if (exp < 0) {
-      if (base == T(1)) return T(1);
-      if (base == T(-1)) return (exp % 2) ? T(-1) : T(1);
-      return T(0);
-    }
-  }
-  T result = T(1);
-  while (exp) {
-    if (exp & 1) result = wrap_mul(result, base);
-    exp = static_cast<T>(exp >> 1);
-    base = wrap_mul(base, base);
-  }
-  return result;
-}
-}  // namespace detail
 
 // ---- binary ops that keep the (common) dtype ----
 template <class T, BinaryMathOp Op>
@@ -128,7 +162,8 @@ struct BinaryMathFunctor {
   static constexpr bool is_shift = Op == BinaryMathOp::LeftShift || Op == BinaryMathOp::RightShift;
   static constexpr bool is_minmax = Op == BinaryMathOp::Maximum || Op == BinaryMathOp::Minimum ||
                                     Op == BinaryMathOp::Fmax || Op == BinaryMathOp::Fmin;
-  static constexpr bool supported = is_minmax ? true
+  static constexpr bool supported = is_minmax || Op == BinaryMathOp::Add || Op == BinaryMathOp::Mul ? true
+                                    : Op == BinaryMathOp::Div ? is_float_v<T>
                                     : is_bitwise ? !is_float_v<T>
                                     : is_shift ? is_int_v<T>
                                     : Op == BinaryMathOp::Atan2 ? is_float_v<T>
@@ -137,7 +172,20 @@ struct BinaryMathFunctor {
   PE_HOST_DEVICE T operator()(T a, T b) const {
     using M = opmath_t<T>;
     const M x = static_cast<M>(a), y = static_cast<M>(b);
-    if constexpr (Op == BinaryMathOp::Maximum || Op == BinaryMathOp::Minimum) {
+    if constexpr (Op == BinaryMathOp::Add) {
+      if constexpr (std::is_same_v<T, bool>) return a || b;
+      else if constexpr (is_float_v<T>) return static_cast<T>(x + y);
+      else return detail::wrap_add(a, b);
+    } else if constexpr (Op == BinaryMathOp::Sub) {
+      if constexpr (is_float_v<T>) return static_cast<T>(x - y);
+      else return detail::wrap_sub(a, b);
+    } else if constexpr (Op == BinaryMathOp::Mul) {
+      if constexpr (std::is_same_v<T, bool>) return a && b;
+      else if constexpr (is_float_v<T>) return static_cast<T>(x * y);
+      else return detail::wrap_mul(a, b);
+    } else if constexpr (Op == BinaryMathOp::Div) {  // true division (the op layer computes it in a float dtype)
+      return static_cast<T>(x / y);
+    } else if constexpr (Op == BinaryMathOp::Maximum || Op == BinaryMathOp::Minimum) {
       if constexpr (is_float_v<T>) {
         if (x != x) return a;  // NaN propagates
         if (y != y) return b;
@@ -211,6 +259,20 @@ struct BinaryMathFunctor {
         return r;
       }
     }
+  }
+};
+
+// a + alpha * b (add/sub with alpha != 1; sub negates alpha). alpha is in the compute type, checked
+// to fit by the op layer. The product is rounded before the sum (no fused multiply-add: the core
+// builds with -ffp-contract=off, CUDA files using it need -fmad=false).
+template <class T>
+struct AddAlphaFunctor {
+  opmath_t<T> alpha;
+  PE_HOST_DEVICE T operator()(T a, T b) const {
+    using M = opmath_t<T>;
+    if constexpr (std::is_same_v<T, bool>) return a || (alpha && b);
+    else if constexpr (is_float_v<T>) return static_cast<T>(static_cast<M>(a) + alpha * static_cast<M>(b));
+    else return detail::wrap_add(a, detail::wrap_mul(alpha, b));
   }
 };
 

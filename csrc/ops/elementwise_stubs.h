@@ -3,7 +3,8 @@
 // Every operand of a TensorIter passed to these kernels already has the compute dtype (the op
 // layer casts), except outputs of predicates/comparisons (bool) and where's condition (bool).
 // CPU kernels: csrc/cpu/unary_math_kernel.cpp, unary_misc_kernel.cpp, binary_math_kernel.cpp,
-// compare_kernel.cpp, ternary_kernel.cpp.
+// compare_kernel.cpp, ternary_kernel.cpp (each loops with cpu_kernel over the functors of
+// ops/elementwise_functors.h); a device backend registers its kernels for the same stubs.
 #pragma once
 #include "core/dispatch.h"
 #include "core/tensor.h"
@@ -57,7 +58,7 @@ using UnaryFloatFn = void (*)(const TensorIter& iter, UnaryFloatOp op);
 extern DispatchStub<UnaryFloatFn> unary_float_stub;
 
 // Unary ops that keep the dtype: out = f(a).
-enum class UnaryMiscOp : int8_t { Sign, Relu, BitwiseNot };
+enum class UnaryMiscOp : int8_t { Neg, Abs, Sign, Relu, BitwiseNot };
 using UnaryMiscFn = void (*)(const TensorIter& iter, UnaryMiscOp op);
 extern DispatchStub<UnaryMiscFn> unary_misc_stub;
 
@@ -73,13 +74,17 @@ using NanToNumFn = void (*)(const TensorIter& iter, double nan, double posinf, d
 extern DispatchStub<NanToNumFn> nan_to_num_stub;
 
 // Binary ops that keep the common dtype: out = f(a, b). Integer divisors are checked for zero by
-// the op layer.
+// the op layer. Div is true division (float dtypes only).
 enum class BinaryMathOp : int8_t {
-  DivTrunc, DivFloor, Remainder, Fmod, Pow, Atan2, Maximum, Minimum, Fmax, Fmin,
+  Add, Sub, Mul, Div, DivTrunc, DivFloor, Remainder, Fmod, Pow, Atan2, Maximum, Minimum, Fmax, Fmin,
   BitwiseAnd, BitwiseOr, BitwiseXor, LeftShift, RightShift,
 };
 using BinaryMathFn = void (*)(const TensorIter& iter, BinaryMathOp op);
 extern DispatchStub<BinaryMathFn> binary_math_stub;
+
+// add/sub with an alpha other than 1: out = a + alpha * b (alpha converted to the compute type).
+using AddAlphaFn = void (*)(const TensorIter& iter, const Scalar& alpha);
+extern DispatchStub<AddAlphaFn> add_alpha_stub;
 
 // Comparisons: bool out = f(a, b), a and b of one dtype. (logical_and/or/xor cast to bool and use
 // the bitwise ops of binary_math_stub.)

@@ -11,6 +11,7 @@ DispatchStub<PredicateFn> predicate_stub("predicate");
 DispatchStub<RoundDecimalsFn> round_decimals_stub("round_decimals");
 DispatchStub<NanToNumFn> nan_to_num_stub("nan_to_num");
 DispatchStub<BinaryMathFn> binary_math_stub("binary_math");
+DispatchStub<AddAlphaFn> add_alpha_stub("add_alpha");
 DispatchStub<CompareFn> compare_stub("compare");
 DispatchStub<TernaryFn> ternary_stub("ternary");
 

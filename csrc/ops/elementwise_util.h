@@ -33,6 +33,15 @@ Tensor empty_output(const DimVector& shape, DType dt, Device dev, std::initializ
 // `x += x[0]` raises, `x += x` and interleaved views are fine).
 void check_no_partial_overlap(const Tensor& out, const Tensor& in);
 
+// A number given as a Scalar argument (pow's exponent, where's values, clamp's bounds, alpha) is
+// converted to the compute dtype with PyTorch's checked conversion: RuntimeError "value cannot be
+// converted to type int without overflow" when it does not fit (check_scalar_fits, the one check
+// every op converting a Python number into a dtype uses). A wrapped number of +, *, comparisons,
+// bitwise ops is cast like a tensor instead, wrapping, as in PyTorch (int32_tensor + 2**31).
+inline void check_scalar_arg(const TensorOrScalar& x, DType dt) {
+  if (x.is_scalar) check_scalar_fits(x.scalar, dt);
+}
+
 // RuntimeError "result type Float can't be cast to the desired output type Long".
 void check_cast(DType result, DType out);
 // NotImplementedError "\"<name>\" not implemented for 'Bool'".
@@ -52,14 +61,16 @@ Tensor elementwise_out(std::initializer_list<const TensorOrScalar*> ops, DType c
   return out;
 }
 
-// self = f(self, others...) in place. The result type must cast to self's dtype and the broadcast
-// shape must be self's. When compute and result dtypes are self's, the kernel writes self
+// self = f(self, others...) in place: the one place of PyTorch's in-place checks, in its order: no
+// two elements of self share memory (x.expand(4).neg_() raises), the result type must cast to
+// self's dtype, no input partially overlaps self, and the broadcast shape must be self's. In-place
+// ops that check their dtype before calling this call assert_no_internal_overlap first too. When compute and result dtypes are self's, the kernel writes self
 // directly; otherwise the result is computed out of place and copied in.
 template <class Launch>
 Tensor& elementwise_inplace(Tensor& self, std::initializer_list<const TensorOrScalar*> others, DType compute,
                             DType result, const Launch& launch) {
+  assert_no_internal_overlap(self);  // first, as PyTorch's TensorIterator
   check_cast(result, self.dtype());
-  assert_no_internal_overlap(self);
   TensorOrScalar s(self);
   DimVector shape = self.sizes();
   for (auto* o : others) {

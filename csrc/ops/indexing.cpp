@@ -1,5 +1,7 @@
-// Tensor indexing: basic indices (ints, slices, None, Ellipsis) make a view; index tensors (integer
-// or boolean masks) gather or scatter through the index kernels (see Note [Advanced indexing]).
+// Advanced indexing (aten::index / index_put_): index tensors (integer or boolean masks) gather or
+// scatter through the index kernels (see Note [Advanced indexing]); byte offsets and bounds are
+// computed by kernels on the tensor's device. Python's index expressions are parsed in
+// autograd/functions/index.cpp.
 #include "core/tensor_iter.h"
 #include "ops/ops.h"
 #include "ops/stubs.h"
@@ -23,78 +25,46 @@ struct Advanced {
 
 bool is_mask(const Tensor& t) { return t.dtype() == DType::Bool || t.dtype() == DType::UInt8; }
 
-Advanced apply_basic(const Tensor& self, const std::vector<TensorIndex>& indices) {
-  // Dims consumed by the indices, to size the Ellipsis.
+// aten::index's indices: one entry per leading dim of self, undefined for a dim taken whole; a k-d
+// mask covers k dims (its nonzero() coordinates index them). The index expressions of Python
+// (ints, slices, None, Ellipsis, ...) are parsed once, in autograd/functions/index.cpp.
+Advanced advanced_indices(const Tensor& self, const TensorList& indices) {
   int64_t consumed = 0;
-  bool seen_ellipsis = false;
-  for (auto& ix : indices) {
-    switch (ix.kind) {
-      case TensorIndex::Kind::Int:
-      case TensorIndex::Kind::Slice: consumed += 1; break;
-      case TensorIndex::Kind::Tensor: consumed += is_mask(ix.tensor) ? ix.tensor.dim() : 1; break;
-      case TensorIndex::Kind::Ellipsis:
-        PE_CHECK_INDEX(!seen_ellipsis, "an index can only have a single ellipsis ('...')");
-        seen_ellipsis = true;
-        break;
-      default: break;
-    }
-  }
+  for (const Tensor& it : indices) consumed += it.defined() && is_mask(it) ? it.dim() : 1;
   PE_CHECK_INDEX(consumed <= self.dim(), "too many indices for tensor of dimension ", self.dim());
 
   Advanced a;
   a.view = make_view(self, self.sizes(), self.strides(), self.storage_offset());
   int64_t d = 0;
-  for (auto& ix : indices) {
-    switch (ix.kind) {
-      case TensorIndex::Kind::Int:
-        a.view = select(a.view, d, ix.integer);
-        break;
-      case TensorIndex::Kind::Slice:
-        a.view = slice(a.view, d, ix.start, ix.stop, ix.step);
-        ++d;
-        break;
-      case TensorIndex::Kind::None:
-        a.view = unsqueeze(a.view, d);
-        ++d;
-        break;
-      case TensorIndex::Kind::Bool:
-        a.view = unsqueeze(a.view, d);
-        if (!ix.boolean) a.view = slice(a.view, d, 0, 0, 1);
-        ++d;
-        break;
-      case TensorIndex::Kind::Ellipsis:
-        d += self.dim() - consumed;
-        break;
-      case TensorIndex::Kind::Tensor: {
-        const Tensor& it = ix.tensor;
-        if (is_mask(it)) {
-          if (it.dim() == 0) {  // a 0-d mask adds a dim of size 1 or 0
-            a.view = unsqueeze(a.view, d);
-            if (!item(it).to_bool()) a.view = slice(a.view, d, 0, 0, 1);
-            ++d;
-            break;
-          }
-          for (int64_t j = 0; j < it.dim(); ++j) {
-            PE_CHECK_INDEX(it.sizes()[j] == a.view.sizes()[d + j], "The shape of the mask ", it.sizes(),
-                           " at index ", j, " does not match the shape of the indexed tensor ", a.view.sizes(),
-                           " at index ", d + j);
-          }
-          Tensor nz = nonzero(it);  // (n, k)
-          for (int64_t j = 0; j < it.dim(); ++j) {
-            a.dims.push_back(d + j);
-            a.index.push_back(select(nz, 1, j));
-          }
-          d += it.dim();
-        } else {
-          PE_CHECK_INDEX(it.dtype() == DType::Int64 || it.dtype() == DType::Int32,
-                         "tensors used as indices must be long, int, byte or bool tensors");
-          a.dims.push_back(d);
-          a.index.push_back(it);
-          ++d;
-        }
-        break;
-      }
+  for (const Tensor& it : indices) {
+    if (!it.defined()) {
+      ++d;
+      continue;
     }
+    if (!is_mask(it)) {
+      PE_CHECK_INDEX(it.dtype() == DType::Int64 || it.dtype() == DType::Int32,
+                     "tensors used as indices must be long, int, byte or bool tensors");
+      a.dims.push_back(d);
+      a.index.push_back(it);
+      ++d;
+      continue;
+    }
+    if (it.dim() == 0) {  // a 0-d mask adds a dim of size 1 or 0
+      a.view = unsqueeze(a.view, d);
+      if (!item(it).to_bool()) a.view = slice(a.view, d, 0, 0, 1);
+      ++d;
+      continue;
+    }
+    for (int64_t j = 0; j < it.dim(); ++j) {
+      PE_CHECK_INDEX(it.sizes()[j] == a.view.sizes()[d + j], "The shape of the mask ", it.sizes(), " at index ", j,
+                     " does not match the shape of the indexed tensor ", a.view.sizes(), " at index ", d + j);
+    }
+    Tensor nz = nonzero(it);  // (n, k)
+    for (int64_t j = 0; j < it.dim(); ++j) {
+      a.dims.push_back(d + j);
+      a.index.push_back(select(nz, 1, j));
+    }
+    d += it.dim();
   }
   return a;
 }
@@ -117,22 +87,18 @@ Geometry advanced_geometry(const Advanced& a) {
       throw IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes " + shapes);
     }
   }
-  int64_t p = checked_numel(bshape);
-  // Byte offsets for every position of B.
-  Tensor offs = make_empty(bshape, DType::Int64, Device());
-  int64_t* o = offs.data_ptr<int64_t>();
-  std::fill(o, o + p, int64_t(0));
+  checked_numel(bshape);
+  // Byte offsets for every position of B, on the tensor's device.
+  Tensor offs = zeros(bshape, TensorOptions{DType::Int64, v.device()});
   for (size_t j = 0; j < a.index.size(); ++j) {
     int64_t dim = a.dims[j];
     int64_t size = v.sizes()[dim];
-    int64_t stride = v.strides()[dim] * v->itemsize();
-    Tensor ij = contiguous(to(expand(a.index[j], bshape), DType::Int64, Device()));
-    const int64_t* ip = ij.data_ptr<int64_t>();
-    for (int64_t i = 0; i < p; ++i) {
-      int64_t x = ip[i];
-      PE_CHECK_INDEX(x >= -size && x < size, "index ", x, " is out of bounds for dimension ", dim, " with size ", size);
-      o[i] += (x < 0 ? x + size : x) * stride;
-    }
+    if (offs.numel() == 0) continue;  // nothing is indexed (and nothing checked, as PyTorch)
+    Tensor ij = to(a.index[j], DType::Int64, v.device());
+    auto bad = first_out_of_bounds(ij, size, true);
+    PE_CHECK_INDEX(!bad, "index ", bad.value_or(0), " is out of bounds for dimension ", dim, " with size ", size);
+    index_offsets_stub(v.device())(TensorIter({offs}, {offs, expand(ij, bshape)}), size,
+                                   v.strides()[dim] * v->itemsize());
   }
   bool adjacent = true;
   for (size_t j = 1; j < a.dims.size(); ++j) adjacent = adjacent && a.dims[j] == a.dims[j - 1] + 1;
@@ -166,22 +132,11 @@ Geometry advanced_geometry(const Advanced& a) {
   }
   if (!b_done) push_b();
   g.src = make_view(v, g.out_sizes, src_strides, v.storage_offset());
-  // Offsets are computed on the host (bounds are checked there) and live on the tensor's device.
-  Tensor offs_dev = to(offs, std::nullopt, v.device());
-  g.offsets = make_view(offs_dev, g.out_sizes, off_strides, 0);
+  g.offsets = make_view(offs, g.out_sizes, off_strides, 0);
   return g;
 }
 
 }  // namespace
-
-Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
-  Advanced a = apply_basic(self, indices);
-  if (a.index.empty()) return a.view;
-  Geometry g = advanced_geometry(a);
-  Tensor out = make_empty(g.out_sizes, self.dtype(), self.device());
-  if (out.numel() > 0) index_stub(self.device())(TensorIter({out}, {g.src, g.offsets}));
-  return out;
-}
 
 namespace {
 void put_advanced(Tensor& self, const Advanced& a, const Tensor& value, bool accumulate) {
@@ -200,40 +155,17 @@ void put_advanced(Tensor& self, const Advanced& a, const Tensor& value, bool acc
 }
 }  // namespace
 
-void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value) {
-  Advanced a = apply_basic(self, indices);
-  if (a.index.empty()) {
-    copy_(a.view, value);
-    self->bump_version();
-    return;
-  }
-  put_advanced(self, a, value, false);
-}
-
-void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value) {
-  check_scalar_fits(value, self.dtype());
-  Advanced a = apply_basic(self, indices);
-  if (a.index.empty()) {
-    fill_(a.view, value);
-    self->bump_version();
-    return;
-  }
-  put_advanced(self, a, scalar_tensor(value, self.dtype(), self.device()), false);
-}
-
-namespace {
-std::vector<TensorIndex> as_indices(const TensorList& indices) {
-  std::vector<TensorIndex> out;
-  for (auto& t : indices)
-    out.push_back(t.defined() ? TensorIndex::make_tensor(t) : TensorIndex::make_slice(std::nullopt, std::nullopt, 1));
+Tensor index_tensors(const Tensor& self, const TensorList& indices) {
+  Advanced a = advanced_indices(self, indices);
+  if (a.index.empty()) return a.view;
+  Geometry g = advanced_geometry(a);
+  Tensor out = make_empty(g.out_sizes, self.dtype(), self.device());
+  if (out.numel() > 0) index_stub(self.device())(TensorIter({out}, {g.src, g.offsets}));
   return out;
 }
-}  // namespace
-
-Tensor index_tensors(const Tensor& self, const TensorList& indices) { return index(self, as_indices(indices)); }
 
 Tensor& index_put_tensors_(Tensor& self, const TensorList& indices, const Tensor& value, bool accumulate) {
-  Advanced a = apply_basic(self, as_indices(indices));
+  Advanced a = advanced_indices(self, indices);
   if (a.index.empty()) {
     Tensor v = a.view;
     if (accumulate) add_(v, value);
@@ -245,25 +177,11 @@ Tensor& index_put_tensors_(Tensor& self, const TensorList& indices, const Tensor
   return self;
 }
 
-Tensor nonzero(const Tensor& t) {
-  Tensor c = contiguous(to(t, DType::Bool, Device()));
-  const bool* p = c.data_ptr<bool>();
-  int64_t n = c.numel(), count = 0;
-  for (int64_t i = 0; i < n; ++i) count += p[i];
-  int64_t nd = t.dim();
-  Tensor out = make_empty({count, nd}, DType::Int64, Device());
-  int64_t* o = out.data_ptr<int64_t>();
-  DimVector idx(nd, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    if (p[i]) {
-      for (int64_t d = 0; d < nd; ++d) *o++ = idx[d];
-    }
-    for (int64_t d = nd - 1; d >= 0; --d) {
-      if (++idx[d] < t.sizes()[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return to(out, std::nullopt, t.device());
+Tensor nonzero(const Tensor& t) { return nonzero_stub(t.device())(t); }
+
+std::optional<int64_t> first_out_of_bounds(const Tensor& index, int64_t size, bool allow_negative) {
+  if (index.numel() == 0) return std::nullopt;
+  return index_bounds_stub(index.device())(contiguous(to(index, DType::Int64, std::nullopt)), size, allow_negative);
 }
 
 }  // namespace pe

@@ -40,7 +40,10 @@ Tensor& copy_(Tensor& dst, const Tensor& src);  // broadcasts src, converts dtyp
 void assert_no_internal_overlap(const Tensor& t);
 void assert_no_partial_overlap(const Tensor& dst, const Tensor& src);
 Tensor& fill_(Tensor& t, const Scalar& value);  // refuses a value that overflows t's dtype
-// c10's overflow rule for a Python number stored into dtype dt (defined in select_common.cpp).
+// c10's overflow rule for a Python number stored into dtype dt: RuntimeError "value cannot be
+// converted to type int8_t without overflow" (defined in select_common.cpp). The one check of a
+// number converted to a tensor's dtype (fill_, masked_fill, setitem, scatter, pow, where, clamp,
+// alpha, ...; see ew::check_scalar_arg).
 void check_scalar_fits(const Scalar& s, DType dt);
 Tensor& zero_(Tensor& t);
 Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false);
@@ -84,6 +87,7 @@ Tensor& set_(Tensor& t, const Storage& storage, int64_t offset, const DimVector&
 Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2);
 
 // ---- indexing (ops/indexing.cpp) ----
+// Python's index expressions, parsed by autograd::getitem / setitem (autograd/functions/index.cpp).
 struct TensorIndex {
   enum class Kind : int8_t { Int, Slice, None, Ellipsis, Bool, Tensor };
   Kind kind = Kind::None;
@@ -101,20 +105,21 @@ struct TensorIndex {
   static TensorIndex make_bool(bool b) { TensorIndex x; x.kind = Kind::Bool; x.boolean = b; return x; }
   static TensorIndex make_tensor(Tensor t) { TensorIndex x; x.kind = Kind::Tensor; x.tensor = std::move(t); return x; }
 };
-Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices);
-void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor& value);
-void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Scalar& value);
-// Advanced indexing with one index tensor per leading dim (None: take the whole dim).
+// Advanced indexing with one index tensor per leading dim (None: take the whole dim); Python's
+// index expressions (TensorIndex) are parsed by autograd::getitem / setitem.
 Tensor index_tensors(const Tensor& t, const TensorList& indices);
 Tensor& index_put_tensors_(Tensor& t, const TensorList& indices, const Tensor& value, bool accumulate);
 Tensor nonzero(const Tensor& t);  // (n, ndim) int64
+// The first element of an integer index tensor outside [-size, size) (allow_negative) or [0, size),
+// found on the index's device; nullopt when all are in range.
+std::optional<int64_t> first_out_of_bounds(const Tensor& index, int64_t size, bool allow_negative);
 
 // ---- type promotion (ops/promotion.cpp) ----
 // PyTorch's result_type over tensors (dim > 0 and 0-dim ones) and Python scalars (wrapped numbers).
 DType result_type(const Tensor& a, const Tensor& b);
 DType result_type(const Tensor& a, const Scalar& b);
 
-// ---- elementwise arithmetic (ops/binary.cpp) ----
+// ---- elementwise arithmetic (ops/binary_ops.cpp, unary_ops.cpp; more in ops/elementwise.h) ----
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t(1)));
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));

@@ -27,9 +27,6 @@ ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim)
 enum class OutDtype : int8_t { Same, Castable };
 // Resizes `out` to the result's shape and copies the result in (after PyTorch's dtype check).
 Tensor& write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* fn);
-// PyTorch's "value cannot be converted to type int8_t without overflow" check for a Python number
-// written into a tensor of dtype `t`.
-void check_scalar_fits(const Scalar& value, DType t);
 // PyTorch's assert_no_overlap for ops that read `read` while writing `written`: an error when both
 // are dense and their memory intersects (other layouts are "too hard" to tell and allowed).
 void check_no_overlap(const Tensor& written, const Tensor& read);

@@ -19,16 +19,6 @@ namespace {
 Tensor as_1d(const Tensor& t) { return t.dim() == 0 ? view(t, {1}) : t; }
 int64_t nonempty_dim(const Tensor& t) { return t.dim() == 0 ? 1 : t.dim(); }
 
-// First index outside [-size, size) (or [0, size) without negatives), checked on the host.
-std::optional<int64_t> first_out_of_bounds(const Tensor& index64, int64_t size, bool allow_negative) {
-  Tensor c = contiguous(to(index64, DType::Int64, Device()));
-  const int64_t* p = c.data_ptr<int64_t>();
-  const int64_t lo = allow_negative ? -size : 0;
-  for (int64_t i = 0, n = c.numel(); i < n; ++i)
-    if (p[i] < lo || p[i] >= size) return p[i];
-  return std::nullopt;
-}
-
 bool is_int_index(const Tensor& t) { return t.dtype() == DType::Int64 || t.dtype() == DType::Int32; }
 
 // `index` (a vector) placed along `dim` of `shape` with stride 0 elsewhere.

@@ -1,8 +1,11 @@
 // Shape ops that copy: cat/stack (strided copies into narrow() views of the output), flip (a copy
-// of a negative-stride view), roll (two block copies per dim), repeat_interleave (an index_select),
+// of a negative-stride view), roll (two block copies per dim), repeat_interleave (an index_select
+// at indices built by cumsum and index_put_),
 // diag_embed and narrow_copy. No kernels of their own: copy_ does the casting and striding.
 #include <cstdlib>
+#include <limits>
 
+#include "ops/reduce.h"
 #include "ops/select.h"
 
 namespace pe {
@@ -144,22 +147,20 @@ Tensor roll(const Tensor& self, const DimVector& shifts, const DimVector& dims) 
 }
 
 namespace {
-// The indices 0..n-1, each repeated counts[i] times.
+// The indices 0..n-1, each repeated counts[i] times (counts 1-d), with ops on counts' device: a 1
+// at each item's first position (the running sum of the counts before it), summed up.
 Tensor repeat_indices(const Tensor& counts, std::optional<int64_t> output_size) {
-  Tensor c = contiguous(to(counts, DType::Int64, Device()));
-  const int64_t* r = c.data_ptr<int64_t>();
-  int64_t total = 0;
-  for (int64_t i = 0; i < c.numel(); ++i) {
-    PE_CHECK(r[i] >= 0, "repeats can not be negative");
-    total += r[i];
-  }
+  Tensor c = to(counts, DType::Int64, std::nullopt);
+  PE_CHECK(!first_out_of_bounds(c, std::numeric_limits<int64_t>::max(), false), "repeats can not be negative");
+  const int64_t n = c.numel();
+  Tensor ends = cumsum(c, 0);
+  const int64_t total = n == 0 ? 0 : item(select(ends, 0, n - 1)).to_int64();
   PE_CHECK(!output_size || *output_size == total, "repeat_interleave: Invalid output_size, expected ", total,
            " but got ", *output_size);
-  Tensor out = make_empty({total}, DType::Int64, Device());
-  int64_t* o = out.data_ptr<int64_t>();
-  for (int64_t i = 0; i < c.numel(); ++i)
-    for (int64_t k = 0; k < r[i]; ++k) *o++ = i;
-  return to(out, std::nullopt, counts.device());
+  const TensorOptions opt{DType::Int64, counts.device()};
+  Tensor marks = zeros({total + 1}, opt);  // + 1: items after the last nonzero count start at `total`
+  if (n > 1) index_put_tensors_(marks, {narrow(ends, 0, 0, n - 1)}, ones({n - 1}, opt), /*accumulate=*/true);
+  return cumsum(narrow(marks, 0, 0, total), 0);
 }
 
 void check_repeats(const Tensor& repeats) {

@@ -8,10 +8,12 @@ DispatchStub<FillFn> fill_stub("fill_");
 DispatchStub<UniformFn> uniform_stub("uniform_");
 DispatchStub<NormalFn> normal_stub("normal_");
 DispatchStub<ArangeFn> arange_stub("arange");
-DispatchStub<BinaryFn> binary_stub("binary");
-DispatchStub<UnaryFn> unary_stub("unary");
 DispatchStub<IndexFn> index_stub("index");
 DispatchStub<IndexPutFn> index_put_stub("index_put_");
+DispatchStub<IndexBoundsFn> index_bounds_stub("index_bounds");
+DispatchStub<IndexOffsetsFn> index_offsets_stub("index_offsets");
+DispatchStub<NonzeroFn> nonzero_stub("nonzero");
+DispatchStub<RandpermFn> randperm_stub("randperm");
 
 CudaHooks& cuda_hooks() {
   static CudaHooks h;

@@ -1,8 +1,5 @@
 // where, clamp (scalar or tensor bounds, clamp_min/clamp_max are one-sided clamps) and lerp, with
 // PyTorch's promotion over all their operands and its dtype checks.
-#include <cmath>
-#include <limits>
-
 #include "ops/elementwise_util.h"
 
 namespace pe {
@@ -14,6 +11,8 @@ Tensor where(const Tensor& cond, const TensorOrScalar& a, const TensorOrScalar& 
   PE_CHECK(cond.dtype() == DType::Bool || cond.dtype() == DType::UInt8,
            "where expected condition to be a boolean tensor, but got a tensor with dtype ", ew::type_name(cond.dtype()));
   DType dt = ew::result_type(a, b);
+  ew::check_scalar_arg(a, dt);
+  ew::check_scalar_arg(b, dt);
   TensorOrScalar c(cond.dtype() == DType::Bool ? cond : to(cond, DType::Bool, std::nullopt));
   Device dev = ew::common_device({&c, &a, &b});
   DimVector shape = ew::broadcast_shape({&c, &a, &b});
@@ -25,26 +24,6 @@ Tensor where(const Tensor& cond, const TensorOrScalar& a, const TensorOrScalar& 
 }
 
 namespace {
-
-// A number bound must fit the compute dtype (PyTorch: "value cannot be converted to type int8_t
-// without overflow"); for uint8, negative numbers down to -255 wrap as PyTorch lets them.
-void check_bound_fits(const TensorOrScalar& v, DType dt) {
-  if (!v.is_scalar) return;
-  double x = v.scalar.to_double();
-  double lo, hi;
-  switch (dt) {
-    case DType::UInt8: lo = -255; hi = 255; break;
-    case DType::Int8: lo = -128; hi = 127; break;
-    case DType::Int16: lo = -32768; hi = 32767; break;
-    case DType::Int32: lo = -2147483648.0; hi = 2147483647.0; break;
-    case DType::Float16: lo = -65504; hi = 65504; break;
-    case DType::BFloat16:
-    case DType::Float32: lo = -3.4028234663852886e38; hi = 3.4028234663852886e38; break;
-    default: return;
-  }
-  if (std::isnan(x) || std::isinf(x)) return;
-  PE_CHECK(x >= lo && x <= hi, "value cannot be converted to type ", dtype_name(dt), " without overflow");
-}
 
 struct ClampPlan {
   DType dt;
@@ -60,8 +39,8 @@ ClampPlan plan_clamp(const Tensor& a, const std::optional<TensorOrScalar>& min, 
     if (numbers) ew::not_implemented(min && max ? "clamp_scalar_cpu" : min ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu", dt);
     if (min && max) ew::not_implemented("clamp_cpu", dt);
   }
-  if (min) check_bound_fits(*min, dt);
-  if (max) check_bound_fits(*max, dt);
+  if (min) ew::check_scalar_arg(*min, dt);
+  if (max) ew::check_scalar_arg(*max, dt);
   ClampPlan p{dt, std::nullopt};
   if (!(min && max)) p.one_sided = min ? BinaryMathOp::Maximum : BinaryMathOp::Minimum;
   return p;

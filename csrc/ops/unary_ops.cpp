@@ -1,5 +1,5 @@
 // Unary elementwise ops: float math (integer inputs promote to the default float dtype), rounding
-// (integers pass through as a copy), sign/relu/bitwise_not/square/positive, predicates,
+// (integers pass through as a copy), neg/abs/sign/relu/bitwise_not/square/positive, predicates,
 // round(decimals), nan_to_num. Dtype rules and error classes follow PyTorch 2.x.
 #include <cmath>
 #include <limits>
@@ -30,8 +30,9 @@ Tensor run_rounding_op(const Tensor& a, UnaryFloatOp op, const char* name) {
   return run_float_op(a, op);
 }
 Tensor& run_rounding_op_(Tensor& a, UnaryFloatOp op, const char* name) {
+  assert_no_internal_overlap(a);  // integers too: nothing to write, but PyTorch checks
   if (a.dtype() == DType::Bool) ew::not_implemented(name, a.dtype());
-  if (!is_floating(a.dtype())) {
+  if (!is_floating(a.dtype())) {  // integers are already integral
     a->bump_version();
     return a;
   }
@@ -51,6 +52,14 @@ Tensor run_predicate(const Tensor& a, PredicateOp op) {
   return elementwise_out({&x}, a.dtype(), DType::Bool, [&](const TensorIter& it) { predicate_stub(a.device())(it, op); });
 }
 
+void no_check(const Tensor&) {}
+void check_neg(const Tensor& a) {
+  PE_CHECK(a.dtype() != DType::Bool, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+           "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+}
+void check_abs(const Tensor& a) {
+  if (a.dtype() == DType::Bool) ew::not_implemented("abs_cpu", a.dtype());
+}
 void check_relu(const Tensor& a) { PE_CHECK(a.dtype() != DType::Bool, "Boolean inputs not supported for relu"); }
 void check_bitwise_not(const Tensor& a) {
   if (is_floating(a.dtype())) ew::not_implemented("bitwise_not_cpu", a.dtype());
@@ -82,28 +91,31 @@ Tensor frac(const Tensor& a) {
   return run_float_op(a, UnaryFloatOp::Frac);
 }
 Tensor& frac_(Tensor& a) {
+  assert_no_internal_overlap(a);
   check_frac(a);
   return run_float_op_(a, UnaryFloatOp::Frac);
 }
 
-Tensor sign(const Tensor& a) { return run_misc_op(a, UnaryMiscOp::Sign); }
-Tensor& sign_(Tensor& a) { return run_misc_op_(a, UnaryMiscOp::Sign); }
-Tensor relu(const Tensor& a) {
-  check_relu(a);
-  return run_misc_op(a, UnaryMiscOp::Relu);
-}
-Tensor& relu_(Tensor& a) {
-  check_relu(a);
-  return run_misc_op_(a, UnaryMiscOp::Relu);
-}
-Tensor bitwise_not(const Tensor& a) {
-  check_bitwise_not(a);
-  return run_misc_op(a, UnaryMiscOp::BitwiseNot);
-}
-Tensor& bitwise_not_(Tensor& a) {
-  check_bitwise_not(a);
-  return run_misc_op_(a, UnaryMiscOp::BitwiseNot);
-}
+// `check`: the op's own argument check (before PyTorch's TensorIterator: neg/relu of bool);
+// `dtype_check`: the kernel's dtype check, after the in-place checks (as PyTorch's dispatch).
+#define PE_DEFINE_MISC_OP(Name, name, check, dtype_check)   \
+  Tensor name(const Tensor& a) {                            \
+    check(a);                                               \
+    dtype_check(a);                                         \
+    return run_misc_op(a, UnaryMiscOp::Name);               \
+  }                                                         \
+  Tensor& name##_(Tensor& a) {                              \
+    check(a);                                               \
+    assert_no_internal_overlap(a);                          \
+    dtype_check(a);                                         \
+    return run_misc_op_(a, UnaryMiscOp::Name);              \
+  }
+PE_DEFINE_MISC_OP(Neg, neg, check_neg, no_check)
+PE_DEFINE_MISC_OP(Abs, abs, no_check, check_abs)
+PE_DEFINE_MISC_OP(Sign, sign, no_check, no_check)
+PE_DEFINE_MISC_OP(Relu, relu, check_relu, no_check)
+PE_DEFINE_MISC_OP(BitwiseNot, bitwise_not, no_check, check_bitwise_not)
+#undef PE_DEFINE_MISC_OP
 
 // square is pow(a, 2): bool becomes int64 (PyTorch's promotion with the number 2).
 Tensor square(const Tensor& a) {
@@ -111,6 +123,7 @@ Tensor square(const Tensor& a) {
   return mul(x, x);
 }
 Tensor& square_(Tensor& a) {
+  assert_no_internal_overlap(a);
   ew::check_cast(a.dtype() == DType::Bool ? DType::Int64 : a.dtype(), a.dtype());
   return mul_(a, a);
 }

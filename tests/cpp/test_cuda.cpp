@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "cuda/allocator.h"
 #include "cuda/device.h"
 #include "cuda/register.h"
+#include "ops/elementwise_stubs.h"
 #include "ops/stubs.h"
 
 namespace {
@@ -236,8 +238,8 @@ TEST_F(CudaTest, CopyBetweenGpus) {
 
 // ---- Arithmetic and indexing kernels against the CPU kernels ----
 
-using pe::BinaryOp;
-using pe::UnaryOp;
+using pe::BinaryMathOp;
+using pe::UnaryMiscOp;
 
 const DType kAllDTypes[] = {DType::Bool,    DType::UInt8,    DType::Int8,    DType::Int16,   DType::Int32,
                             DType::Int64,   DType::Float16,  DType::BFloat16, DType::Float32, DType::Float64};
@@ -291,32 +293,42 @@ void expect_same(const Both& t, const std::string& what) {
   }
 }
 
-void binary_both(BinaryOp op, const pe::Scalar& alpha, const Both& out, const Both& a, const Both& b) {
-  pe::binary_stub(kCpu)(pe::TensorIter({out.cpu}, {a.cpu, b.cpu}), op, alpha);
-  pe::binary_stub(kCuda0)(pe::TensorIter({out.gpu}, {a.gpu, b.gpu}), op, alpha);
+// op, or a + alpha * b (add_alpha_stub) when alpha is given.
+void binary_both(BinaryMathOp op, const std::optional<pe::Scalar>& alpha, const Both& out, const Both& a,
+                 const Both& b) {
+  if (alpha) {
+    pe::add_alpha_stub(kCpu)(pe::TensorIter({out.cpu}, {a.cpu, b.cpu}), *alpha);
+    pe::add_alpha_stub(kCuda0)(pe::TensorIter({out.gpu}, {a.gpu, b.gpu}), *alpha);
+  } else {
+    pe::binary_math_stub(kCpu)(pe::TensorIter({out.cpu}, {a.cpu, b.cpu}), op);
+    pe::binary_math_stub(kCuda0)(pe::TensorIter({out.gpu}, {a.gpu, b.gpu}), op);
+  }
 }
 
-void unary_both(UnaryOp op, const Both& out, const Both& a) {
-  pe::unary_stub(kCpu)(pe::TensorIter({out.cpu}, {a.cpu}), op);
-  pe::unary_stub(kCuda0)(pe::TensorIter({out.gpu}, {a.gpu}), op);
+void unary_both(UnaryMiscOp op, const Both& out, const Both& a) {
+  pe::unary_misc_stub(kCpu)(pe::TensorIter({out.cpu}, {a.cpu}), op);
+  pe::unary_misc_stub(kCuda0)(pe::TensorIter({out.gpu}, {a.gpu}), op);
 }
 
 TEST_F(CudaTest, BinaryMatchesCpu) {
   for (DType dt : kAllDTypes) {
-    std::vector<std::pair<BinaryOp, pe::Scalar>> ops;
+    // (op, alpha): with an alpha, a + alpha * b through add_alpha_stub.
+    using Alpha = std::optional<pe::Scalar>;
+    std::vector<std::pair<BinaryMathOp, Alpha>> ops;
     if (dt == DType::Bool) {
-      ops = {{BinaryOp::Add, pe::Scalar(true)}, {BinaryOp::Add, pe::Scalar(false)}, {BinaryOp::Mul, pe::Scalar(1)}};
+      ops = {{BinaryMathOp::Add, Alpha()}, {BinaryMathOp::Add, pe::Scalar(false)}, {BinaryMathOp::Mul, Alpha()}};
     } else if (pe::is_floating(dt)) {
       // alpha = 0.1: an inexact product, which a fused multiply-add would round differently.
-      ops = {{BinaryOp::Add, pe::Scalar(1.0)}, {BinaryOp::Add, pe::Scalar(0.1)}, {BinaryOp::Add, pe::Scalar(-2.5)},
-             {BinaryOp::Mul, pe::Scalar(1)},   {BinaryOp::Div, pe::Scalar(1)}};
+      ops = {{BinaryMathOp::Add, Alpha()}, {BinaryMathOp::Add, pe::Scalar(0.1)},
+             {BinaryMathOp::Add, pe::Scalar(-2.5)}, {BinaryMathOp::Sub, Alpha()},
+             {BinaryMathOp::Mul, Alpha()}, {BinaryMathOp::Div, Alpha()}};
     } else {
-      ops = {{BinaryOp::Add, pe::Scalar(1)}, {BinaryOp::Add, pe::Scalar((int64_t)3)},
-             {BinaryOp::Add, pe::Scalar((int64_t)-2)}, {BinaryOp::Mul, pe::Scalar(1)}};
+      ops = {{BinaryMathOp::Add, Alpha()}, {BinaryMathOp::Add, pe::Scalar((int64_t)3)},
+             {BinaryMathOp::Add, pe::Scalar((int64_t)-2)}, {BinaryMathOp::Sub, Alpha()}, {BinaryMathOp::Mul, Alpha()}};
     }
     for (size_t j = 0; j < ops.size(); ++j) {
-      const BinaryOp op = ops[j].first;
-      const pe::Scalar& alpha = ops[j].second;
+      const BinaryMathOp op = ops[j].first;
+      const Alpha& alpha = ops[j].second;
       const std::string what = "binary op " + std::to_string((int)op) + " #" + std::to_string(j);
       {  // dense operands: the contiguous path
         Both a = both(cpu_mixed({3, 50}, dt, 1)), b = both(cpu_mixed({3, 50}, dt, 2));
@@ -352,17 +364,18 @@ TEST_F(CudaTest, BinaryGridStride) {
   const int64_t n = (int64_t(1) << 24) + 1001;
   Both a = both(cpu_mixed({n}, DType::Float32, 1)), b = both(cpu_mixed({n}, DType::Float32, 2));
   Both out = both_empty({n}, DType::Float32);
-  binary_both(BinaryOp::Add, pe::Scalar(0.1), out, a, b);
+  binary_both(BinaryMathOp::Add, pe::Scalar(0.1), out, a, b);
   expect_same(out, "add, dense");
   Both bt = both(cpu_mixed({2, n / 2}, DType::Float32, 3)).view({n / 2, 2}, {1, n / 2});
   Both outt = both_empty({n / 2, 2}, DType::Float32);
-  binary_both(BinaryOp::Mul, pe::Scalar(1), outt, a.view({n / 2, 2}, {2, 1}), bt);
+  binary_both(BinaryMathOp::Mul, std::nullopt, outt, a.view({n / 2, 2}, {2, 1}), bt);
   expect_same(outt, "mul, strided");
 }
 
 TEST_F(CudaTest, UnaryMatchesCpu) {
   for (DType dt : kAllDTypes) {
-    for (UnaryOp op : {UnaryOp::Neg, UnaryOp::Abs}) {
+    if (dt == DType::Bool) continue;  // neg and abs refuse bool
+    for (UnaryMiscOp op : {UnaryMiscOp::Neg, UnaryMiscOp::Abs}) {
       const std::string what = "unary op " + std::to_string((int)op);
       {
         Both a = both(cpu_mixed({7, 30}, dt, 1));

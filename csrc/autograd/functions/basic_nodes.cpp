@@ -116,4 +116,8 @@ variable_list AsStridedBackward0::apply(variable_list&& grads) {
   return {result};
 }
 
+variable_list NotImplementedBackward::apply(variable_list&&) {
+  PE_ERROR("derivative for aten::", op_, " is not implemented");
+}
+
 }  // namespace pe::autograd

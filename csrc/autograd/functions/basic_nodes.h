@@ -1,6 +1,7 @@
 // The nodes the engine and the recording helpers themselves need: AccumulateGrad (leaves),
 // GraphRoot (the roots' gradients), CopySlices (an in-place op through a view, applied to the
-// base's gradient) and AsStridedBackward0 (a view's grad_fn regenerated after its base changed).
+// base's gradient), AsStridedBackward0 (a view's grad_fn regenerated after its base changed), and
+// the shared NotImplementedBackward and LambdaBackward.
 #pragma once
 #include "autograd/node.h"
 
@@ -71,6 +72,18 @@ class AsStridedBackward0 : public Node {
   TensorGeometry input_;
   DimVector sizes_, strides_;
   int64_t offset_;
+};
+
+// The node of an op PyTorch has no derivative for (floor_divide, remainder/fmod with a number
+// dividend, scatter with reduce=): recording works, backward through it raises.
+class NotImplementedBackward : public Node {
+ public:
+  explicit NotImplementedBackward(std::string op) : op_(std::move(op)) {}
+  std::string name() const override { return "NotImplemented"; }
+  variable_list apply(variable_list&& grads) override;
+
+ private:
+  std::string op_;
 };
 
 // A node whose backward needs no saved tensors (shape ops): a name and a function of the grads.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/functions/basic_nodes.h"
 #include "autograd/ops_basic.h"
 #include "autograd/ops_elementwise.h"
 #include "autograd/saved_variable.h"
@@ -139,15 +140,8 @@ struct ModBackward : Node {
 
 // Ops PyTorch has no derivative for (floor_divide; remainder with a number dividend): backward
 // through them raises.
-struct NotImplementedBackward : Node {
-  const char* op_ = "";
-  std::string name() const override { return "NotImplemented"; }
-  variable_list apply(variable_list&&) override { PE_ERROR("derivative for aten::", op_, " is not implemented"); }
-};
 std::shared_ptr<Node> not_implemented(const char* op, std::initializer_list<const Tensor*> inputs) {
-  auto n = make_node<NotImplementedBackward>(inputs);
-  if (n) n->op_ = op;
-  return n;
+  return make_node<NotImplementedBackward>(inputs, op);
 }
 
 // ---- maximum / minimum / fmax / fmin ----

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "autograd/functions/linalg_common.h"
+#include "autograd/ops_elementwise.h"
 
 namespace pe::autograd {
 namespace {
@@ -72,17 +73,6 @@ struct LinalgSlogdetBackward0 : Node {
     return r;
   }
   void release_variables() override { a_.reset_data(); }
-};
-
-// logdet = where(sign == -1, nan, logabsdet): the gradient passes where the sign is not -1.
-struct WhereBackward0 : Node {
-  Tensor keep_;  // 1 where logabsdet was selected, 0 elsewhere (no history)
-  std::string name() const override { return "WhereBackward0"; }
-  variable_list apply(variable_list&& g) override {
-    variable_list r(1);
-    if (should_compute_output(0)) r[0] = autograd::mul(g[0], keep_);
-    return r;
-  }
 };
 
 bool is_vector_rhs(const Tensor& a, const Tensor& b) {
@@ -217,13 +207,9 @@ std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& a) {
 
 Tensor logdet(const Tensor& a) {
   if (!compute_requires_grad({&a})) return ::pe::logdet(a);
+  // where(sign == -1, nan, logabsdet) (WhereBackward0): the gradient passes where the sign is not -1.
   auto [sign, lad] = autograd::linalg_slogdet(a);
-  Tensor neg_sign = ::pe::eq(sign, Scalar(-1.0));
-  Tensor r = ::pe::where(neg_sign, Scalar(std::nan("")), lad);
-  auto n = make_node<WhereBackward0>({&lad});
-  n->keep_ = ::pe::to(::pe::logical_not(neg_sign), lad.dtype(), std::nullopt);
-  set_history(r, n);
-  return r;
+  return autograd::where(::pe::eq(sign, Scalar(-1.0)), Scalar(std::nan("")), lad);
 }
 
 Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left) {

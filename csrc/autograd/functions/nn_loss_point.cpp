@@ -3,9 +3,10 @@
 // nodes, gradients for input and target) and l1_loss / weighted mse, which PyTorch composes from
 // elementwise ops (so their grad_fn is MeanBackward0, SumBackward0, DivBackward0, ...). A plain
 // backward uses the loss kernels' backward; a recorded one (create_graph) composes the formula of
-// differentiable ops (PyTorch's formulas; log and sigmoid with their own nodes here), so
+// differentiable ops (PyTorch's formulas, with the elementwise family's abs/log/sigmoid), so
 // higher-order gradients work for every loss.
 #include "autograd/functions/nn_common.h"
+#include "autograd/ops_elementwise.h"
 
 namespace pe::autograd {
 namespace {
@@ -17,71 +18,6 @@ Tensor reduce_loss(const Tensor& l, Reduction r) {
     case Reduction::Mean: return autograd::mean(l);
   }
   return l;
-}
-
-// |x| (AbsBackward0): grad * sign(x), abs'(0) = 0.
-struct AbsBackward0 : Node {
-  SavedVariable self_;
-  std::string name() const override { return "AbsBackward0"; }
-  variable_list apply(variable_list&& g) override {
-    variable_list r(1);
-    if (should_compute_output(0)) r[0] = autograd::mul(g[0], ::pe::sign(self_.unpack()));
-    return r;
-  }
-  void release_variables() override { self_.reset_data(); }
-};
-
-Tensor abs_differentiable(const Tensor& x) {
-  Tensor r = ::pe::abs(x);
-  if (auto n = make_node<AbsBackward0>({&x})) {
-    n->self_ = SavedVariable(x, false);
-    set_history(r, n);
-  }
-  return r;
-}
-
-// log (LogBackward0: g / x) and sigmoid (SigmoidBackward0: g * s * (1 - s), from the saved result),
-// for the composed BCE formulas of a recorded backward.
-struct LogBackward0 : Node {
-  SavedVariable self_;
-  std::string name() const override { return "LogBackward0"; }
-  variable_list apply(variable_list&& g) override {
-    variable_list r(1);
-    if (should_compute_output(0)) r[0] = autograd::div(g[0], self_.unpack());
-    return r;
-  }
-  void release_variables() override { self_.reset_data(); }
-};
-
-struct SigmoidBackward0 : Node {
-  SavedVariable result_;
-  std::string name() const override { return "SigmoidBackward0"; }
-  variable_list apply(variable_list&& g) override {
-    variable_list r(1);
-    if (!should_compute_output(0)) return r;
-    const Tensor s = result_.unpack();
-    r[0] = autograd::mul(g[0], autograd::mul(s, autograd::rsub(s, Scalar(int64_t(1)))));
-    return r;
-  }
-  void release_variables() override { result_.reset_data(); }
-};
-
-Tensor log_differentiable(const Tensor& x) {
-  Tensor r = ::pe::log(x);
-  if (auto n = make_node<LogBackward0>({&x})) {
-    n->self_ = SavedVariable(x, false);
-    set_history(r, n);
-  }
-  return r;
-}
-
-Tensor sigmoid_differentiable(const Tensor& x) {
-  Tensor r = ::pe::sigmoid(x);
-  if (auto n = make_node<SigmoidBackward0>({&x})) {
-    n->result_ = SavedVariable(r, true);
-    set_history(r, n);
-  }
-  return r;
 }
 
 Tensor one_minus(const Tensor& x) { return autograd::rsub(x, Scalar(int64_t(1))); }
@@ -139,7 +75,7 @@ struct PointLossBackward : Node {
         if (!recorded)
           return ::pe::binary_cross_entropy_with_logits_backward(g, x, t, weight_, pos_weight_, reduction_);
         // (sigmoid(x) * (pos_weight * t + 1 - t) - pos_weight * t) * g, or (sigmoid(x) - t) * g
-        const Tensor sg = sigmoid_differentiable(x);
+        const Tensor sg = autograd::sigmoid(x);
         Tensor d;
         if (pos_weight_.defined()) {
           const Tensor pt = autograd::mul(pos_weight_, t);
@@ -166,10 +102,10 @@ struct PointLossBackward : Node {
     Tensor gt;
     if (recorded) {
       if (kind_ == PointKind::Bce) {
-        gt = autograd::sub(log_differentiable(one_minus(x)), log_differentiable(x));
+        gt = autograd::sub(autograd::log(one_minus(x)), autograd::log(x));
       } else if (pos_weight_.defined()) {
-        const Tensor sg = sigmoid_differentiable(x);
-        gt = autograd::sub(log_differentiable(one_minus(sg)), autograd::mul(pos_weight_, log_differentiable(sg)));
+        const Tensor sg = autograd::sigmoid(x);
+        gt = autograd::sub(autograd::log(one_minus(sg)), autograd::mul(pos_weight_, autograd::log(sg)));
       } else {
         gt = autograd::neg(x);
       }
@@ -253,7 +189,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
   if (!compute_requires_grad({&input, &target, &weight})) return ::pe::l1_loss(input, target, reduction, weight);
   ::pe::l1_loss(nn_detail::shape_proxy(input), nn_detail::shape_proxy(target), reduction, weight);  // checks
-  const Tensor a = abs_differentiable(autograd::sub(input, target));
+  const Tensor a = autograd::abs(autograd::sub(input, target));
   return weight.defined() ? weighted_reduce(a, weight, reduction) : reduce_loss(a, reduction);
 }
 

@@ -5,6 +5,8 @@
 // Softmax backwards run the kernels for a plain backward and are composed of differentiable ops
 // when the backward itself is recorded.
 #include "autograd/functions/nn_common.h"
+#include "autograd/ops_elementwise.h"
+#include "autograd/ops_select.h"
 #include "ops/select.h"
 
 namespace pe::autograd {
@@ -19,7 +21,14 @@ struct AvgParams {
 };
 
 // ---- max pool ----
-Tensor max_pool2d_gather(const Tensor& gg, const Tensor& input_proxy, const Tensor& indices);
+// out[p, o] = gg[p, indices[p, o]]: the adjoint of the scatter max_pool2d_backward does, composed of
+// differentiable ops as PyTorch's max_pool_double_backward (its own derivative is a scatter-add,
+// which is max_pool2d_backward again).
+Tensor max_pool2d_gather(const Tensor& gg, const Tensor& indices) {
+  const Tensor flat = autograd::flatten(autograd::contiguous(gg), -2, -1);
+  const Tensor gathered = autograd::gather(flat, -1, ::pe::flatten(::pe::contiguous(indices), -2, -1));
+  return autograd::view(gathered, indices.sizes());
+}
 
 struct MaxPool2DWithIndicesBackward0 : Node {
   Tensor input_proxy_, indices_;
@@ -37,32 +46,10 @@ struct MaxPool2DWithIndicesBackwardBackward0 : Node {
   std::string name() const override { return "MaxPool2DWithIndicesBackwardBackward0"; }
   variable_list apply(variable_list&& g) override {
     variable_list r(2);  // (grad_output, input): the result does not depend on input's values
-    if (should_compute_output(0)) r[0] = max_pool2d_gather(g[0], input_proxy_, indices_);
+    if (should_compute_output(0)) r[0] = max_pool2d_gather(g[0], indices_);
     return r;
   }
 };
-
-// out[p, o] = gg[p, indices[p, o]]: the adjoint of the scatter max_pool2d_backward does.
-struct GatherBackward0 : Node {
-  Tensor input_proxy_, indices_;
-  std::string name() const override { return "GatherBackward0"; }
-  variable_list apply(variable_list&& g) override {
-    variable_list r(1);
-    if (should_compute_output(0)) r[0] = autograd::max_pool2d_backward(g[0], input_proxy_, indices_);
-    return r;
-  }
-};
-
-Tensor max_pool2d_gather(const Tensor& gg, const Tensor& input_proxy, const Tensor& indices) {
-  const Tensor flat = ::pe::flatten(::pe::contiguous(gg), -2, -1);
-  Tensor r = ::pe::view(::pe::gather(flat, -1, ::pe::flatten(::pe::contiguous(indices), -2, -1)), indices.sizes());
-  if (auto n = make_node<GatherBackward0>({&gg})) {
-    n->input_proxy_ = input_proxy;
-    n->indices_ = indices;
-    set_history(r, n);
-  }
-  return r;
-}
 
 // ---- avg pools ----
 struct AvgPool2DBackward0 : Node {
@@ -111,27 +98,6 @@ struct AdaptiveAvgPool2DBackwardBackward0 : Node {
 };
 
 // ---- softmax ----
-// exp with its own node (ExpBackward0): log_softmax's composed backward needs a differentiable exp.
-struct ExpBackward0 : Node {
-  SavedVariable result_;
-  std::string name() const override { return "ExpBackward0"; }
-  variable_list apply(variable_list&& g) override {
-    variable_list r(1);
-    if (should_compute_output(0)) r[0] = autograd::mul(g[0], result_.unpack());
-    return r;
-  }
-  void release_variables() override { result_.reset_data(); }
-};
-
-Tensor exp_differentiable(const Tensor& x) {
-  Tensor r = ::pe::exp(x);
-  if (auto n = make_node<ExpBackward0>({&x})) {
-    n->result_ = SavedVariable(r, true);
-    set_history(r, n);
-  }
-  return r;
-}
-
 struct SoftmaxBackward : Node {
   SavedVariable result_;
   int64_t dim_;
@@ -255,7 +221,7 @@ Tensor softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t
 Tensor log_softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim) {
   if (!compute_requires_grad({&grad_output, &output})) return ::pe::log_softmax_backward(grad_output, output, dim);
   return autograd::sub(grad_output,
-                       autograd::mul(exp_differentiable(output), autograd::sum(grad_output, DimVector{dim}, true)));
+                       autograd::mul(autograd::exp(output), autograd::sum(grad_output, DimVector{dim}, true)));
 }
 
 }  // namespace pe::autograd

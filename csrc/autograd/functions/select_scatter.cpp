@@ -1,6 +1,7 @@
 // Backward nodes and differentiable wrappers of gather/scatter, the index_* family and take: the
 // gradient of a gather is a scatter-add and vice versa (PyTorch's derivatives.yaml formulas),
 // written with differentiable wrappers only so create_graph works.
+#include "autograd/functions/basic_nodes.h"
 #include "autograd/ops_basic.h"
 #include "autograd/ops_index.h"
 #include "autograd/ops_select.h"
@@ -52,16 +53,6 @@ struct ScatterBackward : Node {
     if (should_compute_output(0)) r[0] = autograd::scatter(g[0], dim, index, Scalar(0.0));
     if (has_src && should_compute_output(1)) r[1] = gathered_grad(g[0], dim, index, src_info);
     return r;
-  }
-};
-
-// scatter(reduce="add"/"multiply") has no derivative in PyTorch: this node raises when reached.
-struct NotImplementedBackward : Node {
-  std::string op;
-  std::string name() const override { return "NotImplemented"; }
-  variable_list apply(variable_list&&) override {
-    PE_CHECK(false, "derivative for aten::", op, " is not implemented");
-    return {};
   }
 };
 
@@ -166,9 +157,8 @@ std::shared_ptr<Node> scatter_node(const Tensor& self, const Tensor* src, const 
                                    const Tensor& index) {
   std::shared_ptr<Node> node;
   if (!reduce.empty()) {
-    auto n = src ? make_node<NotImplementedBackward>({&self, src}) : make_node<NotImplementedBackward>({&self});
-    if (n) n->op = "scatter";
-    return n;
+    return src ? make_node<NotImplementedBackward>({&self, src}, "scatter")
+               : make_node<NotImplementedBackward>({&self}, "scatter");
   }
   auto n = src ? make_node<ScatterBackward>({&self, src}) : make_node<ScatterBackward>({&self});
   if (n) {
