@@ -73,7 +73,14 @@ INT64_MAX = (1 << 63) - 1
 
 def _short(value) -> str:
     """A repr short enough for a message (a crafted value can be huge or nested very deep)."""
+    if type(value) is int:
+        return _int_text(value)
     return reprlib.repr(value)
+
+
+def _int_text(value: int) -> str:
+    # a crafted int can have millions of digits (str() of it even raises past 4300 digits)
+    return "%d" % value if value.bit_length() <= 256 else "<an int of %d bits>" % value.bit_length()
 
 
 def _check_field(where: str, field: str, value, overflow_error: type) -> int:
@@ -85,7 +92,7 @@ def _check_field(where: str, field: str, value, overflow_error: type) -> int:
     if type(value) is not int:
         raise RuntimeError("%s: %s must be an int, got %s (file corrupted?)" % (where, field, _short(value)))
     if not -INT64_MAX - 1 <= value <= INT64_MAX:
-        raise overflow_error("%s: %s = %d does not fit in int64 (file corrupted?)" % (where, field, value))
+        raise overflow_error("%s: %s = %s does not fit in int64 (file corrupted?)" % (where, field, _int_text(value)))
     if value < 0:
         raise RuntimeError("%s: %s = %d must be non-negative (file corrupted?)" % (where, field, value))
     return value
@@ -100,12 +107,12 @@ def check_geometry(where: str, storage_offset, size, stride, storage_numel: int,
     offset = _check_field(where, "storage_offset", storage_offset, ValueError)
     size = tuple(_check_field(where, "size[%d]" % i, v, TypeError) for i, v in enumerate(size))
     stride = tuple(_check_field(where, "stride[%d]" % i, v, TypeError) for i, v in enumerate(stride))
-    numel = 1
-    for s in size:
+    numel = 0 if 0 in size else 1
+    for s in size if numel else ():
         numel *= s
-    if numel > INT64_MAX:
-        raise RuntimeError("%s: numel: integer multiplication overflow: size %s has %d elements, more than "
-                           "int64 holds (file corrupted?)" % (where, list(size), numel))
+        if numel > INT64_MAX:  # stop here: the product of many crafted sizes could take minutes
+            raise RuntimeError("%s: numel: integer multiplication overflow: size %s has more elements than "
+                               "int64 holds (file corrupted?)" % (where, _short(list(size))))
     if numel == 0:  # no element is read; the offset must still lie in (or just past) the storage
         if offset > storage_numel:
             raise RuntimeError("%s: storage_offset %d is beyond the storage of %d elements (file corrupted?)"
@@ -115,7 +122,7 @@ def check_geometry(where: str, storage_offset, size, stride, storage_numel: int,
     if need > storage_numel:
         raise RuntimeError("%s: setStorage: sizes %s, strides %s, storage offset %d, and itemsize %d requiring a "
                            "storage size of %d are out of bounds for storage of size %d"
-                           % (where, list(size), list(stride), offset, itemsize, need * itemsize,
+                           % (where, _short(list(size)), _short(list(stride)), offset, itemsize, need * itemsize,
                               storage_numel * itemsize))
     return offset, size, stride
 

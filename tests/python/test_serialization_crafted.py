@@ -322,6 +322,21 @@ def test_stride_zero_views_that_fit_in_int64_load_as_in_torch():
     assert t.shape == (1 << 20, 3) and t.stride() == (0, 1) and t[12345].tolist() == [1.0, 2.0, 3.0]
 
 
+def test_huge_crafted_ints_and_shapes_are_quick_clean_errors():
+    huge = 1 << (8 * 200000)  # a 200 kB int: str() of it raises, multiplying many of them takes long
+    cases = [(0, (huge,), (1,), TypeError, r"size\[0\] = <an int of 1600001 bits> does not fit"),
+             (huge, (1,), (1,), ValueError, "storage_offset = <an int of 1600001 bits>"),
+             (0, ((1 << 63) - 1,) * 20000, (0,) * 20000, RuntimeError, r"numel: integer multiplication"),
+             (0, (2,) * 20000 + (0,), (0,) * 20001, None, None)]
+    for offset, size, stride, error, match in cases:
+        raw = archive(dumps(tensor(Storage(), offset, size, stride)), {"data/0": FLOATS})
+        if error is None:
+            assert load_bytes(raw).numel() == 0
+        else:
+            with pytest.raises(error, match=match):
+                load_bytes(raw)
+
+
 @pytest.mark.parametrize("numel,error", [(BIG, TypeError), (1 << 63, TypeError)])
 def test_storage_numel_beyond_int64(numel, error):
     raw = archive(dumps(tensor(Storage(numel=numel), 0, (1,), (1,))), {"data/0": FLOATS})
