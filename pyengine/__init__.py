@@ -18,7 +18,7 @@ from ._tensor import as_tensor, tensor  # noqa: E402,F401
 from ._tensor import _make_legacy_type  # noqa: E402
 from ._tensor_str import get_printoptions, set_printoptions  # noqa: E402,F401
 from .storage import TypedStorage  # noqa: E402,F401
-from . import cuda  # noqa: E402,F401
+from . import cpu, cuda  # noqa: E402,F401
 from ._functions import (  # noqa: E402,F401
     empty_like, full_like, is_tensor, normal, numel, ones_like, rand_like,
     randint_like, randn_like, set_default_dtype, zeros_like, is_floating_point, clone, reshape,

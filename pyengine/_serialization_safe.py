@@ -15,6 +15,7 @@ from __future__ import annotations
 import _compat_pickle
 import collections
 import pickle
+import reprlib
 
 from . import _C
 from . import _serialization_unpickler as _up
@@ -100,7 +101,10 @@ def _check_persistent_id(pid):
     if isinstance(location, bytes):
         location = location.decode("ascii")
     if type(key) is not str or type(location) is not str or type(numel) is not int or numel < 0:
-        raise pickle.UnpicklingError("persistent id: malformed storage reference %r" % (pid,))
+        raise pickle.UnpicklingError("persistent id: malformed storage reference %s" % reprlib.repr(pid))
+    if numel > _up.INT64_MAX:  # PyTorch's class: its reader's argument parser raises TypeError
+        raise TypeError("persistent id of storage data/%s: numel = %d does not fit in int64 (file corrupted?)"
+                        % (key[:100], numel))
     return key, storage_type, location, numel
 
 

@@ -7,6 +7,7 @@ not: a crafted file must not make a tensor that reads outside its storage.
 from __future__ import annotations
 
 import pickle
+import reprlib
 import sys
 
 import numpy as np
@@ -67,39 +68,79 @@ STORAGE_TYPES = {name: StorageType(name, dt) for dt, name in STORAGE_NAMES.items
 STORAGE_TYPES["UntypedStorage"] = StorageType("UntypedStorage", _C.uint8)
 
 
-def _check_ints(what: str, values, allow_negative: bool = False) -> tuple:
-    out = []
-    for v in values:
-        if type(v) is not int or (v < 0 and not allow_negative):
-            raise RuntimeError("_rebuild_tensor_v2: %s must be non-negative ints, got %r" % (what, values))
-        out.append(v)
-    return tuple(out)
+INT64_MAX = (1 << 63) - 1
+
+
+def _short(value) -> str:
+    """A repr short enough for a message (a crafted value can be huge or nested very deep)."""
+    if type(value) is int:
+        return _int_text(value)
+    return reprlib.repr(value)
+
+
+def _int_text(value: int) -> str:
+    # a crafted int can have millions of digits (str() of it even raises past 4300 digits)
+    return "%d" % value if value.bit_length() <= 256 else "<an int of %d bits>" % value.bit_length()
+
+
+def _check_field(where: str, field: str, value, overflow_error: type) -> int:
+    """One int of a tensor's geometry, checked before it reaches C++ so the error names it.
+
+    The classes are PyTorch's for the same file: a value that does not fit in int64 is a
+    TypeError for sizes and strides and a ValueError for the offset (its argument parser), a
+    negative one a RuntimeError (``set_``)."""
+    if type(value) is not int:
+        raise RuntimeError("%s: %s must be an int, got %s (file corrupted?)" % (where, field, _short(value)))
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise overflow_error("%s: %s = %s does not fit in int64 (file corrupted?)" % (where, field, _int_text(value)))
+    if value < 0:
+        raise RuntimeError("%s: %s = %d must be non-negative (file corrupted?)" % (where, field, value))
+    return value
+
+
+def check_geometry(where: str, storage_offset, size, stride, storage_numel: int, itemsize: int) -> tuple:
+    """The offset, sizes and strides of a tensor over a storage of ``storage_numel`` elements, each
+    checked (fits in int64, non-negative, numel fits in int64, every element inside the storage)."""
+    if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)) or len(size) != len(stride):
+        raise RuntimeError("%s: size %s and stride %s must be sequences of one length (file corrupted?)"
+                           % (where, _short(size), _short(stride)))
+    offset = _check_field(where, "storage_offset", storage_offset, ValueError)
+    size = tuple(_check_field(where, "size[%d]" % i, v, TypeError) for i, v in enumerate(size))
+    stride = tuple(_check_field(where, "stride[%d]" % i, v, TypeError) for i, v in enumerate(stride))
+    numel = 0 if 0 in size else 1
+    for s in size if numel else ():
+        numel *= s
+        if numel > INT64_MAX:  # stop here: the product of many crafted sizes could take minutes
+            raise RuntimeError("%s: numel: integer multiplication overflow: size %s has more elements than "
+                               "int64 holds (file corrupted?)" % (where, _short(list(size))))
+    if numel == 0:  # no element is read; the offset must still lie in (or just past) the storage
+        if offset > storage_numel:
+            raise RuntimeError("%s: storage_offset %d is beyond the storage of %d elements (file corrupted?)"
+                               % (where, offset, storage_numel))
+        return offset, size, stride
+    need = offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
+    if need > storage_numel:
+        raise RuntimeError("%s: setStorage: sizes %s, strides %s, storage offset %d, and itemsize %d requiring a "
+                           "storage size of %d are out of bounds for storage of size %d"
+                           % (where, _short(list(size)), _short(list(stride)), offset, itemsize, need * itemsize,
+                              storage_numel * itemsize))
+    return offset, size, stride
 
 
 def make_tensor(storage, storage_offset, size, stride, requires_grad=False) -> Tensor:
     """A tensor of the storage's dtype viewing ``storage`` (checked to lie inside it)."""
     if not isinstance(storage, TypedStorage):
         raise RuntimeError("_rebuild_tensor_v2: expected a storage, got %s" % type(storage).__name__)
-    (offset,) = _check_ints("storage_offset", (storage_offset,))
-    if not isinstance(size, (tuple, list)) or not isinstance(stride, (tuple, list)) or len(size) != len(stride):
-        raise RuntimeError("_rebuild_tensor_v2: size %r and stride %r must be sequences of one length" % (size, stride))
-    size, stride = _check_ints("sizes", size), _check_ints("strides", stride)
     src = storage._tensor
+    where = "_rebuild_tensor_v2 on storage %s" % getattr(storage, "checkpoint_record", "(not from a record)")
     itemsize = src.element_size()
-    numel = 1
-    for s in size:
-        numel *= s
-    need = 0 if numel == 0 else offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
-    have = src._storage_nbytes() // itemsize
-    if need > have:
-        raise RuntimeError("setStorage: sizes %s, strides %s, storage offset %d, and itemsize %d requiring a storage "
-                           "size of %d are out of bounds for storage of size %d"
-                           % (list(size), list(stride), offset, itemsize, need * itemsize, have * itemsize))
+    offset, size, stride = check_geometry(where, storage_offset, size, stride, src._storage_nbytes() // itemsize,
+                                          itemsize)
     t = _C.empty(0, dtype=src.dtype, device=src.device)
     _C._set_storage(t, src, offset, size, stride)
     if requires_grad is not False:
         if requires_grad is not True:
-            raise RuntimeError("_rebuild_tensor_v2: requires_grad must be a bool, got %r" % (requires_grad,))
+            raise RuntimeError("_rebuild_tensor_v2: requires_grad must be a bool, got %s" % _short(requires_grad))
         t.requires_grad_(True)
     return t
 

@@ -100,8 +100,23 @@ class RecordWriter:
         self._emit(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count16, count16, cd_size32, cd_start32, 0))
 
 
+# Reading is bounded: a compressed record is inflated in chunks of this many bytes straight into
+# its destination, and never past the size the central directory declares for it.
+READ_CHUNK = 1 << 20
+# Deflate's best ratio is 1032:1 (a 258-byte match in about 2 bits): a record that claims more than
+# this many bytes per compressed byte cannot be honest, and is refused before anything is allocated.
+MAX_DEFLATE_RATIO = 1032
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}  # what PyTorch's miniz reads
+
+
 class RecordReader:
-    """Reads records of an archive: the first record's folder is the archive prefix."""
+    """Reads records of an archive: the first record's folder is the archive prefix.
+
+    A checkpoint may come from anyone, so the directory is checked when the archive is opened
+    (PyTorch's rules: every entry inside the first entry's folder; ours in addition: no duplicate,
+    absolute or ``..`` names), and each record's claims (method, sizes, where its bytes lie) are
+    checked against the file before a byte of it is read; see docs/serialization.md, "Loading".
+    """
 
     def __init__(self, fileobj: IO[bytes], name: str) -> None:
         self.name = name
@@ -109,19 +124,41 @@ class RecordReader:
         try:
             self._zip = zipfile.ZipFile(fileobj, mode="r")
             infos = self._zip.infolist()
+            fileobj.seek(0, io.SEEK_END)
+            self._file_end = fileobj.tell()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, struct.error) as e:
             raise RuntimeError("PytorchStreamReader failed reading zip archive: failed finding central "
                                "directory: %s is truncated or is not a checkpoint (%s)" % (name, e)) from None
-        if not infos or "/" not in infos[0].filename:
+        if not infos or "/" not in infos[0].filename.lstrip("/"):
             raise RuntimeError("%s is not a checkpoint: the archive has no top-level folder" % name)
         self.prefix = infos[0].filename.split("/", 1)[0] + "/"
-        self._infos = {i.filename[len(self.prefix):]: i for i in infos if i.filename.startswith(self.prefix)}
+        self._infos: dict = {}
+        for info in infos:
+            self._check_name(info.filename)
+            key = info.filename[len(self.prefix):]
+            if key in self._infos:
+                raise RuntimeError("%s: the archive holds the record %s twice (file corrupted or crafted)"
+                                   % (name, info.filename))
+            self._infos[key] = info
+
+    def _check_name(self, entry: str) -> None:
+        if not entry.startswith(self.prefix) or self.prefix == "/":
+            raise RuntimeError("%s: file in archive is not in a subdirectory %s: %s" % (self.name, self.prefix, entry))
+        parts = entry.split("/")
+        if "\\" in entry or "\0" in entry or any(p in ("..", ".") for p in parts):
+            raise RuntimeError("%s: unsafe record name %r in the archive (file corrupted or crafted)"
+                               % (self.name, entry))
 
     def has_record(self, name: str) -> bool:
         return name in self._infos
 
     def record_size(self, name: str) -> int:
-        return self._info(name).file_size
+        """The record's declared size, once its claims are checked against the file (else RuntimeError)."""
+        return self._checked_size(name)
+
+    def is_stored(self, name: str) -> bool:
+        """Whether the record's bytes lie in the file as they are (not compressed): mmap can use them."""
+        return self._info(name).compress_type == zipfile.ZIP_STORED
 
     def _info(self, name: str) -> zipfile.ZipInfo:
         info = self._infos.get(name)
@@ -131,44 +168,103 @@ class RecordReader:
         return info
 
     def read(self, name: str) -> bytes:
-        try:
-            return self._zip.read(self._info(name))
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, struct.error) as e:
-            raise RuntimeError("%s: record %s is corrupted or truncated (%s)" % (self.name, name, e)) from None
+        """The whole record (CRC-32 checked); for the small records (data.pkl, byteorder, version)."""
+        out = bytearray(self._checked_size(name))
+        self.read_into(name, out)
+        return bytes(out)
 
     def data_offset(self, name: str) -> int:
         """Where the bytes of a stored record start in the file (after its local header)."""
         info = self._info(name)
-        self._file.seek(info.header_offset)  # zipfile already made it absolute (prepended data)
-        header = self._file.read(_LOCAL_HEADER.size)
+        try:
+            self._file.seek(info.header_offset)  # zipfile already made it absolute (prepended data)
+            header = self._file.read(_LOCAL_HEADER.size)
+        except (OSError, ValueError) as e:
+            raise RuntimeError("%s: record %s is truncated or corrupted (%s)" % (self.name, name, e)) from None
         if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
             raise RuntimeError("%s: bad local header for record %s (file corrupted)" % (self.name, name))
         fields = _LOCAL_HEADER.unpack(header)
         return info.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1]
 
+    def _checked_size(self, name: str) -> int:
+        """The record's declared size, once its claims are possible for this file (else RuntimeError)."""
+        info = self._info(name)
+        method = _METHODS.get(info.compress_type)
+        if method is None:
+            raise RuntimeError("%s: record %s uses zip compression method %d; checkpoints are read with "
+                               "method 0 (stored) or 8 (deflate) only" % (self.name, name, info.compress_type))
+        if info.flag_bits & 0x1:
+            raise RuntimeError("%s: record %s is encrypted" % (self.name, name))
+        end = self.data_offset(name) + info.compress_size
+        if end > self._file_end:
+            raise RuntimeError("%s: record %s claims %d bytes, but the file ends %d bytes before them "
+                               "(truncated or corrupted)" % (self.name, name, info.compress_size, end - self._file_end))
+        limit = info.compress_size if method == "stored" else info.compress_size * MAX_DEFLATE_RATIO + 64
+        if info.file_size > limit or (method == "stored" and info.file_size != info.compress_size):
+            raise RuntimeError("%s: record %s claims %d bytes from %d %s bytes, which is impossible "
+                               "(file corrupted or crafted)" % (self.name, name, info.file_size,
+                                                                info.compress_size, method))
+        return info.file_size
+
     def read_into(self, name: str, out) -> None:
-        """Fill ``out`` (a writable uint8 buffer of the record's size) and check the CRC."""
+        """Fill ``out`` (a writable uint8 buffer of the record's size) and check the CRC.
+
+        Compressed records are inflated a chunk at a time straight into ``out``, and inflating stops
+        at the declared size: a record whose stream goes on (a compression bomb) costs no more memory
+        or time than its claim, and PyTorch, which stops there too, reads the same bytes.
+        """
         info = self._info(name)
         view = memoryview(out).cast("B")
-        if view.nbytes != info.file_size:
+        size = self._checked_size(name)
+        if view.nbytes != size:
             raise RuntimeError("%s: record %s holds %d bytes, expected %d (file corrupted)"
-                               % (self.name, name, info.file_size, view.nbytes))
+                               % (self.name, name, size, view.nbytes))
         try:
+            self._file.seek(self.data_offset(name))
             if info.compress_type == zipfile.ZIP_STORED:
-                self._file.seek(self.data_offset(name))
-                got = self._file.readinto(view) if hasattr(self._file, "readinto") else None
-                if got is None:
-                    data = self._file.read(view.nbytes)
-                    got = len(data)
-                    view[:got] = data
-                if got != view.nbytes:
-                    raise EOFError("unexpected end of file")
+                got = self._read_stored(view)
             else:
-                view[:] = self._zip.read(info)
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, ValueError) as e:
+                got = self._inflate(view, info.compress_size)
+        except (EOFError, OSError, zlib.error, ValueError) as e:
             raise RuntimeError("%s: record %s is truncated or corrupted (%s)" % (self.name, name, e)) from None
+        if got != view.nbytes:
+            raise RuntimeError("%s: record %s is truncated or corrupted (%d of its %d bytes are there)"
+                               % (self.name, name, got, view.nbytes))
         if zlib.crc32(view) != info.CRC:
             raise RuntimeError("%s: record %s is corrupted (CRC-32 mismatch)" % (self.name, name))
+
+    def _read_stored(self, view: memoryview) -> int:
+        done = 0
+        while done < view.nbytes:
+            part = view[done:]  # into the destination: reading allocates nothing
+            if hasattr(self._file, "readinto"):
+                n = self._file.readinto(part)
+            else:
+                data = self._file.read(part.nbytes)
+                n = len(data)
+                part[:n] = data
+            if not n:
+                break
+            done += n
+        return done
+
+    def _inflate(self, view: memoryview, compressed: int) -> int:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as zip stores it
+        done, left = 0, compressed
+        while done < view.nbytes and not inflater.eof:
+            data = inflater.unconsumed_tail
+            if not data:
+                if left <= 0:
+                    break
+                data = self._file.read(min(READ_CHUNK, left))
+                if not data:
+                    break
+                left -= len(data)
+            # max_length bounds the output of this call: never more than a chunk, nor past the claim.
+            chunk = inflater.decompress(data, min(READ_CHUNK, view.nbytes - done))
+            view[done:done + len(chunk)] = chunk
+            done += len(chunk)
+        return done
 
     def close(self) -> None:
         self._zip.close()

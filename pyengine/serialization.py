@@ -236,7 +236,7 @@ class _StorageLoader:
         if self.reader.record_size(record) != nbytes:
             raise RuntimeError("%s: record %s holds %d bytes but its storage needs %d (%d x %s): file corrupted"
                                % (self.reader.name, record, self.reader.record_size(record), nbytes, numel, dtype))
-        if self.mapped is not None:
+        if self.mapped is not None and self.reader.is_stored(record):
             start = self.reader.data_offset(record)
             arr = self.mapped[start:start + nbytes].view(np.ndarray)
             raw = _C.from_numpy(arr)
@@ -253,6 +253,7 @@ class _StorageLoader:
         typed = _C.empty(0, dtype=dtype, device=src.device)
         _C._set_storage(typed, src, 0, [numel], [1])
         storage = TypedStorage(_tensor=typed)
+        storage.checkpoint_record = record  # named by the rebuild functions' errors
         self.loaded[key] = storage
         return storage
 

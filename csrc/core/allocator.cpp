@@ -4,13 +4,27 @@
 // Writing into freshly mmapped pages runs at ~5 GB/s here against ~34 GB/s into reused memory, so
 // an out-of-place op on a large tensor is page-fault bound unless freed blocks are kept. Blocks are
 // rounded up to a size class (64-byte granules below 1 MiB, 1/8-power-of-two steps above) and freed
-// blocks go to that class's free list. empty_cache() returns them to the system. Blocks of 2 MiB and
-// more are 2 MiB aligned and advised for transparent huge pages.
+// blocks go to that class's free list, newest last, so `c = a + b` in a loop gets back the block it
+// freed. Blocks of 2 MiB and more are 2 MiB aligned and advised for transparent huge pages.
+//
+// What is kept is bounded: after each free the cache may hold at most
+//   min(limit, max(kCacheFloor, kLiveMultiple * allocated, the block just freed))
+// bytes, and the blocks freed longest ago go back to the system first. So a working set that is
+// freed and made again (a training step, an elementwise loop) stays cached, while memory freed for
+// good (the live set shrank) is returned at once instead of staying in RSS up to the old 4 GiB cap.
+// `limit` is PYENGINE_CPU_CACHE_LIMIT / pyengine.cpu.set_cache_limit (0 turns caching off);
+// empty_cache() returns every cached block.
 #include "allocator.h"
+#include "cpu_allocator.h"
 
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <deque>
+#include <iterator>
+#include <list>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -21,8 +35,10 @@ namespace pe {
 namespace {
 
 constexpr size_t kHugePage = size_t(2) << 20;
-// Freed blocks above this many bytes in total are returned to the system instead of cached.
-constexpr size_t kMaxCachedBytes = size_t(4) << 30;
+// The cache may always hold this much, whatever the live set (the elementwise benchmark's 64 MiB
+// output block, made from numpy inputs that are not ours, is cached even with nothing else live).
+constexpr size_t kCacheFloor = size_t(128) << 20;
+constexpr size_t kLiveMultiple = 2;
 
 size_t round_size(size_t n) {
   if (n == 0) return 64;
@@ -42,8 +58,10 @@ class CpuCachingAllocator final : public Allocator {
       std::lock_guard<std::mutex> g(mu_);
       auto it = free_.find(size);
       if (it != free_.end() && !it->second.empty()) {
-        p = it->second.back();
+        auto block = it->second.back();  // the newest block of the class: its pages are the warmest
         it->second.pop_back();
+        p = block->ptr;
+        lru_.erase(block);
         cached_ -= size;
       }
       if (p) allocated_ += size;
@@ -64,13 +82,7 @@ class CpuCachingAllocator final : public Allocator {
     return DataPtr(p, reinterpret_cast<void*>(size), &CpuCachingAllocator::release, Device(DeviceType::CPU));
   }
 
-  void empty_cache() override {
-    std::lock_guard<std::mutex> g(mu_);
-    for (auto& kv : free_)
-      for (void* p : kv.second) std::free(p);
-    free_.clear();
-    cached_ = 0;
-  }
+  void empty_cache() override { trim(0); }
   size_t memory_allocated() const override {
     std::lock_guard<std::mutex> g(mu_);
     return allocated_;
@@ -80,6 +92,18 @@ class CpuCachingAllocator final : public Allocator {
     return allocated_ + cached_;
   }
 
+  void set_limit(size_t limit) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      limit_ = limit;
+    }
+    trim(SIZE_MAX);
+  }
+  size_t limit() const {
+    std::lock_guard<std::mutex> g(mu_);
+    return limit_;
+  }
+
   static CpuCachingAllocator& instance() {
     // Leaked on purpose: tensors freed during interpreter shutdown still return here.
     static auto* a = new CpuCachingAllocator();
@@ -87,6 +111,12 @@ class CpuCachingAllocator final : public Allocator {
   }
 
  private:
+  struct Block {
+    void* ptr;
+    size_t size;
+  };
+  using Lru = std::list<Block>;  // every cached block, freed longest ago first
+
   static void* system_alloc(size_t size) {
     void* p = nullptr;
     size_t align = size >= kHugePage ? kHugePage : 64;
@@ -96,25 +126,59 @@ class CpuCachingAllocator final : public Allocator {
 #endif
     return p;
   }
+
+  size_t budget_locked() const {
+    size_t live = allocated_ > SIZE_MAX / kLiveMultiple ? SIZE_MAX : allocated_ * kLiveMultiple;
+    return std::min(limit_, std::max(kCacheFloor, live));
+  }
+
+  // Takes the oldest blocks out of the cache until it holds at most `budget` bytes (SIZE_MAX: the
+  // current budget); they are freed after the lock is released (freeing a large block unmaps it).
+  void trim(size_t budget) {
+    std::vector<void*> drop;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      evict_locked(budget == SIZE_MAX ? budget_locked() : budget, drop);
+    }
+    for (void* p : drop) std::free(p);
+  }
+
+  void evict_locked(size_t budget, std::vector<void*>& drop) {
+    while (cached_ > budget && !lru_.empty()) {
+      Block b = lru_.front();
+      auto cls = free_.find(b.size);
+      cls->second.pop_front();  // the oldest block overall is the oldest of its class
+      if (cls->second.empty()) free_.erase(cls);
+      lru_.pop_front();
+      cached_ -= b.size;
+      drop.push_back(b.ptr);
+    }
+  }
+
   static void release(void* ctx, void* p) {
     auto& self = instance();
     size_t size = reinterpret_cast<size_t>(ctx);
+    std::vector<void*> drop;
     {
       std::lock_guard<std::mutex> g(self.mu_);
       self.allocated_ -= size;
-      if (self.cached_ + size <= kMaxCachedBytes) {
-        self.free_[size].push_back(p);
-        self.cached_ += size;
-        return;
-      }
+      self.lru_.push_back(Block{p, size});
+      self.free_[size].push_back(std::prev(self.lru_.end()));
+      self.cached_ += size;
+      // The block just freed stays (within the limit) even past the budget: a loop that frees and
+      // remakes one big tensor whose inputs are not ours (numpy's) reuses it; older blocks go first.
+      size_t budget = std::min(self.limit_, std::max(self.budget_locked(), size));
+      if (self.cached_ > budget) self.evict_locked(budget, drop);
     }
-    std::free(p);
+    for (void* q : drop) std::free(q);
   }
 
   mutable std::mutex mu_;
-  std::unordered_map<size_t, std::vector<void*>> free_;
+  Lru lru_;
+  std::unordered_map<size_t, std::deque<Lru::iterator>> free_;  // per size class, oldest first
   size_t allocated_ = 0;
   size_t cached_ = 0;
+  size_t limit_ = kDefaultCpuCacheLimit;
 };
 
 Allocator* g_allocators[kNumDeviceTypes] = {nullptr, nullptr};
@@ -131,5 +195,8 @@ Allocator* get_allocator(DeviceType t) {
 }
 
 void set_allocator(DeviceType t, Allocator* a) { g_allocators[(int)t] = a; }
+
+void set_cpu_cache_limit(size_t bytes) { CpuCachingAllocator::instance().set_limit(bytes); }
+size_t cpu_cache_limit() { return CpuCachingAllocator::instance().limit(); }
 
 }  // namespace pe

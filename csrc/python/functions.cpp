@@ -1,4 +1,5 @@
 // Module-level functions: factories, random seeding, threads, CUDA queries.
+#include "core/cpu_allocator.h"
 #include "core/rng.h"
 #include "cpu/parallel.h"
 #include "ops/stubs.h"
@@ -120,6 +121,8 @@ void bind_functions(py::module_& m) {
   m.def("_cpu_memory_allocated", [] { return cpu_allocator()->memory_allocated(); });
   m.def("_cpu_memory_reserved", [] { return cpu_allocator()->memory_reserved(); });
   m.def("_cpu_empty_cache", [] { cpu_allocator()->empty_cache(); });
+  m.def("_cpu_set_cache_limit", [](size_t bytes) { set_cpu_cache_limit(bytes); });
+  m.def("_cpu_cache_limit", [] { return cpu_cache_limit(); });
 
   // CUDA queries (all answer "no GPU" when the CUDA part is absent).
   m.def("_cuda_compiled", [] { return cuda_compiled(); });
