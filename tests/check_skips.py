@@ -12,7 +12,8 @@ import sys
 ALLOWLIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "allowed_skips.txt")
 # "SKIPPED [3] tests/python/test_x.py:12: reason" (pytest's -rs short summary, counts grouped)
 SKIP_LINE = re.compile(r"^SKIPPED \[(\d+)\] ([^:]+(?::\d+)?): (.*)$")
-SUMMARY_LINE = re.compile(r"^=+ .*\b(passed|failed|skipped|error|errors|no tests ran)\b.* in [\d.]+s.* =+$")
+# "===== 3 passed, 1 skipped in 2.1s =====", or "3 passed, 1 skipped in 2.1s" under -q (the project's addopts)
+SUMMARY_LINE = re.compile(r"^(=+ )?[\d, a-z]*\b(passed|failed|skipped|errors?|no tests ran)\b.* in [\d.]+s.*$")
 
 
 def load_allowlist(path: str = ALLOWLIST) -> list[tuple[re.Pattern, str]]:

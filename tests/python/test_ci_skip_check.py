@@ -36,6 +36,14 @@ def test_skip_reasons_checked_against_allowlist(tmp_path, body, ok):
     assert "pytest summary:" in res.stdout and "skipped tests:" in res.stdout
 
 
+def test_quiet_summary_line_is_found(tmp_path):
+    log = tmp_path / "q.log"
+    log.write_text("....s                 [100%]\nSKIPPED [1] tests/python/t.py:3: CUDA not available\n"
+                   "4 passed, 1 skipped in 2.50s\n")
+    res = _check(log)
+    assert res.returncode == 0 and "4 passed, 1 skipped" in res.stdout and "skipped tests: 1" in res.stdout
+
+
 def test_log_without_summary_fails(tmp_path):
     log = tmp_path / "empty.log"
     log.write_text("ImportError while loading conftest\n")
