@@ -38,13 +38,6 @@ def _is_sequence(x: Any) -> builtins.bool:
     return hasattr(t, "__getitem__") and hasattr(t, "__len__") and not hasattr(t, "keys")
 
 
-def _as_lists(data: Any) -> Any:
-    """Nested sequences of any kind (range, deque, array.array, ...) as nested lists; leaves the rest."""
-    if _is_sequence(data):
-        return [_as_lists(e) for e in data]
-    return data
-
-
 def _numpy_of(data: Any) -> np.ndarray:
     """Python data (nested sequences of numbers/tensors, numpy arrays, scalars) -> numpy array."""
     if isinstance(data, np.ndarray):
@@ -53,9 +46,9 @@ def _numpy_of(data: Any) -> np.ndarray:
         return np.asarray(data)
     if isinstance(data, (str, bytes, bytearray)):
         raise TypeError("new(): invalid data type '%s'" % type(data).__name__)
-    if _is_sequence(data) and not isinstance(data, list):
-        data = _as_lists(data)
-    if not isinstance(data, list) and not hasattr(data, "__array__"):
+    if _is_sequence(data) and not isinstance(data, (list, tuple)):
+        data = list(data)  # (numpy reads nested ranges, deques, arrays by itself)
+    if not isinstance(data, (list, tuple)) and not hasattr(data, "__array__"):
         raise RuntimeError("Could not infer dtype of %s" % type(data).__name__)
     try:
         arr = np.array(data)
@@ -91,7 +84,7 @@ def _scalar_dtype_of(x):
         return _C.get_default_dtype()
     if isinstance(x, Tensor):
         return x.dtype
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple)) or _is_sequence(x):
         out = None
         for e in x:
             d = _scalar_dtype_of(e)
@@ -112,7 +105,8 @@ def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         t = data.detach()
     else:
-        data = _as_lists(data)
+        if _is_sequence(data) and not isinstance(data, (list, tuple)):
+            data = list(data)
         inferred = _infer_dtype(data, None)
         if _contains_tensor(data) and isinstance(data, (list, tuple)):
             data = _nested_tolist(data)
