@@ -9,22 +9,24 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from . import _C  # noqa: E402
 from ._C import (  # noqa: E402,F401
-    Tensor, arange, device, dtype, empty, eye, from_numpy, full, get_default_dtype, get_num_threads,
+    Tensor, arange, device, dtype, eye, from_numpy, full, get_default_dtype, get_num_threads,
     initial_seed, linspace, manual_seed, promote_types, rand, randint, randn, randperm, set_num_threads,
     bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8, ones, zeros,
 )
 from ._size import Size  # noqa: E402
 from ._tensor import as_tensor, tensor  # noqa: E402,F401
 from ._tensor import _make_legacy_type  # noqa: E402
+from . import _tensor_copy  # noqa: E402,F401  (Tensor.__deepcopy__ / __reduce_ex__)
 from ._tensor_str import get_printoptions, set_printoptions  # noqa: E402,F401
 from .storage import TypedStorage  # noqa: E402,F401
 from . import cpu, cuda  # noqa: E402,F401
 from ._functions import (  # noqa: E402,F401
-    empty_like, full_like, is_tensor, normal, numel, ones_like, rand_like,
+    empty, empty_like, full_like, is_tensor, normal, numel, ones_like, rand_like,
     randint_like, randn_like, set_default_dtype, zeros_like, is_floating_point, clone, reshape,
     transpose, t, squeeze, unsqueeze, flatten, narrow, split, chunk, permute, select, unbind, diagonal,
 )
-from ._layout import layout, strided, sparse_coo  # noqa: E402,F401
+from ._layout import (layout, strided, sparse_coo, memory_format, contiguous_format,  # noqa: E402,F401
+                      preserve_format, channels_last, channels_last_3d)
 from ._ops_linalg import *  # noqa: F401,F403,E402
 from ._ops_select import *  # noqa: F401,F403,E402
 from ._ops_nn import *  # noqa: E402,F401,F403

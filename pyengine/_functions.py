@@ -24,11 +24,20 @@ def set_default_dtype(d) -> None:
     _C.set_default_dtype(d)
 
 
+def _check_layout(layout, fn: str) -> None:
+    """Only the strided layout exists: another one is refused, not ignored."""
+    from ._layout import strided
+    if layout is not None and layout is not strided:
+        raise NotImplementedError(f"{fn}(): only layout=torch.strided is supported, got {layout}")
+
+
 def _like(fill, name):
-    """A *_like factory: input's shape, and its layout when input is dense (preserve_format)."""
-    def like(input: Tensor, *, dtype=None, device=None, requires_grad: builtins.bool = False,
-             memory_format=None, layout=None) -> Tensor:
-        t = _C._empty_like(input, dtype, device)
+    """A *_like factory: input's shape, in memory_format (preserve_format: input's own layout when it is
+    dense, as PyTorch)."""
+    def like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad: builtins.bool = False,
+             memory_format=None) -> Tensor:
+        _check_layout(layout, name)
+        t = _C._empty_like(input, dtype, device, memory_format)
         fill(t)
         if requires_grad:
             t.requires_grad_(True)
@@ -44,16 +53,42 @@ rand_like = _like(lambda t: t.uniform_(), "rand_like")
 randn_like = _like(lambda t: t.normal_(), "randn_like")
 
 
-def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: builtins.bool = False,
-              memory_format=None, layout=None) -> Tensor:
-    return _like(lambda t: t.fill_(fill_value), "full_like")(input, dtype=dtype, device=device,
-                                                             requires_grad=requires_grad)
+def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None,
+              requires_grad: builtins.bool = False, memory_format=None) -> Tensor:
+    return _like(lambda t: t.fill_(fill_value), "full_like")(input, dtype=dtype, layout=layout, device=device,
+                                                             requires_grad=requires_grad,
+                                                             memory_format=memory_format)
 
 
-def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None, **kw) -> Tensor:
+def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad: builtins.bool = False, memory_format=None) -> Tensor:
     if high is None:
         low, high = 0, low
-    return _C.randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
+    _check_layout(layout, "randint_like")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    t = _C._empty_like(input, dtype, device, memory_format)
+    t.random_(low, high)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def empty(*size, memory_format=None, **kwargs) -> Tensor:
+    """torch.empty: _C.empty, laid out in memory_format (channels_last: strides with C fastest)."""
+    from ._layout import contiguous_format, memory_format as _memory_format, preserve_format
+    t = _C.empty(*size, **kwargs)
+    if memory_format is None or memory_format is contiguous_format:
+        return t
+    if not isinstance(memory_format, _memory_format):
+        raise TypeError("empty(): argument 'memory_format' must be torch.memory_format, not "
+                        + type(memory_format).__name__)
+    if memory_format is preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    if kwargs.get("out") is not None:
+        raise NotImplementedError("empty(): out= together with memory_format= is not supported")
+    r = _C._empty_like(t, None, None, memory_format)
+    return r.requires_grad_(t.requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,

@@ -28,14 +28,26 @@ def _dtype_name(dt) -> str:
     return str(dt)[len("torch."):]
 
 
+def _is_sequence(x: Any) -> builtins.bool:
+    """PySequence_Check as PyTorch uses it: range, deque, array.array, ... (not dict, str, bytes)."""
+    if isinstance(x, (list, tuple)):
+        return True
+    if isinstance(x, (str, bytes, bytearray, dict, np.ndarray, np.generic, Tensor)):
+        return False
+    t = type(x)
+    return hasattr(t, "__getitem__") and hasattr(t, "__len__") and not hasattr(t, "keys")
+
+
 def _numpy_of(data: Any) -> np.ndarray:
     """Python data (nested sequences of numbers/tensors, numpy arrays, scalars) -> numpy array."""
     if isinstance(data, np.ndarray):
         return data
     if isinstance(data, (builtins.bool, builtins.int, builtins.float)) or isinstance(data, np.generic):
         return np.asarray(data)
-    if isinstance(data, str):
-        raise TypeError("new(): invalid data type 'str'")
+    if isinstance(data, (str, bytes, bytearray)):
+        raise TypeError("new(): invalid data type '%s'" % type(data).__name__)
+    if _is_sequence(data) and not isinstance(data, (list, tuple)):
+        data = list(data)  # (numpy reads nested ranges, deques, arrays by itself)
     if not isinstance(data, (list, tuple)) and not hasattr(data, "__array__"):
         raise RuntimeError("Could not infer dtype of %s" % type(data).__name__)
     try:
@@ -72,7 +84,7 @@ def _scalar_dtype_of(x):
         return _C.get_default_dtype()
     if isinstance(x, Tensor):
         return x.dtype
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple)) or _is_sequence(x):
         out = None
         for e in x:
             d = _scalar_dtype_of(e)
@@ -93,6 +105,8 @@ def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         t = data.detach()
     else:
+        if _is_sequence(data) and not isinstance(data, (list, tuple)):
+            data = list(data)
         inferred = _infer_dtype(data, None)
         if _contains_tensor(data) and isinstance(data, (list, tuple)):
             data = _nested_tolist(data)
@@ -117,9 +131,15 @@ def _nested_tolist(data):
     return data
 
 
+def _check_pin_memory(pin_memory) -> None:
+    if pin_memory:
+        raise RuntimeError("pin_memory=True: pyengine has no pinned (page-locked) host memory allocator")
+
+
 def tensor(data: Any, dtype=None, device=None, requires_grad: builtins.bool = False,
            pin_memory: builtins.bool = False) -> Tensor:
     """Always copies ``data`` (like ``torch.tensor``)."""
+    _check_pin_memory(pin_memory)
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
                       "or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
@@ -217,6 +237,8 @@ def _value_tensor(value, like: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 
 def _repr(self, *, tensor_contents=None) -> str:
+    if tensor_contents is not None:  # PyTorch's hook for subclasses: the given text in place of the values
+        return "tensor(%s)" % tensor_contents
     values = self.detach()
     if values.dtype is _C.bfloat16:
         values = values.float()
@@ -236,7 +258,7 @@ def _tolist(self):
     return t.numpy(force=True).tolist()
 
 
-def _type(self, dtype=None, non_blocking: builtins.bool = False, **kwargs):
+def _type(self, dtype=None, non_blocking: builtins.bool = False):
     if dtype is None:
         prefix = "torch.cuda." if self.is_cuda else "torch."
         return prefix + _LEGACY_NAMES[self.dtype]
@@ -251,11 +273,12 @@ def _type(self, dtype=None, non_blocking: builtins.bool = False, **kwargs):
 
 
 def _parse_to(args, kwargs):
+    """(dtype, device, copy) of a to() call; memory_format is taken out by the caller, non_blocking is moot
+    (copies are synchronous)."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError("to() got an unexpected keyword argument '%s'" % next(iter(kwargs)))
     for a in args:
@@ -272,24 +295,24 @@ def _parse_to(args, kwargs):
     return dtype, device, copy
 
 
-def _to(self, *args, **kwargs):
+def _to(self, *args, memory_format=None, **kwargs):
     dtype, device, copy = _parse_to(args, dict(kwargs))
     if device is not None:
         device = _C.device(device) if not isinstance(device, _C.device) else device
         if device.type == "cuda":
             from . import cuda
             cuda._check(device)
-    return self._to(dtype, device, copy)
+    return self._to(dtype, device, copy, memory_format)
 
 
-def _cuda(self, device=None, non_blocking: builtins.bool = False, **kwargs):
+def _cuda(self, device=None, non_blocking: builtins.bool = False, memory_format=None):
     from . import cuda
     idx = cuda._check(device)
-    return self._to(None, _C.device("cuda", idx), False)
+    return self._to(None, _C.device("cuda", idx), False, memory_format)
 
 
 def _cpu(self, memory_format=None):
-    return self._to(None, "cpu", False)
+    return self._to(None, "cpu", False, memory_format)
 
 
 def _iter(self):
@@ -354,7 +377,7 @@ def _install() -> None:
                      ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32),
                      ("short", _C.int16), ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool)):
         def conv(self, memory_format=None, _dt=dt):
-            return self._to(_dt, None, False)
+            return self._to(_dt, None, False, memory_format)
         conv.__name__ = name
         setattr(T, name, conv)
 

@@ -20,7 +20,22 @@ LinAlgError = _C._LinAlgError
 
 inv = _with_out(_C._linalg_inv, "inv")
 det = _with_out(_C._linalg_det, "det")
-svdvals = _with_out(lambda A, *, driver=None: _C._linalg_svdvals(A), "svdvals")
+
+
+def _check_svd_driver(A: Tensor, driver) -> None:
+    """driver= picks a cuSOLVER routine in PyTorch; our SVD is one algorithm, so a driver is refused."""
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+                           "cuSOLVER backend." if not A.is_cuda else
+                           "torch.linalg.svd: keyword argument `driver=` is not supported by pyengine")
+
+
+def _svdvals(A: Tensor, *, driver=None) -> Tensor:
+    _check_svd_driver(A, driver)
+    return _C._linalg_svdvals(A)
+
+
+svdvals = _with_out(_svdvals, "svdvals")
 matmul = _with_out(_C.matmul, "matmul")
 
 
@@ -39,4 +54,5 @@ def slogdet(A: Tensor, *, out=None):
 
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """(U, S, Vh) with A = U diag(S) Vh; full_matrices=False gives the reduced factors."""
+    _check_svd_driver(A, driver)
     return _write_outs(out, _linalg_svd_t(*_C._linalg_svd(A, full_matrices)), "linalg_svd")

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "autograd/variable.h"
+#include "core/memory_format.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 
@@ -53,9 +54,10 @@ TensorList split(const Tensor& t, int64_t split_size, int64_t dim);
 TensorList split_with_sizes(const Tensor& t, const DimVector& sizes, int64_t dim);
 TensorList chunk(const Tensor& t, int64_t chunks, int64_t dim);
 TensorList unbind(const Tensor& t, int64_t dim);
-Tensor clone(const Tensor& t);
-Tensor contiguous(const Tensor& t);
-Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false);
+Tensor clone(const Tensor& t, MemoryFormat fmt = MemoryFormat::Preserve);
+Tensor contiguous(const Tensor& t, MemoryFormat fmt = MemoryFormat::Contiguous);
+Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false,
+          MemoryFormat fmt = MemoryFormat::Preserve);
 Tensor detach(const Tensor& t);  // shares storage and version counter, no history
 Tensor& copy_(Tensor& dst, const Tensor& src);
 Tensor& fill_(Tensor& t, const Scalar& value);

@@ -189,18 +189,18 @@ TensorList unbind(const Tensor& t, int64_t dim) {
 
 // ---- copies ----
 
-Tensor clone(const Tensor& t) {
-  return record(::pe::clone(t), t, "CloneBackward0", [](const Tensor& g) { return g; }, false);
+Tensor clone(const Tensor& t, MemoryFormat fmt) {
+  return record(::pe::clone(t, fmt), t, "CloneBackward0", [](const Tensor& g) { return g; }, false);
 }
 
-Tensor contiguous(const Tensor& t) {
-  Tensor r = ::pe::contiguous(t);
+Tensor contiguous(const Tensor& t, MemoryFormat fmt) {
+  Tensor r = ::pe::contiguous(t, fmt);
   if (r.is_same(t)) return r;
   return record(r, t, "CloneBackward0", [](const Tensor& g) { return g; }, false);
 }
 
-Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy) {
-  Tensor r = ::pe::to(t, dtype, device, copy);
+Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy, MemoryFormat fmt) {
+  Tensor r = ::pe::to(t, dtype, device, copy, fmt);
   if (r.is_same(t)) return r;
   DType dt = t.dtype();
   Device dev = t.device();

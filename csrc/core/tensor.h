@@ -47,6 +47,8 @@ using TensorList = std::vector<Tensor>;
 
 // A new contiguous tensor (uninitialized memory).
 Tensor make_empty(const DimVector& sizes, DType dtype, Device device = Device());
+// A new tensor with the given strides (uninitialized; storage for the elements the strides reach).
+Tensor make_empty_strided(const DimVector& sizes, const DimVector& strides, DType dtype, Device device = Device());
 // A new view of t's storage with the given geometry (shares the version counter).
 Tensor make_view(const Tensor& t, DimVector sizes, DimVector strides, int64_t storage_offset);
 

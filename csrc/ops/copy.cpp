@@ -29,6 +29,7 @@ bool may_overlap(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 void assert_no_internal_overlap(const Tensor& t) {
+  if (t.numel() == 0) return;  // nothing is written (a channels-last empty tensor has zero strides)
   for (int64_t d = 0; d < t.dim(); ++d)
     PE_CHECK(!(t.strides()[d] == 0 && t.sizes()[d] > 1),
              "unsupported operation: more than one element of the written-to tensor refers to a single memory "
@@ -71,45 +72,31 @@ Tensor& fill_(Tensor& t, const Scalar& value) {
 
 Tensor& zero_(Tensor& t) { return fill_(t, Scalar(int64_t(0))); }
 
-Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy) {
+Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy, MemoryFormat fmt) {
   DType dt = dtype ? *dtype : t.dtype();
   Device dev = device ? *device : t.device();
   if (dev.is_cuda() && dev.index < 0) dev.index = t.device().is_cuda() ? t.device().index : 0;
-  if (!copy && dt == t.dtype() && dev == t.device()) return t;
-  Tensor out = empty_like(t, dt, dev);
+  bool same_layout = fmt == MemoryFormat::Preserve || suggest_memory_format(t.sizes(), t.strides()) == fmt;
+  if (!copy && dt == t.dtype() && dev == t.device() && same_layout) return t;
+  Tensor out = empty_like(t, dt, dev, fmt);
   copy_(out, t);
   return out;
 }
 
-// PyTorch's preserve_format: a dense, non-overlapping input (e.g. a transpose) keeps its strides;
-// anything else (slices with steps, expanded dims) becomes contiguous.
-Tensor empty_like(const Tensor& t, DType dtype, Device device) {
-  int64_t n = t.dim();
-  std::vector<int64_t> perm(n);
-  for (int64_t i = 0; i < n; ++i) perm[i] = i;
-  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return t.strides()[a] > t.strides()[b]; });
-  int64_t expected = 1;
-  bool dense = true;
-  for (int64_t i = n - 1; i >= 0; --i) {
-    int64_t d = perm[i];
-    if (t.sizes()[d] == 1) continue;
-    dense = dense && t.strides()[d] == expected;
-    expected *= t.sizes()[d];
+Tensor empty_like(const Tensor& t, DType dtype, Device device, MemoryFormat fmt) {
+  if (fmt == MemoryFormat::Preserve) {
+    if (is_non_overlapping_and_dense(t.sizes(), t.strides())) {
+      if (t.is_contiguous()) return make_empty(t.sizes(), dtype, device);
+      return make_empty_strided(t.sizes(), t.strides(), dtype, device);
+    }
+    fmt = suggest_memory_format(t.sizes(), t.strides());
   }
-  if (t.is_contiguous() || !dense || t.numel() == 0) return make_empty(t.sizes(), dtype, device);
-  DimVector psizes(n);
-  for (int64_t i = 0; i < n; ++i) psizes[i] = t.sizes()[perm[i]];
-  Tensor base = make_empty(psizes, dtype, device);
-  DimVector sizes(n), strides(n);
-  for (int64_t i = 0; i < n; ++i) {
-    sizes[perm[i]] = psizes[i];
-    strides[perm[i]] = base.strides()[i];
-  }
-  return make_view(base, sizes, strides, 0);
+  if (fmt == MemoryFormat::Contiguous) return make_empty(t.sizes(), dtype, device);
+  return make_empty_strided(t.sizes(), strides_for_format(t.sizes(), fmt), dtype, device);
 }
 
-Tensor clone(const Tensor& t) {
-  Tensor out = empty_like(t, t.dtype(), t.device());
+Tensor clone(const Tensor& t, MemoryFormat fmt) {
+  Tensor out = empty_like(t, t.dtype(), t.device(), fmt);
   if (t.numel() > 0) copy_stub(t.device())(out, t);
   return out;
 }
@@ -120,7 +107,16 @@ Tensor contiguous_copy(const Tensor& t) {
   return out;
 }
 
-Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : contiguous_copy(t); }
+bool is_contiguous(const Tensor& t, MemoryFormat fmt) {
+  return fmt == MemoryFormat::Contiguous || fmt == MemoryFormat::Preserve ? t.is_contiguous()
+                                                                          : is_contiguous_as(t.sizes(), t.strides(), fmt);
+}
+
+Tensor contiguous(const Tensor& t, MemoryFormat fmt) {
+  if (is_contiguous(t, fmt)) return t;
+  PE_CHECK(fmt != MemoryFormat::Preserve, "preserve memory format is unsupported by the contiguous operator");
+  return fmt == MemoryFormat::Contiguous ? contiguous_copy(t) : clone(t, fmt);
+}
 
 Tensor alias(const Tensor& t, bool share_version) {
   return Tensor(std::make_shared<TensorImpl>(t->storage(), t.dtype(), t.sizes(), t.strides(),

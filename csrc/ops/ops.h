@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/memory_format.h"
 #include "core/tensor.h"
 
 namespace pe {
@@ -46,12 +47,18 @@ Tensor& fill_(Tensor& t, const Scalar& value);  // refuses a value that overflow
 // alpha, ...; see ew::check_scalar_arg).
 void check_scalar_fits(const Scalar& s, DType dt);
 Tensor& zero_(Tensor& t);
-Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false);
-Tensor clone(const Tensor& t);  // a copy; keeps the layout of a dense input (preserve_format)
+// memory_format: the layout of a new result (Preserve: t's own, see empty_like); `to` returns t itself
+// when dtype, device and layout already match and copy is false.
+Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> device, bool copy = false,
+          MemoryFormat fmt = MemoryFormat::Preserve);
+Tensor clone(const Tensor& t, MemoryFormat fmt = MemoryFormat::Preserve);
 Tensor contiguous_copy(const Tensor& t);  // always a new contiguous tensor
-// Uninitialized, t's shape; keeps t's layout when t is dense (PyTorch's preserve_format).
-Tensor empty_like(const Tensor& t, DType dtype, Device device);
-Tensor contiguous(const Tensor& t);
+// Uninitialized, t's shape, in layout fmt. Preserve (PyTorch's preserve_format): t's exact strides when t
+// is non-overlapping and dense (a transpose, a channels-last tensor), else the format its strides suggest.
+Tensor empty_like(const Tensor& t, DType dtype, Device device, MemoryFormat fmt = MemoryFormat::Preserve);
+// t itself when already dense in fmt (Contiguous, ChannelsLast, ChannelsLast3d), else a copy in fmt.
+Tensor contiguous(const Tensor& t, MemoryFormat fmt = MemoryFormat::Contiguous);
+bool is_contiguous(const Tensor& t, MemoryFormat fmt);
 // Makes `t` an alias of a new tensor's storage: used by detach()/.data.
 Tensor alias(const Tensor& t, bool share_version);
 Scalar item(const Tensor& t);

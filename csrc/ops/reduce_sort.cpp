@@ -59,8 +59,20 @@ std::pair<Tensor, Tensor> sort_reduce(const Tensor& x, int64_t dim, bool keepdim
 
 Tensor cumsum(const Tensor& x, int64_t dim, OptDType dtype) { return scan(x, dim, dtype, false); }
 Tensor cumprod(const Tensor& x, int64_t dim, OptDType dtype) { return scan(x, dim, dtype, true); }
-Tensor& cumsum_(Tensor& x, int64_t dim, OptDType dtype) { return copy_(x, cumsum(x, dim, dtype)); }
-Tensor& cumprod_(Tensor& x, int64_t dim, OptDType dtype) { return copy_(x, cumprod(x, dim, dtype)); }
+// In place the result is x itself, so a dtype= other than x's cannot be honoured: refused, as PyTorch.
+static void check_inplace_dtype(const Tensor& x, OptDType dtype) {
+  PE_CHECK(!dtype || *dtype == x.dtype(), "Bad in-place call: input tensor dtype ", dtype_name(x.dtype()),
+           " and output tensor dtype ", dtype_name(*dtype), " should match");
+}
+
+Tensor& cumsum_(Tensor& x, int64_t dim, OptDType dtype) {
+  check_inplace_dtype(x, dtype);
+  return copy_(x, cumsum(x, dim, dtype));
+}
+Tensor& cumprod_(Tensor& x, int64_t dim, OptDType dtype) {
+  check_inplace_dtype(x, dtype);
+  return copy_(x, cumprod(x, dim, dtype));
+}
 
 Tensor median(const Tensor& x) {
   PE_CHECK_T(NotImplementedError, x.dtype() != DType::Bool, "\"median_cpu\" not implemented for 'Bool'");

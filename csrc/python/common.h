@@ -28,6 +28,9 @@ DType to_dtype(py::handle h);  // dtype object, or Python float/int/bool; TypeEr
 bool is_device_like(py::handle h);  // device object, str or int
 Device to_device(py::handle h);  // device object, "cuda:0", or an int (cuda index)
 py::object device_object(Device d);
+// A torch.memory_format object (pyengine.channels_last, ...; defined in pyengine/_layout.py) -> MemoryFormat;
+// None -> dflt; TypeError "fn(): argument 'memory_format' must be torch.memory_format" otherwise.
+MemoryFormat to_memory_format(py::handle h, const char* fn, MemoryFormat dflt);
 // Python number (or 0-d tensor via item) -> Scalar; TypeError for anything else.
 bool is_scalar(py::handle h);
 Scalar to_scalar(py::handle h);

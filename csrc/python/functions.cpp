@@ -109,9 +109,11 @@ void bind_functions(py::module_& m) {
     int64_t n = (int64_t)t->storage()->nbytes() / t->itemsize();
     return make_view(t, {n}, {1}, 0);
   });
-  m.def("_empty_like", [](const Tensor& t, py::object dtype, py::object device) {
-    return empty_like(t, dtype.is_none() ? t.dtype() : to_dtype(dtype), device.is_none() ? t.device() : to_device(device));
-  }, py::arg("input"), py::arg("dtype") = py::none(), py::arg("device") = py::none());
+  m.def("_empty_like", [](const Tensor& t, py::object dtype, py::object device, py::object mf) {
+    return empty_like(t, dtype.is_none() ? t.dtype() : to_dtype(dtype), device.is_none() ? t.device() : to_device(device),
+                      to_memory_format(mf, "empty_like", MemoryFormat::Preserve));
+  }, py::arg("input"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+     py::arg("memory_format") = py::none());
   m.def("_check_scalar_fits", [](const Scalar& s, DType dt) { check_scalar_fits(s, dt); });
   m.def("_storage_nbytes", [](const Tensor& t) { return t->storage()->nbytes(); });
   m.def("_same_storage", [](const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); });

@@ -107,9 +107,29 @@ void bind_numpy(py::module_& m, py::class_<TensorImpl, TensorHolder>& cls) {
   m.def("from_numpy", [](py::handle a) { return from_numpy(a); });
   cls.def("numpy", [](const Tensor& t, bool force) { return to_numpy(t, force); }, py::kw_only(),
           py::arg("force") = false);
-  cls.def("__array__", [](const Tensor& t, py::object dtype, py::object copy) {
-    py::array a = to_numpy(t, false);
-    if (!dtype.is_none()) return py::array(a.attr("astype")(dtype));
+  // numpy 2's protocol: copy=None shares memory when it can and copies only for a dtype change
+  // (a tensor that requires grad or lives on a GPU raises as numpy() does); copy=True always returns a
+  // new array (of the detached, host values); copy=False never copies: ValueError when it would have to.
+  cls.def("__array__", [](const Tensor& t, py::object dtype, py::object copy) -> py::array {
+    bool always = !copy.is_none() && PyObject_IsTrue(copy.ptr());
+    bool never = !copy.is_none() && !always;
+    if (never && (t->requires_grad() || !t.device().is_cpu()))
+      throw py::value_error(str("Unable to avoid copy while creating an array as requested: the tensor ",
+                                t->requires_grad() ? "requires grad" : "is on " + t.device().str(),
+                                " (use copy=True or tensor.detach().cpu())"));
+    py::array a = to_numpy(t, always);
+    bool copied = always && !t.device().is_cpu();
+    if (!dtype.is_none()) {
+      py::dtype want = py::dtype::from_args(dtype);
+      if (!want.equal(a.dtype())) {
+        if (never)
+          throw py::value_error(str("Unable to avoid copy while creating an array as requested: the tensor is ",
+                                    std::string(py::str(a.dtype())), ", not ", std::string(py::str(want))));
+        a = py::array(a.attr("astype")(want));
+        copied = true;
+      }
+    }
+    if (always && !copied) a = py::array(a.attr("copy")());
     return a;
   }, py::arg("dtype") = py::none(), py::arg("copy") = py::none());
 }

@@ -72,14 +72,24 @@ void check_out_no_grad_list(const TensorList& ts) {
 
 DimVector dims_of(py::handle h, const char* fn, const char* arg) { return to_dimvector(h, fn, arg); }
 
+// sparse_grad=True asks for a sparse gradient; pyengine has no sparse tensors, so it is refused.
+void check_no_sparse_grad(bool sparse_grad) {
+  PE_CHECK_T(NotImplementedError, !sparse_grad,
+             "gather(sparse_grad=True): pyengine has no sparse tensors, so no sparse gradients; use sparse_grad=False");
+}
+
 void bind_select_index(py::module_& m, TensorClass& cls) {
   // ---- gather / scatter ----
-  m.def("gather", [](TA t, int64_t dim, TA index, bool, py::object out) {
+  m.def("gather", [](TA t, int64_t dim, TA index, bool sparse_grad, py::object out) {
+    check_no_sparse_grad(sparse_grad);
     return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::gather(t, dim, index); },
                                   [&] { return gather(t, dim, index); }), out, "gather");
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false,
      py::arg("out") = py::none());
-  cls.def("gather", [](TA t, int64_t dim, TA index, bool) { return autograd::gather(t, dim, index); }, py::arg("dim"),
+  cls.def("gather", [](TA t, int64_t dim, TA index, bool sparse_grad) {
+    check_no_sparse_grad(sparse_grad);
+    return autograd::gather(t, dim, index);
+  }, py::arg("dim"),
           py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
   m.def("scatter", [](TA t, int64_t dim, TA index, py::object src, py::object value, py::object reduce, py::object out) {
     py::handle sv = src_or_value(src, value);

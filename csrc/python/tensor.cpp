@@ -75,7 +75,9 @@ void bind_tensor(py::module_& m) {
       }, py::arg("dim") = py::none())
       .def("storage_offset", [](const Tensor& t) { return t.storage_offset(); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
-      .def("is_contiguous", [](const Tensor& t, py::object) { return t.is_contiguous(); },
+      .def("is_contiguous", [](const Tensor& t, py::object mf) {
+        return is_contiguous(t, to_memory_format(mf, "is_contiguous", MemoryFormat::Contiguous));
+      },
            py::arg("memory_format") = py::none())
       .def("element_size", [](const Tensor& t) { return t->itemsize(); })
       .def_property_readonly("itemsize", [](const Tensor& t) { return t->itemsize(); })
@@ -106,8 +108,12 @@ void bind_tensor(py::module_& m) {
                       "only integer tensors of a single element can be converted to an index");
         return item(t).to_int64();
       })
-      .def("clone", [](const Tensor& t, py::object) { return autograd::clone(t); }, py::arg("memory_format") = py::none())
-      .def("contiguous", [](const Tensor& t, py::object) { return autograd::contiguous(t); }, py::arg("memory_format") = py::none())
+      .def("clone", [](const Tensor& t, py::object mf) {
+        return autograd::clone(t, to_memory_format(mf, "clone", MemoryFormat::Preserve));
+      }, py::kw_only(), py::arg("memory_format") = py::none())
+      .def("contiguous", [](const Tensor& t, py::object mf) {
+        return autograd::contiguous(t, to_memory_format(mf, "contiguous", MemoryFormat::Contiguous));
+      }, py::arg("memory_format") = py::none())
       .def("copy_", [](Tensor& t, const Tensor& src, bool) { return autograd::copy_(t, src); }, py::arg("src"),
            py::arg("non_blocking") = false)
       .def("fill_", [](Tensor& t, py::handle v) {
@@ -130,17 +136,18 @@ void bind_tensor(py::module_& m) {
       }, py::arg("mean") = 0.0,
            py::arg("std") = 1.0)
       .def("random_", [](Tensor& t, py::object a, py::object b) {
-        if (a.is_none()) return random_(t, 0, (int64_t)1 << (is_floating(t.dtype()) ? 24 : 31));
+        if (a.is_none() && b.is_none()) return random_(t, 0, (int64_t)1 << (is_floating(t.dtype()) ? 24 : 31));
+        if (a.is_none()) return random_(t, 0, b.cast<int64_t>());  // random_(to=n)
         if (b.is_none()) return random_(t, 0, a.cast<int64_t>());
         return random_(t, a.cast<int64_t>(), b.cast<int64_t>());
       }, py::arg("from") = py::none(), py::arg("to") = py::none())
-      .def("_to", [](const Tensor& t, py::object dtype, py::object device, bool copy) {
+      .def("_to", [](const Tensor& t, py::object dtype, py::object device, bool copy, py::object mf) {
         std::optional<DType> dt;
         std::optional<Device> dev;
         if (!dtype.is_none()) dt = to_dtype(dtype);
         if (!device.is_none()) dev = to_device(device);
-        return autograd::to(t, dt, dev, copy);
-      });
+        return autograd::to(t, dt, dev, copy, to_memory_format(mf, "to", MemoryFormat::Preserve));
+      }, py::arg("dtype"), py::arg("device"), py::arg("copy"), py::arg("memory_format") = py::none());
 
   // ---- views ----
   cls.def("view", [](const Tensor& t, py::args args, py::kwargs kw) {

@@ -146,6 +146,14 @@ py::object make_size(const DimVector& v) {
   return (*g_size_class)(t);
 }
 
+MemoryFormat to_memory_format(py::handle h, const char* fn, MemoryFormat dflt) {
+  if (h.is_none()) return dflt;
+  py::object code = py::getattr(h, "_pe_memory_format", py::none());
+  PE_CHECK_TYPE(PyLong_Check(code.ptr()), fn, "(): argument 'memory_format' must be torch.memory_format, not ",
+                std::string(py::str(py::type::handle_of(h).attr("__name__"))));
+  return static_cast<MemoryFormat>(code.cast<int>());
+}
+
 TensorOptions parse_options(const py::kwargs& kw, const char* fn) {
   TensorOptions opt;
   for (auto item : kw) {
@@ -157,8 +165,14 @@ TensorOptions parse_options(const py::kwargs& kw, const char* fn) {
       if (!v.is_none()) opt.device = to_device(v);
     } else if (k == "requires_grad") {
       opt.requires_grad = v.cast<bool>();
-    } else if (k == "layout" || k == "pin_memory" || k == "memory_format" || k == "generator" || k == "out") {
-      // accepted for compatibility: strided layout only; generator/out handled by the caller
+    } else if (k == "layout") {  // only torch.strided exists: another layout is refused, not ignored
+      PE_CHECK(v.is_none() || std::string(py::repr(v)) == "torch.strided", fn, "(...) is not implemented for ",
+               std::string(py::repr(v)), " layout: pyengine has torch.strided only");
+    } else if (k == "pin_memory") {
+      PE_CHECK(v.is_none() || !PyObject_IsTrue(v.ptr()),
+               "pin_memory=True: pyengine has no pinned (page-locked) host memory allocator");
+    } else if (k == "generator" || k == "out") {
+      // handled by the caller
     } else {
       throw TypeError(str(fn, "() got an unexpected keyword argument '", k, "'"));
     }

@@ -237,7 +237,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of weight picked by the integer indices in input: shape input.shape + (embedding_dim,).
     padding_idx only matters for the gradient (its row gets none), as in PyTorch; max_norm renormalises the
-    looked-up rows of weight in place first."""
+    looked-up rows of weight in place first (their norm_type-norm at most max_norm); scale_grad_by_freq
+    divides each row's gradient by how often its index occurs in input. Sparse gradients do not exist here."""
+    if sparse:
+        raise NotImplementedError("embedding(sparse=True): pyengine has no sparse tensors, so no sparse gradients; "
+                                  "use sparse=False (a dense weight gradient)")
     if padding_idx is not None:
         if padding_idx > 0:
             assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
@@ -257,6 +261,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
             scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight.index_copy_(0, flat, rows * scale)
     rows = weight.index_select(0, flat)
+    if scale_grad_by_freq and rows.requires_grad:
+        counts = _C.zeros(weight.size(0), dtype=weight.dtype, device=weight.device)
+        counts.index_add_(0, flat, _C.ones(flat.numel(), dtype=weight.dtype, device=weight.device))
+        inv_freq = (1.0 / counts.index_select(0, flat)).unsqueeze(-1)
+        rows.register_hook(lambda g: g * inv_freq)
     if padding_idx is not None and weight.requires_grad:
         # The padding row gets no gradient: its lookups use a detached copy (same values forward).
         pad = padding_idx if padding_idx >= 0 else padding_idx + weight.size(0)

@@ -13,20 +13,6 @@ from test_nn_layers import CASES, _copy_from_torch, _x
 torch = pytest.importorskip("torch")
 
 
-def _nn_backward_available() -> bool:
-    """Whether the nn kernels and the elementwise ops record autograd (branches ag_nn / ag_elem merged)."""
-    x = pe.ones(1, 1, 4, 4, requires_grad=True)
-    try:
-        outs = [F.conv2d(x, pe.ones(1, 1, 3, 3)), F.max_pool2d(x, 2), F.relu(x), F.linear(x, pe.ones(2, 4)),
-                F.mse_loss(x, pe.zeros(1, 1, 4, 4)), F.gelu(x), x.tanh(), x.index_select(0, pe.tensor([0]))]
-    except Exception:
-        return False
-    return all(o.grad_fn is not None for o in outs)
-
-
-pytestmark = pytest.mark.skipif(not _nn_backward_available(),
-                                reason="needs the nn and elementwise backward formulas on main")
-
 
 def _grads(module, engine, inputs, proj):
     xs = [engine.tensor(x, requires_grad=True) if x.dtype.kind == "f" else engine.tensor(x) for x in inputs]

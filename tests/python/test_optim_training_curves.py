@@ -7,12 +7,9 @@ import pytest
 import pyengine as pe
 from pyengine import nn
 
-from test_optim_training import _curve, _nn_backward_available
+from test_optim_training import _curve
 
 torch = pytest.importorskip("torch")
-
-pytestmark = pytest.mark.skipif(not _nn_backward_available(),
-                                reason="needs the nn and elementwise backward formulas on main")
 
 
 @pytest.mark.parametrize("opt_name,opt_kw", [("SGD", dict(lr=1e-4)), ("Adam", dict(lr=1e-4)),

@@ -26,7 +26,7 @@ class _ConvertMixin:
                 self._buffers[key] = fn(buf)
         return self
 
-    def to(self, *args, **kwargs):
+    def to(self, *args, memory_format=None, **kwargs):
         from ..._tensor import _parse_to
         dtype, device, _ = _parse_to(args, dict(kwargs))
         if dtype is not None and not dtype.is_floating_point:
@@ -34,7 +34,9 @@ class _ConvertMixin:
                             f"dtype={dtype}")
 
         def convert(t: Tensor) -> Tensor:
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            # As PyTorch: memory_format applies to the 4-d and 5-d tensors only (conv weights, images).
+            fmt = memory_format if t.dim() in (4, 5) else None
+            return t.to(device=device, dtype=dtype if t.is_floating_point() else None, memory_format=fmt)
         return self._apply(convert)
 
     def cuda(self, device=None):

@@ -37,7 +37,8 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         if sparse:
-            raise NotImplementedError("Embedding(sparse=True): pyengine has no sparse gradients")
+            raise NotImplementedError("Embedding(sparse=True): pyengine has no sparse tensors, so no sparse "
+                                      "gradients; use sparse=False (a dense weight gradient)")
         if _weight is None:
             self.weight = Parameter(pyengine.empty((num_embeddings, embedding_dim), device=device, dtype=dtype),
                                     requires_grad=not _freeze)

@@ -8,6 +8,7 @@ the offset and zero-pads images smaller than the crop.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -149,6 +150,11 @@ def _resized_size(w: int, h: int, size: Any, max_size: int | None) -> tuple[int,
 def resize(img: Any, size: Any, interpolation: Any = InterpolationMode.BILINEAR, max_size: int | None = None,
            antialias: bool | None = True) -> Any:
     _check(img)
+    if antialias is False:  # Pillow's filters always antialias (torchvision's PIL path says the same)
+        if not _is_pil(img):
+            raise NotImplementedError("resize(antialias=False) of a tensor: pyengine resizes with Pillow's "
+                                      "antialiased filters only")
+        warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
     w, h = get_image_size(img)
     new_h, new_w = _resized_size(w, h, size, max_size)
     if _is_pil(img):
