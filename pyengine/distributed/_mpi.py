@@ -9,7 +9,7 @@ goes through a contiguous copy, float16/bfloat16 reductions through float32 (MPI
 types), and the list APIs (all_gather into a list, scatter from a list) through one flat buffer.
 
 Note [Waiting with a timeout]: every operation is started nonblocking (MPI_Iallreduce, ...) and
-waited by polling MPI_Testall, which also drives MPI's progress. The poll has a deadline (the
+waited by polling MPI_Testall, which also drives MPI's progress, yielding the core between polls. The poll has a deadline (the
 process group's timeout) and watches a side channel on which a failing rank announces itself
 (distributed_c10d._notify_failure), so a dead or failed peer turns into an error naming that rank
 instead of a hang. Polling spins at first (latency matters for small messages), then sleeps a
@@ -17,6 +17,7 @@ little between tests once the wait is long.
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable, Optional
 
@@ -181,9 +182,12 @@ def wait_requests(reqs: list, pg: Any, what: str, timeout: Optional[float] = Non
     limit = pg.timeout_seconds if timeout is None else timeout
     next_check = start + _FAULT_CHECK_SECONDS
     while True:
-        for _ in range(64):
+        for _ in range(16):
             if _testall(reqs, statuses):
                 return
+        # Give the core away between polls: on an oversubscribed machine the peer we wait for may
+        # need it (a pure spin would starve it), and with a core each this costs ~1 us.
+        os.sched_yield()
         now = time.monotonic()
         if now >= next_check:
             c10d._check_peer_failures(what)

@@ -97,20 +97,21 @@ def _spawn_fill(i, t, fail_rank):
     t[i] = float(i + 1)
 
 
-@pytest.mark.parametrize("use_mpi", [False, True])
-def test_spawn_shares_args_and_reports_errors(use_mpi, monkeypatch):
+@pytest.mark.parametrize("use_mpi,method", [(False, "fork"), (True, "spawn")])
+def test_spawn_shares_args_and_reports_errors(use_mpi, method, monkeypatch):
     if use_mpi and not mpi_launch_available():
         pytest.skip("Open MPI / mpi4py not installed")
     monkeypatch.setenv("PYENGINE_SPAWN_MPI", "1" if use_mpi else "0")
-    t = torch.zeros(3)
-    mp.spawn(_spawn_fill, args=(t, -1), nprocs=3)
-    assert t.tolist() == [1.0, 2.0, 3.0]  # written by the children into shared memory
-    with pytest.raises(mp.ProcessRaisedException, match="spawned process 1 failed on purpose") as info:
-        mp.spawn(_spawn_fill, args=(t, 1), nprocs=2)
-    assert info.value.error_index == 1
-    ctx = mp.spawn(_spawn_fill, args=(t, -1), nprocs=2, join=False)
-    while not ctx.join():
+    t = torch.zeros(2)
+    if method == "fork":  # a forked child gets a private copy of memory that is not shared (as in PyTorch)
+        t.share_memory_()
+    ctx = mp.start_processes(_spawn_fill, args=(t, -1), nprocs=2, join=False, start_method=method)
+    while not ctx.join(timeout=0.1):
         pass
+    assert t.tolist() == [1.0, 2.0]  # written by the children into shared memory
+    with pytest.raises(mp.ProcessRaisedException, match="spawned process 1 failed on purpose") as info:
+        mp.start_processes(_spawn_fill, args=(t, 1), nprocs=2, start_method=method)
+    assert info.value.error_index == 1
 
 
 def test_sharing_strategy():

@@ -2,11 +2,13 @@
 
 Note [DDP gradient buckets]: at construction the parameters (those that require grad) are broadcast
 from rank 0, with the buffers, and laid into buckets in reverse registration order (the order
-backward produces their gradients): the first bucket holds about 1 MB, the others ``bucket_cap_mb``
-(25 MB) each, one dtype per bucket. A post-hook on each parameter's AccumulateGrad node (the same
-node for the module's lifetime: DDP holds it) marks the parameter ready once its .grad is final for
-this backward; a bucket whose parameters are all ready is copied into one flat buffer and all-reduced
-nonblocking (MPI_Iallreduce), so communication runs while backward goes on. Buckets are started in
+backward produces their gradients): the first bucket holds about 1 MB (or bucket_cap_mb if smaller),
+the others ``bucket_cap_mb`` (25 MB) each, one dtype per bucket. A post-hook on each parameter's
+AccumulateGrad node (the same node for the module's lifetime: DDP holds it) marks the parameter
+ready once its .grad is final for this backward; a bucket whose parameters are all ready is copied
+into one flat buffer and all-reduced nonblocking (MPI_Iallreduce), so communication runs while
+backward goes on (MPI moves a nonblocking collective along inside MPI calls, so every hook also
+tests the buckets in flight). Buckets are started in
 bucket order on every rank (MPI needs the same collective order everywhere). The hook of the last
 parameter waits for all buckets, divides by the world size and writes the averages into .grad: that
 is the end of backward for the parameters (the engine has no later per-pass callback to hang it on).
@@ -140,7 +142,7 @@ class DistributedDataParallel(Module):
     def _make_buckets(params: list, cap: int) -> list:
         buckets: list = []
         open_: dict = {}  # dtype -> (entries, bytes)
-        limit = _FIRST_BUCKET_BYTES
+        limit = min(_FIRST_BUCKET_BYTES, cap)
         for i in reversed(range(len(params))):
             p = params[i]
             entries, nbytes = open_.get(p.dtype, ([], 0))
@@ -213,6 +215,8 @@ class DistributedDataParallel(Module):
         def hook(grad_inputs: Any, grad_outputs: Any) -> None:
             if self._active:
                 self._fired += 1
+                for b in self._buckets[:self._next_launch]:  # progress for the reductions in flight
+                    b.work.is_completed()
                 self._mark_ready(i)
         return hook
 
