@@ -6,18 +6,54 @@ otherwise. Ranks are the processes of one MPI job (Note [Joining one MPI world])
 """
 from __future__ import annotations
 
-from ._collectives import (ReduceOp, all_gather, all_gather_into_tensor, all_reduce, all_to_all,  # noqa: F401
-                           all_to_all_single, barrier, broadcast, gather, irecv, isend, recv, reduce, reduce_scatter,
-                           reduce_scatter_tensor, scatter, send)
-from ._mpi import DistBackendError, DistError, Work  # noqa: F401
-from ._object_collectives import (all_gather_object, broadcast_object_list, gather_object,  # noqa: F401
-                                  scatter_object_list)
-from .distributed_c10d import (Backend, GroupMember, ProcessGroup, default_pg_timeout,  # noqa: F401
-                               destroy_process_group, get_backend, get_global_rank, get_group_rank,
-                               get_process_group_ranks, get_rank, get_world_size, group, init_process_group,
-                               is_available, is_gloo_available, is_initialized, is_mpi_available, is_nccl_available,
-                               is_torchelastic_launched, new_group)
-
+from ._collectives import (
+                           ReduceOp,
+                           all_gather,
+                           all_gather_into_tensor,
+                           all_reduce,
+                           all_to_all,
+                           all_to_all_single,
+                           barrier,
+                           broadcast,
+                           gather,
+                           irecv,
+                           isend,
+                           recv,
+                           reduce,
+                           reduce_scatter,
+                           reduce_scatter_tensor,
+                           scatter,
+                           send,
+)
+from ._mpi import DistBackendError, DistError, Work
+from ._object_collectives import (
+                           all_gather_object,
+                           broadcast_object_list,
+                           gather_object,
+                           scatter_object_list,
+)
+from .distributed_c10d import (
+                           Backend,
+                           GroupMember,
+                           ProcessGroup,
+                           default_pg_timeout,
+                           destroy_process_group,
+                           get_backend,
+                           get_global_rank,
+                           get_group_rank,
+                           get_process_group_ranks,
+                           get_rank,
+                           get_world_size,
+                           group,
+                           init_process_group,
+                           is_available,
+                           is_gloo_available,
+                           is_initialized,
+                           is_mpi_available,
+                           is_nccl_available,
+                           is_torchelastic_launched,
+                           new_group,
+)
 
 __all__ = [
     "Backend", "DistBackendError", "DistError", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather",

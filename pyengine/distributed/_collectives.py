@@ -7,14 +7,15 @@ _mpi.py) and returns a Work (async_op=True) or waits for it (Note [Waiting with 
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 import pyengine
 from pyengine import Tensor
 
-from ._mpi import Staged, Work, as_array, mpi
+from ._mpi import Staged, Work, buffer_spec, mpi
 from .distributed_c10d import _not_member, _resolve, group_rank_of
 
 
@@ -43,8 +44,19 @@ class ReduceOp:
     BXOR = RedOpType.BXOR
 
 
+_OPS: dict = {}
+
+
 def _op(op: Any, dtype) -> Any:
     """The MPI.Op for a ReduceOp on tensors of `dtype` (AVG is a SUM divided afterwards)."""
+    key = (op, dtype)
+    mop = _OPS.get(key)
+    if mop is None:
+        mop = _OPS[key] = _make_op(op, dtype)
+    return mop
+
+
+def _make_op(op: Any, dtype) -> Any:
     MPI = mpi()
     if not isinstance(op, RedOpType):
         raise TypeError(f"op must be a torch.distributed.ReduceOp, got {op!r}")
@@ -62,7 +74,7 @@ def _op(op: Any, dtype) -> Any:
             RedOpType.MAX: MPI.MAX}[op]
 
 
-def _run(pg: Any, what: str, reqs: list, finish: Optional[Callable[[], Any]], async_op: bool) -> Any:
+def _run(pg: Any, what: str, reqs: list, finish: Callable[[], Any] | None, async_op: bool) -> Any:
     work = Work(reqs, pg, what, finish)
     if async_op:
         return work
@@ -77,7 +89,7 @@ def _check_tensor(t: Any, name: str) -> Tensor:
     return t
 
 
-def _finisher(*staged: Staged, after: Optional[Callable[[], None]] = None) -> Callable[[], None]:
+def _finisher(*staged: Staged, after: Callable[[], None] | None = None) -> Callable[[], None]:
     def finish() -> None:
         if after is not None:
             after()
@@ -93,13 +105,13 @@ def all_reduce(tensor: Tensor, op: Any = ReduceOp.SUM, group: Any = None, async_
     pg = _resolve(group)
     s = Staged(tensor, reducing=True)
     mop = _op(op, tensor.dtype)
-    req = pg.comm.Iallreduce(mpi().IN_PLACE, s.array(), mop)
+    req = pg.comm.Iallreduce(mpi().IN_PLACE, s.typed_spec(), mop)
     after = (lambda: s.work.div_(pg.size())) if op == ReduceOp.AVG else None
     return _run(pg, "all_reduce", [req], _finisher(s, after=after), async_op)
 
 
-def broadcast(tensor: Tensor, src: Optional[int] = None, group: Any = None, async_op: bool = False,
-              group_src: Optional[int] = None) -> Any:
+def broadcast(tensor: Tensor, src: int | None = None, group: Any = None, async_op: bool = False,
+              group_src: int | None = None) -> Any:
     _check_tensor(tensor, "tensor")
     if _not_member(group):
         return None
@@ -110,8 +122,8 @@ def broadcast(tensor: Tensor, src: Optional[int] = None, group: Any = None, asyn
     return _run(pg, "broadcast", [req], _finisher(s), async_op)
 
 
-def reduce(tensor: Tensor, dst: Optional[int] = None, op: Any = ReduceOp.SUM, group: Any = None,
-           async_op: bool = False, group_dst: Optional[int] = None) -> Any:
+def reduce(tensor: Tensor, dst: int | None = None, op: Any = ReduceOp.SUM, group: Any = None,
+           async_op: bool = False, group_dst: int | None = None) -> Any:
     _check_tensor(tensor, "tensor")
     if _not_member(group):
         return None
@@ -121,11 +133,11 @@ def reduce(tensor: Tensor, dst: Optional[int] = None, op: Any = ReduceOp.SUM, gr
     mop = _op(op, tensor.dtype)
     MPI = mpi()
     if pg.rank() == root:
-        req = pg.comm.Ireduce(MPI.IN_PLACE, s.array(), mop, root=root)
+        req = pg.comm.Ireduce(MPI.IN_PLACE, s.typed_spec(), mop, root=root)
         after = (lambda: s.work.div_(pg.size())) if op == ReduceOp.AVG else None
         finish = _finisher(s, after=after)
     else:
-        req = pg.comm.Ireduce(s.array(), None, mop, root=root)
+        req = pg.comm.Ireduce(s.typed_spec(), None, mop, root=root)
         finish = None
     return _run(pg, "reduce", [req], finish, async_op)
 
@@ -161,7 +173,7 @@ def all_gather(tensor_list: list, tensor: Tensor, group: Any = None, async_op: b
     _check_same(tensor_list, tensor, "all_gather", "tensor_list")
     s = Staged(tensor)
     flat = _flat(pg.size(), tensor)
-    req = pg.comm.Iallgather(s.bytes_spec(), [as_array(flat), mpi().BYTE])
+    req = pg.comm.Iallgather(s.bytes_spec(), buffer_spec(flat))
     return _run(pg, "all_gather", [req], _copy_out(flat, tensor_list), async_op)
 
 
@@ -185,8 +197,8 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group: A
     return _run(pg, "all_gather_into_tensor", [req], _finisher(s_out), async_op)
 
 
-def gather(tensor: Tensor, gather_list: Optional[list] = None, dst: Optional[int] = None, group: Any = None,
-           async_op: bool = False, group_dst: Optional[int] = None) -> Any:
+def gather(tensor: Tensor, gather_list: list | None = None, dst: int | None = None, group: Any = None,
+           async_op: bool = False, group_dst: int | None = None) -> Any:
     _check_tensor(tensor, "tensor")
     if _not_member(group):
         return None
@@ -198,7 +210,7 @@ def gather(tensor: Tensor, gather_list: Optional[list] = None, dst: Optional[int
             raise ValueError(f"gather: the destination rank needs gather_list with {pg.size()} tensors")
         _check_same(gather_list, tensor, "gather", "gather_list")
         flat = _flat(pg.size(), tensor)
-        req = pg.comm.Igather(s.bytes_spec(), [as_array(flat), mpi().BYTE], root=root)
+        req = pg.comm.Igather(s.bytes_spec(), buffer_spec(flat), root=root)
         return _run(pg, "gather", [req], _copy_out(flat, gather_list), async_op)
     if gather_list:
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
@@ -206,8 +218,8 @@ def gather(tensor: Tensor, gather_list: Optional[list] = None, dst: Optional[int
     return _run(pg, "gather", [req], None, async_op)
 
 
-def scatter(tensor: Tensor, scatter_list: Optional[list] = None, src: Optional[int] = None, group: Any = None,
-            async_op: bool = False, group_src: Optional[int] = None) -> Any:
+def scatter(tensor: Tensor, scatter_list: list | None = None, src: int | None = None, group: Any = None,
+            async_op: bool = False, group_src: int | None = None) -> Any:
     _check_tensor(tensor, "tensor")
     if _not_member(group):
         return None
@@ -219,7 +231,7 @@ def scatter(tensor: Tensor, scatter_list: Optional[list] = None, src: Optional[i
             raise ValueError(f"scatter: the source rank needs scatter_list with {pg.size()} tensors")
         _check_same(scatter_list, tensor, "scatter", "scatter_list")
         flat = pyengine.stack([t.detach().reshape(tensor.shape) for t in scatter_list])
-        send = [as_array(flat), mpi().BYTE]
+        send = buffer_spec(flat)
     else:
         if scatter_list:
             raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
@@ -243,7 +255,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: Any = ReduceOp.SUM,
                          f"{tuple(input.shape)}, output {tuple(output.shape)}, world size {pg.size()})")
     s_in = Staged(input, reducing=True)
     s_out = Staged(output, reducing=True, copy_in=False)
-    req = pg.comm.Ireduce_scatter_block(s_in.array(), s_out.array(), _op(op, output.dtype))
+    req = pg.comm.Ireduce_scatter_block(s_in.typed_spec(), s_out.typed_spec(), _op(op, output.dtype))
     after = (lambda: s_out.work.div_(pg.size())) if op == ReduceOp.AVG else None
     return _run(pg, "reduce_scatter_tensor", [req], _finisher(s_out, after=after), async_op)
 
@@ -284,7 +296,7 @@ def all_to_all(output_tensor_list: list, input_tensor_list: list, group: Any = N
     sc, sd = _byte_counts(input_tensor_list)
     rc, rd = _byte_counts(output_tensor_list)
     B = mpi().BYTE
-    req = pg.comm.Ialltoallv([as_array(send), (sc, sd), B], [as_array(recv), (rc, rd), B])
+    req = pg.comm.Ialltoallv([buffer_spec(send)[0], (sc, sd), B], [buffer_spec(recv)[0], (rc, rd), B])
 
     def finish(_keep: Tensor = send) -> None:  # the send buffer lives until the operation completes
         off = 0
@@ -294,8 +306,8 @@ def all_to_all(output_tensor_list: list, input_tensor_list: list, group: Any = N
     return _run(pg, "all_to_all", [req], finish, async_op)
 
 
-def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes: Optional[list] = None,
-                      input_split_sizes: Optional[list] = None, group: Any = None, async_op: bool = False) -> Any:
+def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes: list | None = None,
+                      input_split_sizes: list | None = None, group: Any = None, async_op: bool = False) -> Any:
     _check_tensor(output, "output")
     _check_tensor(input, "input")
     if _not_member(group):
@@ -305,7 +317,7 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes: Optiona
     if output.dtype != input.dtype:
         raise RuntimeError(f"all_to_all_single: output dtype {output.dtype} != input dtype {input.dtype}")
 
-    def splits(t: Tensor, sizes: Optional[list], name: str) -> tuple[list, list]:
+    def splits(t: Tensor, sizes: list | None, name: str) -> tuple[list, list]:
         rows = t.shape[0] if t.dim() else 1
         if not sizes:
             if rows % n:
@@ -322,7 +334,7 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes: Optiona
     s_in = Staged(input)
     s_out = Staged(output, copy_in=False)
     B = mpi().BYTE
-    req = pg.comm.Ialltoallv([s_in.array(), (sc, sd), B], [s_out.array(), (rc, rd), B])
+    req = pg.comm.Ialltoallv([s_in.bytes_spec()[0], (sc, sd), B], [s_out.bytes_spec()[0], (rc, rd), B])
     return _run(pg, "all_to_all_single", [req], _finisher(s_out), async_op)
 
 
@@ -335,8 +347,8 @@ def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -
 
 # -- point to point -------------------------------------------------------------------------------
 
-def isend(tensor: Tensor, dst: Optional[int] = None, group: Any = None, tag: int = 0,
-          group_dst: Optional[int] = None) -> Any:
+def isend(tensor: Tensor, dst: int | None = None, group: Any = None, tag: int = 0,
+          group_dst: int | None = None) -> Any:
     _check_tensor(tensor, "tensor")
     if _not_member(group):
         return None
@@ -349,8 +361,8 @@ def isend(tensor: Tensor, dst: Optional[int] = None, group: Any = None, tag: int
     return Work([req], pg, "send", lambda: s)
 
 
-def irecv(tensor: Tensor, src: Optional[int] = None, group: Any = None, tag: int = 0,
-          group_src: Optional[int] = None) -> Any:
+def irecv(tensor: Tensor, src: int | None = None, group: Any = None, tag: int = 0,
+          group_src: int | None = None) -> Any:
     _check_tensor(tensor, "tensor")
     if _not_member(group):
         return None
@@ -367,15 +379,15 @@ def irecv(tensor: Tensor, src: Optional[int] = None, group: Any = None, tag: int
     return Work([req], pg, "recv", finish, statuses=[status])
 
 
-def send(tensor: Tensor, dst: Optional[int] = None, group: Any = None, tag: int = 0,
-         group_dst: Optional[int] = None) -> None:
+def send(tensor: Tensor, dst: int | None = None, group: Any = None, tag: int = 0,
+         group_dst: int | None = None) -> None:
     work = isend(tensor, dst, group, tag, group_dst)
     if work is not None:
         work.wait()
 
 
-def recv(tensor: Tensor, src: Optional[int] = None, group: Any = None, tag: int = 0,
-         group_src: Optional[int] = None) -> int:
+def recv(tensor: Tensor, src: int | None = None, group: Any = None, tag: int = 0,
+         group_src: int | None = None) -> int:
     """Receives into tensor; returns the sender's (global) rank, or -1 when not in the group."""
     work = irecv(tensor, src, group, tag, group_src)
     if work is None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,9 @@ def mpi():
     global _MPI
     if _MPI is None:
         import mpi4py
+        if "OMPI_COMM_WORLD_SIZE" not in os.environ:
+            # A process outside mpirun is a world of one: Open MPI need not start its runtime daemon.
+            os.environ.setdefault("OMPI_MCA_ess_singleton_isolated", "1")
         # Our calls come from whichever thread holds the GIL, one at a time.
         mpi4py.rc.thread_level = "serialized"
         from mpi4py import MPI
@@ -54,6 +58,7 @@ FAULT_TAG = 7001
 ACK_TAG = 7002
 
 _HALF = None
+_MPI_TYPES: dict = {}
 
 
 def _half_dtypes():
@@ -61,6 +66,16 @@ def _half_dtypes():
     if _HALF is None:
         _HALF = (pyengine.float16, pyengine.bfloat16)
     return _HALF
+
+
+def _mpi_type(dtype: Any) -> Any:
+    """The MPI datatype of a (non-half) dtype, for reductions."""
+    if not _MPI_TYPES:
+        MPI = mpi()
+        _MPI_TYPES.update({pyengine.float32: MPI.FLOAT, pyengine.float64: MPI.DOUBLE, pyengine.int64: MPI.INT64_T,
+                           pyengine.int32: MPI.INT32_T, pyengine.int16: MPI.INT16_T, pyengine.int8: MPI.INT8_T,
+                           pyengine.uint8: MPI.UINT8_T, pyengine.bool: MPI.C_BOOL})
+    return _MPI_TYPES[dtype]
 
 
 def as_array(t: Tensor) -> np.ndarray:
@@ -71,32 +86,42 @@ def as_array(t: Tensor) -> np.ndarray:
     return t.numpy()
 
 
+def buffer_spec(t: Tensor, typed: bool = False) -> list:
+    """[memory, datatype] over a contiguous CPU tensor's own bytes: MPI reads and writes them in place
+    (typed: elements of its dtype, for reductions; otherwise bytes). mpi4py takes the count from the
+    memory's size (divided by the group size for the root's buffer of gather/scatter)."""
+    nbytes = t.numel() * t.element_size()
+    mem = mpi().buffer.fromaddress(t.data_ptr() if nbytes else 0, nbytes)
+    return [mem, _mpi_type(t.dtype) if typed else mpi().BYTE]
+
+
 class Staged:
     """The buffer MPI works on for one tensor: the tensor itself when possible, otherwise a contiguous
-    (and for half reductions, float32) copy that ``finish`` writes back (Note [Zero-copy MPI buffers])."""
+    (and for half reductions, float32) copy that ``finish`` writes back (Note [Zero-copy MPI buffers]).
+    It holds the tensors, so the memory MPI was given lives until the operation completes."""
 
-    __slots__ = ("tensor", "work", "copied")
+    __slots__ = ("copied", "tensor", "work")
 
     def __init__(self, t: Tensor, reducing: bool = False, copy_in: bool = True) -> None:
         if t.device.type != "cpu":
             raise RuntimeError(f"the mpi backend works on CPU tensors, got a tensor on {t.device} "
                                "(CUDA tensors need the nccl backend)")
         self.tensor = t
-        work = t.detach()
         self.copied = True
         if reducing and t.dtype in _half_dtypes():
-            work = work.to(pyengine.float32) if copy_in else pyengine.empty(t.shape, dtype=pyengine.float32)
-        elif not work.is_contiguous():
-            work = work.contiguous() if copy_in else pyengine.empty(t.shape, dtype=t.dtype)
+            work = t.detach().to(pyengine.float32) if copy_in else pyengine.empty(t.shape, dtype=pyengine.float32)
+        elif not t.is_contiguous():
+            work = t.detach().contiguous() if copy_in else pyengine.empty(t.shape, dtype=t.dtype)
         else:
+            work = t
             self.copied = False
         self.work = work
 
-    def array(self) -> np.ndarray:
-        return as_array(self.work)
+    def typed_spec(self) -> list:
+        return buffer_spec(self.work, typed=True)
 
     def bytes_spec(self) -> list:
-        return [self.array(), mpi().BYTE]
+        return buffer_spec(self.work)
 
     def finish(self) -> None:
         if self.copied:
@@ -108,8 +133,8 @@ class Work:
     ``is_success()``, ``result()``, ``exception()``. ``finish`` runs once, after completion
     (copies back, divides for AVG, unpickles objects)."""
 
-    def __init__(self, reqs: list, pg: Any, what: str, finish: Optional[Callable[[], Any]] = None,
-                 statuses: Optional[list] = None) -> None:
+    def __init__(self, reqs: list, pg: Any, what: str, finish: Callable[[], Any] | None = None,
+                 statuses: list | None = None) -> None:
         self._reqs = reqs
         self._statuses = statuses
         self._pg = pg
@@ -117,7 +142,7 @@ class Work:
         self._finish = finish
         self._done = False
         self._result: Any = None
-        self._exc: Optional[BaseException] = None
+        self._exc: BaseException | None = None
 
     def _complete(self) -> None:
         self._done = True
@@ -146,7 +171,7 @@ class Work:
     def is_success(self) -> bool:
         return self._done and self._exc is None
 
-    def exception(self) -> Optional[BaseException]:
+    def exception(self) -> BaseException | None:
         return self._exc
 
     def result(self) -> Any:
@@ -166,12 +191,12 @@ _SLEEP_SECONDS = 0.0005
 _FAULT_CHECK_SECONDS = 0.01
 
 
-def _testall(reqs: list, statuses: Optional[list]) -> bool:
+def _testall(reqs: list, statuses: list | None) -> bool:
     return mpi().Request.Testall(reqs, statuses) if statuses is not None else mpi().Request.Testall(reqs)
 
 
-def wait_requests(reqs: list, pg: Any, what: str, timeout: Optional[float] = None,
-                  statuses: Optional[list] = None) -> None:
+def wait_requests(reqs: list, pg: Any, what: str, timeout: float | None = None,
+                  statuses: list | None = None) -> None:
     """Waits for all requests, raising DistBackendError on the group's timeout or a peer's failure."""
     if not reqs:
         return

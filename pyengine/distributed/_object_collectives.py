@@ -6,7 +6,7 @@ as the tensor collectives. Tensors inside the objects come back as CPU tensors.
 from __future__ import annotations
 
 import pickle
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -30,8 +30,8 @@ def _displs(counts: np.ndarray) -> list:
     return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist()
 
 
-def broadcast_object_list(object_list: list, src: Optional[int] = None, group: Any = None, device: Any = None,
-                          group_src: Optional[int] = None) -> None:
+def broadcast_object_list(object_list: list, src: int | None = None, group: Any = None, device: Any = None,
+                          group_src: int | None = None) -> None:
     """Fills object_list on every rank with the src rank's objects (in place)."""
     if _not_member(group):
         return
@@ -71,8 +71,8 @@ def all_gather_object(object_list: list, obj: Any, group: Any = None) -> None:
         off += s
 
 
-def gather_object(obj: Any, object_gather_list: Optional[list] = None, dst: Optional[int] = None, group: Any = None,
-                  group_dst: Optional[int] = None) -> None:
+def gather_object(obj: Any, object_gather_list: list | None = None, dst: int | None = None, group: Any = None,
+                  group_dst: int | None = None) -> None:
     """On the dst rank, object_gather_list[i] = the object of group rank i."""
     if _not_member(group):
         return
@@ -99,8 +99,8 @@ def gather_object(obj: Any, object_gather_list: Optional[list] = None, dst: Opti
         _wait(pg, "gather_object", pg.comm.Igatherv([blob, B], None, root=root))
 
 
-def scatter_object_list(scatter_object_output_list: list, scatter_object_input_list: Optional[list] = None,
-                        src: Optional[int] = None, group: Any = None, group_src: Optional[int] = None) -> None:
+def scatter_object_list(scatter_object_output_list: list, scatter_object_input_list: list | None = None,
+                        src: int | None = None, group: Any = None, group_src: int | None = None) -> None:
     """scatter_object_output_list[0] = the src rank's scatter_object_input_list[group rank]."""
     if _not_member(group):
         return

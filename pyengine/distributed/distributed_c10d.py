@@ -24,7 +24,7 @@ import os
 import sys
 import time
 import urllib.parse
-from typing import Any, Optional
+from typing import Any
 
 from . import _mpi
 from ._mpi import DistBackendError, mpi
@@ -40,7 +40,7 @@ class Backend(str):
     NCCL = "nccl"
     MPI = "mpi"
 
-    def __new__(cls, name: str) -> "Backend":
+    def __new__(cls, name: str) -> Backend:
         if not isinstance(name, str):
             raise ValueError(f"Backend constructor parameter must be string-ish, but got: {type(name)}")
         value = name.lower()
@@ -74,7 +74,7 @@ class ProcessGroup:
 
 
 class GroupMember:
-    WORLD: Optional[ProcessGroup] = None
+    WORLD: ProcessGroup | None = None
     NON_GROUP_MEMBER = object()
 
 
@@ -134,7 +134,7 @@ def _world_rank() -> int:
     return mpi().COMM_WORLD.Get_rank() if _mpi._MPI is not None else -1
 
 
-def _parse_backend(backend: Optional[str]) -> str:
+def _parse_backend(backend: str | None) -> str:
     if backend is None:
         return Backend.MPI
     if ":" in backend:  # "cpu:gloo,cuda:nccl": the CPU entry decides here (no CUDA tensors in this build)
@@ -169,8 +169,8 @@ def _rendezvous(init_method: str, rank: int, world_size: int) -> tuple[int, int]
     return rank, world_size
 
 
-def init_process_group(backend: Optional[str] = None, init_method: Optional[str] = None,
-                       timeout: Optional[datetime.timedelta] = None, world_size: int = -1, rank: int = -1,
+def init_process_group(backend: str | None = None, init_method: str | None = None,
+                       timeout: datetime.timedelta | None = None, world_size: int = -1, rank: int = -1,
                        store: Any = None, group_name: str = "", pg_options: Any = None, device_id: Any = None) -> None:
     """Joins this process to the job's MPI world (Note [Joining one MPI world])."""
     if GroupMember.WORLD is not None:
@@ -224,7 +224,7 @@ def destroy_process_group(group: Any = None) -> None:
             pg.comm = None
 
 
-def new_group(ranks: Optional[list] = None, timeout: Optional[datetime.timedelta] = None, backend: Optional[str] = None,
+def new_group(ranks: list | None = None, timeout: datetime.timedelta | None = None, backend: str | None = None,
               pg_options: Any = None, use_local_synchronization: bool = False, group_desc: Any = None) -> Any:
     """A group of some ranks; every rank of the world must call it (as in PyTorch)."""
     world = _require_init()
@@ -281,7 +281,7 @@ def get_process_group_ranks(group: Any) -> list:
     return list(_resolve(group).ranks)
 
 
-def group_rank_of(pg: ProcessGroup, rank: Optional[int], group_rank: Optional[int], what: str) -> int:
+def group_rank_of(pg: ProcessGroup, rank: int | None, group_rank: int | None, what: str) -> int:
     """The group rank for a collective's src/dst (a global rank, as in PyTorch) or group_src/group_dst."""
     if group_rank is not None:
         if rank is not None:

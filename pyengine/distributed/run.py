@@ -18,7 +18,6 @@ import shlex
 import socket
 import subprocess
 import sys
-from typing import Optional
 
 
 def _free_port() -> int:
@@ -77,7 +76,7 @@ def build_command(args: argparse.Namespace) -> tuple[list, dict]:
     return cmd, env
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     args = _parser().parse_args(argv)
     cmd, env = build_command(args)
     proc = subprocess.Popen(cmd, env=env)

@@ -7,11 +7,17 @@ memory] in reductions.py). ``spawn`` runs fn(i, *args) in nprocs processes (spaw
 from __future__ import annotations
 
 import multiprocessing
-from multiprocessing import *  # noqa: F401,F403
+from multiprocessing import *
 
 from .reductions import init_reductions
-from .spawn import (ProcessContext, ProcessException, ProcessExitedException, ProcessRaisedException,  # noqa: F401
-                    spawn, start_processes)
+from .spawn import (
+    ProcessContext,
+    ProcessException,
+    ProcessExitedException,
+    ProcessRaisedException,
+    spawn,
+    start_processes,
+)
 
 __all__ = ["get_all_sharing_strategies", "get_sharing_strategy", "set_sharing_strategy", "spawn",
            "start_processes", "ProcessContext", "ProcessException", "ProcessExitedException",

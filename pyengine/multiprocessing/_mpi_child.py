@@ -31,7 +31,7 @@ def _run(error_dir: str, prep: dict) -> int:
         fn(rank, *args)
     except KeyboardInterrupt:
         return 0
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any failure of fn is reported to the parent
         with open(os.path.join(error_dir, f"error_{rank}"), "w") as f:
             f.write(f"{os.getpid()}\n{traceback.format_exc()}")
         from pyengine.distributed import distributed_c10d as c10d

@@ -22,10 +22,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.reduction import ForkingPickler
-from typing import Any, Callable, Optional
 
 __all__ = ["ProcessContext", "ProcessException", "ProcessExitedException", "ProcessRaisedException", "spawn",
            "start_processes"]
@@ -54,7 +53,7 @@ class ProcessExitedException(ProcessException):
     __slots__ = ["exit_code", "signal_name"]
 
     def __init__(self, msg: str, error_index: int, error_pid: int, exit_code: int,
-                 signal_name: Optional[str] = None) -> None:
+                 signal_name: str | None = None) -> None:
         super().__init__(msg, error_index, error_pid)
         self.exit_code = exit_code
         self.signal_name = signal_name
@@ -63,7 +62,7 @@ class ProcessExitedException(ProcessException):
         return type(self), (self.msg, self.error_index, self.pid, self.exit_code, self.signal_name)
 
 
-def _exit_message(i: int, code: int) -> tuple[str, Optional[str]]:
+def _exit_message(i: int, code: int) -> tuple[str, str | None]:
     if code < 0:
         try:
             name = signal.Signals(-code).name
@@ -80,7 +79,7 @@ def _wrap(fn: Callable, i: int, args: tuple, error_file: str) -> None:
         fn(i, *args)
     except KeyboardInterrupt:
         pass
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure of fn is reported to the parent
         with open(error_file, "w") as f:
             f.write(f"{os.getpid()}\n{traceback.format_exc()}")
         sys.exit(1)
@@ -100,7 +99,7 @@ class ProcessContext:
     def _error_file(self, i: int) -> str:
         return os.path.join(self._error_dir, f"error_{i}")
 
-    def join(self, timeout: Optional[float] = None, grace_period: Optional[float] = None) -> bool:
+    def join(self, timeout: float | None = None, grace_period: float | None = None) -> bool:
         if not self.sentinels:
             return True
         ready = multiprocessing.connection.wait(self.sentinels.keys(), timeout=timeout)
@@ -142,7 +141,7 @@ class ProcessContext:
 
 # -- children under mpirun ------------------------------------------------------------------------
 
-def mpirun_command(nprocs: int, extra: Optional[list] = None) -> list:
+def mpirun_command(nprocs: int, extra: list | None = None) -> list:
     """mpirun with the options a single-machine launch needs (root in containers, more ranks than cores)."""
     cmd = [shutil.which("mpirun") or "mpirun", "-np", str(nprocs), "--oversubscribe"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -174,7 +173,7 @@ class MpiProcessContext(ProcessContext):
     def pids(self) -> list:
         return [self.popen.pid]
 
-    def join(self, timeout: Optional[float] = None, grace_period: Optional[float] = None) -> bool:
+    def join(self, timeout: float | None = None, grace_period: float | None = None) -> bool:
         try:
             code = self.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -213,7 +212,7 @@ def _start_under_mpirun(fn: Callable, args: tuple, nprocs: int) -> MpiProcessCon
 
 
 def start_processes(fn: Callable, args: tuple = (), nprocs: int = 1, join: bool = True, daemon: bool = False,
-                    start_method: str = "spawn") -> Optional[ProcessContext]:
+                    start_method: str = "spawn") -> ProcessContext | None:
     from .reductions import init_reductions
     init_reductions()
     if mpi_launch_available() and start_method == "spawn":
@@ -240,6 +239,6 @@ def start_processes(fn: Callable, args: tuple = (), nprocs: int = 1, join: bool 
 
 
 def spawn(fn: Callable, args: tuple = (), nprocs: int = 1, join: bool = True, daemon: bool = False,
-          start_method: str = "spawn") -> Optional[ProcessContext]:
+          start_method: str = "spawn") -> ProcessContext | None:
     """fn(i, *args) in nprocs processes, i = 0..nprocs-1 (torch.multiprocessing.spawn)."""
     return start_processes(fn, args, nprocs, join, daemon, start_method)

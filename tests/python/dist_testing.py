@@ -35,10 +35,10 @@ def mpirun(np: int, script: str, *args: str, timeout: float = 60) -> subprocess.
     if os.geteuid() == 0:
         cmd.append("--allow-run-as-root")
     cmd += [sys.executable, os.path.join(FIXTURES, script), *args]
-    return subprocess.run(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    return subprocess.run(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
                           timeout=timeout)
 
 
 def python(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=timeout)
+                          check=False, text=True, timeout=timeout)

@@ -3,7 +3,6 @@ every collective, 8 dtypes, 0-d / empty / non-contiguous shapes, groups, objects
 import re
 
 import pytest
-
 from dist_testing import mpirun, requires_mpi
 
 pytestmark = requires_mpi

@@ -3,10 +3,10 @@ tutorial's DDP demo, and init_process_group explains what it cannot do (no MPI l
 import os
 
 import pytest
+from dist_testing import REPO, python, requires_mpi
 
 import pyengine
 import pyengine.distributed as dist
-from dist_testing import REPO, python, requires_mpi
 
 FIXTURES = os.path.join(REPO, "tests", "python", "fixtures")
 

@@ -10,7 +10,7 @@ from pyengine.utils.data import _random
 from pyengine.utils.data.distributed import DistributedSampler
 
 torch = pytest.importorskip("torch")
-from torch.utils.data.distributed import DistributedSampler as TorchSampler  # noqa: E402
+from torch.utils.data.distributed import DistributedSampler as TorchSampler
 
 CASES = [(n, r, d) for n in (0, 1, 5, 10, 11, 17) for r in (1, 2, 3, 4) for d in (False, True)]
 

@@ -5,7 +5,7 @@ import pytest
 
 import pyengine as torch
 import pyengine.multiprocessing as mp
-import pyengine.nn as nn
+from pyengine import nn
 from pyengine.multiprocessing.spawn import mpi_launch_available
 
 

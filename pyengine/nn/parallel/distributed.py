@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import pyengine
 import pyengine.distributed as dist
@@ -34,7 +35,7 @@ _FIRST_BUCKET_BYTES = 1024 * 1024
 
 
 class _Bucket:
-    __slots__ = ("index", "params", "offsets", "buffer", "pending", "work", "used")
+    __slots__ = ("buffer", "index", "offsets", "params", "pending", "used", "work")
 
     def __init__(self, index: int, params: list) -> None:
         self.index = index
@@ -61,8 +62,8 @@ def _tensors_in(obj: Any) -> Iterator[Tensor]:
 
 
 class DistributedDataParallel(Module):
-    def __init__(self, module: Module, device_ids: Optional[list] = None, output_device: Any = None, dim: int = 0,
-                 broadcast_buffers: bool = True, process_group: Any = None, bucket_cap_mb: Optional[float] = None,
+    def __init__(self, module: Module, device_ids: list | None = None, output_device: Any = None, dim: int = 0,
+                 broadcast_buffers: bool = True, process_group: Any = None, bucket_cap_mb: float | None = None,
                  find_unused_parameters: bool = False, check_reduction: bool = False,
                  gradient_as_bucket_view: bool = False, static_graph: bool = False, **kwargs: Any) -> None:
         super().__init__()
