@@ -9,11 +9,12 @@ goes through a contiguous copy, float16/bfloat16 reductions through float32 (MPI
 types), and the list APIs (all_gather into a list, scatter from a list) through one flat buffer.
 
 Note [Waiting with a timeout]: every operation is started nonblocking (MPI_Iallreduce, ...) and
-waited by polling MPI_Testall, which also drives MPI's progress, yielding the core between polls. The poll has a deadline (the
+waited by polling MPI_Testall, which also drives MPI's progress. The poll has a deadline (the
 process group's timeout) and watches a side channel on which a failing rank announces itself
 (distributed_c10d._notify_failure), so a dead or failed peer turns into an error naming that rank
-instead of a hang. Polling spins at first (latency matters for small messages), then sleeps a
-little between tests once the wait is long.
+instead of a hang. Polling spins for the first 2 ms (as a blocking MPI call would: latency matters
+for small messages), then yields the core between tests (the peer may need it on an oversubscribed
+machine), and after 50 ms sleeps a little between tests.
 """
 from __future__ import annotations
 
@@ -186,8 +187,9 @@ def _seconds(timeout: Any) -> float:
     return timeout.total_seconds() if hasattr(timeout, "total_seconds") else float(timeout)
 
 
-_SPIN_SECONDS = 0.05      # spin this long before sleeping between tests
-_SLEEP_SECONDS = 0.0005
+_SPIN_SECONDS = 0.002     # poll without pause this long (latency of small messages)
+_YIELD_SECONDS = 0.05     # then give the core away between polls this long
+_SLEEP_SECONDS = 0.0005   # then sleep between polls
 _FAULT_CHECK_SECONDS = 0.01
 
 
@@ -200,19 +202,20 @@ def wait_requests(reqs: list, pg: Any, what: str, timeout: float | None = None,
     """Waits for all requests, raising DistBackendError on the group's timeout or a peer's failure."""
     if not reqs:
         return
-    if _testall(reqs, statuses):
-        return
-    from . import distributed_c10d as c10d
     start = time.monotonic()
-    limit = pg.timeout_seconds if timeout is None else timeout
-    next_check = start + _FAULT_CHECK_SECONDS
-    while True:
-        for _ in range(16):
+    while True:  # spin: a blocking MPI call would too, and small messages finish here
+        for _ in range(32):
             if _testall(reqs, statuses):
                 return
-        # Give the core away between polls: on an oversubscribed machine the peer we wait for may
-        # need it (a pure spin would starve it), and with a core each this costs ~1 us.
-        os.sched_yield()
+        if time.monotonic() - start > _SPIN_SECONDS:
+            break
+    from . import distributed_c10d as c10d
+    limit = pg.timeout_seconds if timeout is None else timeout
+    next_check = 0.0
+    while True:
+        for _ in range(4):
+            if _testall(reqs, statuses):
+                return
         now = time.monotonic()
         if now >= next_check:
             c10d._check_peer_failures(what)
@@ -222,5 +225,8 @@ def wait_requests(reqs: list, pg: Any, what: str, timeout: float | None = None,
                     f"[rank {c10d._world_rank()}] {what} timed out after {limit:g} seconds (the process group's "
                     f"timeout): ranks {pg.ranks} were expected to take part and no rank reported a failure; one "
                     "may be stuck or not calling the same collective")
-        if now - start > _SPIN_SECONDS:
+        if now - start < _YIELD_SECONDS:
+            # On an oversubscribed machine the peer we wait for may need this core.
+            os.sched_yield()
+        else:
             time.sleep(_SLEEP_SECONDS)
