@@ -36,6 +36,7 @@ from ._ops_elementwise import *  # noqa: F401,F403,E402
 from ._ops_more import *  # noqa: F401,F403,E402
 from . import utils  # noqa: E402,F401  (torch.utils.data is reachable after `import torch`)
 from . import autograd  # noqa: E402,F401
+from . import distributed, multiprocessing  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .serialization import save, load  # noqa: F401,E402

@@ -348,6 +348,16 @@ def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bu
                    requires_grad=requires_grad)
 
 
+def _share_memory_(self):
+    """Moves the storage into shared memory in place (Note [Tensors through shared memory])."""
+    _C._share_memory_(self)
+    return self
+
+
+def _is_shared(self) -> builtins.bool:
+    return self.device.type == "cuda" or _C._is_shared(self)
+
+
 def _layout(self):
     from . import strided
     return strided
@@ -373,6 +383,8 @@ def _install() -> None:
     T.new_ones = _make_new("ones")
     T.new_full = _new_full
     T.layout = property(_layout)
+    T.share_memory_ = _share_memory_
+    T.is_shared = _is_shared
     for name, dt in (("float", _C.float32), ("double", _C.float64), ("half", _C.float16),
                      ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32),
                      ("short", _C.int16), ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool)):

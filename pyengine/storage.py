@@ -74,7 +74,11 @@ class TypedStorage:
         return self if self.device.type == "cpu" else TypedStorage(_tensor=self._tensor.cpu())
 
     def is_shared(self) -> bool:
-        return False
+        return _C._is_shared(self._tensor)
+
+    def share_memory_(self):
+        _C._share_memory_(self._tensor)
+        return self
 
     def __str__(self) -> str:
         info = "[torch.storage.TypedStorage(dtype=%s, device=%s) of size %d]" % (self.dtype, self.device, len(self))

@@ -117,11 +117,11 @@ def test_submodule_aliases(submodule_results, stmt):
 
 
 def test_missing_submodule_names_both_sides(tmp_path):
-    _write(tmp_path, "s.py", "import torch.distributed\n")
+    _write(tmp_path, "s.py", "import torch.fx\n")
     proc = _runner(["s.py"], tmp_path)
     assert proc.returncode == 1
-    assert ("ModuleNotFoundError: No module named 'torch.distributed' (pyengine.run maps torch to pyengine, "
-            "which has no 'distributed')") in proc.stderr
+    assert ("ModuleNotFoundError: No module named 'torch.fx' (pyengine.run maps torch to pyengine, "
+            "which has no 'fx')") in proc.stderr
     # the traceback points at the script's line, not at the runner's machinery
     assert f'File "{tmp_path / "s.py"}", line 1, in <module>' in proc.stderr
     assert "_import_hook.py" not in proc.stderr and "run.py" not in proc.stderr

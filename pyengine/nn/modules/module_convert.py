@@ -1,4 +1,5 @@
-"""Module dtype/device conversion: _apply, to(), cuda(), cpu(), float(), double(), half(), bfloat16(), type().
+"""Module dtype/device conversion: _apply, to(), cuda(), cpu(), float(), double(), half(), bfloat16(), type(),
+share_memory().
 
 Parameters keep their identity across a device move (optimizers holding them stay valid), as in PyTorch."""
 from __future__ import annotations
@@ -44,6 +45,10 @@ class _ConvertMixin:
 
     def cpu(self):
         return self._apply(lambda t: t.cpu())
+
+    def share_memory(self):
+        """Moves parameters and buffers into shared memory in place (pyengine.multiprocessing)."""
+        return self._apply(lambda t: t.share_memory_())
 
     def type(self, dst_type):
         return self._apply(lambda t: t.type(dst_type))
