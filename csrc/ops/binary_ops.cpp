@@ -33,6 +33,12 @@ void check_dtype(BinaryMathOp op, DType t) {
   }
 }
 
+// PyTorch broadcasts the operands before its kernel looks at the dtype: bitwise ops on floats
+// with incompatible shapes raise the shape error, not the dtype one.
+void check_broadcast_first(const TensorOrScalar& a, const TensorOrScalar& b) {
+  if (!a.is_scalar && !b.is_scalar) broadcast_shapes(a.tensor.sizes(), b.tensor.sizes());
+}
+
 bool divides(BinaryMathOp op) {
   return op == BinaryMathOp::DivTrunc || op == BinaryMathOp::DivFloor || op == BinaryMathOp::Remainder ||
          op == BinaryMathOp::Fmod;
@@ -50,6 +56,7 @@ auto math_launcher(BinaryMathOp op, Device dev) {
 
 Tensor binary_math(const TensorOrScalar& a, const TensorOrScalar& b, BinaryMathOp op) {
   DType dt = math_dtype(op, a, b);
+  check_broadcast_first(a, b);
   check_dtype(op, dt);
   Device dev = ew::common_device({&a, &b});
   if (divides(op) && is_integral(dt, false)) {
@@ -63,6 +70,7 @@ Tensor binary_math(const TensorOrScalar& a, const TensorOrScalar& b, BinaryMathO
 Tensor& binary_math_(Tensor& self, const TensorOrScalar& b, BinaryMathOp op) {
   TensorOrScalar s(self);
   DType dt = math_dtype(op, s, b);
+  check_broadcast_first(s, b);
   ew::check_cast(dt, self.dtype());  // PyTorch checks the cast before the kernel's dtype
   check_dtype(op, dt);
   Device dev = ew::common_device({&s, &b});

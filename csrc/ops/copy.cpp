@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/cast.h"
+#include "core/checked_mul.h"
 #include "ops/ops.h"
 #include "ops/stubs.h"
 
@@ -84,6 +85,7 @@ Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> dev
 // PyTorch's preserve_format: a dense, non-overlapping input (e.g. a transpose) keeps its strides;
 // anything else (slices with steps, expanded dims) becomes contiguous.
 Tensor empty_like(const Tensor& t, DType dtype, Device device) {
+  if (t.is_contiguous() || t.numel() == 0) return make_empty(t.sizes(), dtype, device);
   int64_t n = t.dim();
   std::vector<int64_t> perm(n);
   for (int64_t i = 0; i < n; ++i) perm[i] = i;
@@ -161,7 +163,7 @@ Tensor repeat(const Tensor& t, const DimVector& repeats) {
     strides.push_back(0);
     sizes.push_back(s);
     strides.push_back(st);
-    out_shape.push_back(repeats[i] * s);
+    out_shape.push_back(checked_mul(repeats[i], s));
   }
   Tensor expanded = make_view(t, sizes, strides, t.storage_offset());
   return view(contiguous_copy(expanded), out_shape);
