@@ -19,8 +19,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=${PE_SAN_JOBS:-2}
 NICE=${PE_SAN_NICE:-10}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-# -O1 -g1: what ASan recommends, and the quickest build that still gives line numbers in reports.
-OPT="-O1 -g1"
+# -O0 -g1: the quickest build that still gives line numbers in reports (-O1, which ASan suggests
+# for speed, makes the build several times slower on a small machine).
+OPT="-O0 -g1"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 mode=${1:-ctest}

@@ -1,5 +1,6 @@
 // Tensor indexing: basic indices (ints, slices, None, Ellipsis) make a view; index tensors (integer
 // or boolean masks) gather or scatter through the index kernels (see Note [Advanced indexing]).
+#include <algorithm>
 #include "core/tensor_iter.h"
 #include "ops/ops.h"
 #include "ops/stubs.h"
@@ -122,6 +123,11 @@ Geometry advanced_geometry(const Advanced& a) {
   Tensor offs = make_empty(bshape, DType::Int64, Device());
   int64_t* o = offs.data_ptr<int64_t>();
   std::fill(o, o + p, int64_t(0));
+  // PyTorch checks bounds as its kernel reads the indices: when a dim that is not indexed is empty,
+  // nothing is read and no index is out of bounds.
+  bool reads = true;
+  for (int64_t d = 0; d < v.dim(); ++d)
+    if (v.sizes()[d] == 0 && std::find(a.dims.begin(), a.dims.end(), d) == a.dims.end()) reads = false;
   for (size_t j = 0; j < a.index.size(); ++j) {
     int64_t dim = a.dims[j];
     int64_t size = v.sizes()[dim];
@@ -130,6 +136,7 @@ Geometry advanced_geometry(const Advanced& a) {
     const int64_t* ip = ij.data_ptr<int64_t>();
     for (int64_t i = 0; i < p; ++i) {
       int64_t x = ip[i];
+      if (!reads) continue;
       PE_CHECK_INDEX(x >= -size && x < size, "index ", x, " is out of bounds for dimension ", dim, " with size ", size);
       o[i] += (x < 0 ? x + size : x) * stride;
     }

@@ -81,6 +81,10 @@ UNWRITTEN_CASES = {
     "median_0d": lambda m: m.median(_s(m)),
     "median_0d_dim": lambda m: m.median(_s(m), 0),
     "median_empty": lambda m: m.median(_e(m)),
+    "median_empty_uint8": lambda m: m.median(m.ones(0, dtype=m.uint8)),
+    "median_empty_int32": lambda m: m.median(m.ones(0, dtype=m.int32)),
+    "median_empty_int64": lambda m: m.median(m.ones(0, dtype=m.int64)),
+    "median_empty_bool": lambda m: m.median(m.ones(0, dtype=m.bool)),
     "median_empty_other": lambda m: m.median(_e20(m), 0),
     "median_empty_reduced": lambda m: m.median(_e20(m), 1),
     "median_empty_rows": lambda m: m.median(_e03(m), 1),
@@ -389,3 +393,46 @@ def test_view_dtype_shares_memory_and_version():
     y[0, 0] = 1.0
     assert x[0, :2].view(pe.float64).item() == 1.0
     assert y._version == x._version
+
+
+# Item 7: integer sums and products wrap as two's complement (PyTorch's result; computed without
+# signed overflow, which the sanitizer run checks), and more empty / 0-d shapes whose outputs must
+# be written.
+MORE_CASES = {
+    "sum_int64_wraps": lambda m: m.tensor([2**62, 2**62], dtype=m.int64).sum(),
+    "sum_dim_int64_wraps": lambda m: m.tensor([[2**62, 2**62]], dtype=m.int64).sum(1),
+    "sum_int32_no_wrap": lambda m: m.tensor([2**30, 2**30, 2**30], dtype=m.int32).sum(),
+    "prod_int64_wraps": lambda m: m.tensor([2**40, 2**40], dtype=m.int64).prod(),
+    "cumsum_int64_wraps": lambda m: m.tensor([2**62, 2**62], dtype=m.int64).cumsum(0),
+    "cumprod_int64_wraps": lambda m: m.tensor([2**40, 2**40], dtype=m.int64).cumprod(0),
+    "trace_empty": lambda m: m.trace(m.zeros(0, 3)),
+    "det_batch_empty": lambda m: m.linalg.det(m.zeros(2, 0, 0)),
+    "diagonal_empty": lambda m: m.diagonal(m.zeros(0, 3)),
+    "outer_empty": lambda m: m.outer(m.zeros(0), m.ones(3)),
+    "cross_entropy_empty": lambda m: m.nn.functional.cross_entropy(m.zeros(0, 3), m.zeros(0, dtype=m.int64)),
+    "layer_norm_empty": lambda m: m.nn.functional.layer_norm(m.zeros(0, 3), (3,)),
+    "gather_empty": lambda m: m.gather(m.ones(2, 3), 1, m.zeros(2, 0, dtype=m.int64)),
+    "nonzero_0d": lambda m: m.nonzero(m.tensor(1.0)),
+    "linspace_1": lambda m: m.linspace(0, 1, 1),
+    "mean_0d_dim": lambda m: m.tensor(2.0).mean(0),
+    "logsumexp_0d": lambda m: m.logsumexp(m.tensor(2.0), 0),
+    "adaptive_avg_pool_empty_batch": lambda m: m.nn.functional.adaptive_avg_pool2d(m.ones(0, 1, 4, 4), 2),
+    # found by test_fuzz_diff.py
+    "roll_empty_dim_out_of_range": lambda m: m.roll(m.ones(0, 3), 1, 7),
+    "roll_empty_1d_bad_dim": lambda m: m.roll(m.ones(0), 1, -2),
+    "index_out_of_range_on_empty_rest": lambda m: m.ones(1, 0, 3)[m.tensor([-1, -2, 5])],
+    "index_pair_out_of_range_on_empty_rest": lambda m: m.ones(1, 0, 3)[m.tensor([5]), :, m.tensor([1])],
+    "index_out_of_range_reads": lambda m: m.ones(1, 2, 3)[m.tensor([5])],
+    "cat_legacy_empty_ignores_dim": lambda m: m.cat([m.zeros(0, dtype=m.bool)], 1),
+    "softmax_empty_bool": lambda m: m.softmax(m.zeros(0, dtype=m.bool), 0),
+    "softmax_empty_bool_bad_dim": lambda m: m.softmax(m.zeros(0, dtype=m.bool), 1),
+    "softmax_bool": lambda m: m.softmax(m.zeros(2, dtype=m.bool), 0),
+    "log_softmax_half": lambda m: m.log_softmax(m.tensor([1.0, 2.0, 3.0], dtype=m.float16), 0),
+    "softmax_bfloat16": lambda m: m.softmax(m.tensor([[1.0, 2.0], [0.5, -1.0]], dtype=m.bfloat16), 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_CASES))
+def test_more_edges_like_torch(case):
+    poison_cache()
+    check_like_torch(MORE_CASES[case])
