@@ -108,6 +108,14 @@ bool pow_special(const TensorOrScalar& a, const TensorOrScalar& b, DType dt, Ten
   return true;
 }
 
+// PyTorch computes x ** 0.5 as sqrt(x) and x ** -0.5 as rsqrt(x) when the exponent is a number:
+// the same values as pow except at -inf (nan, where pow gives inf / 0) and rsqrt(-0) = -inf.
+bool pow_root(const TensorOrScalar& a, const TensorOrScalar& b, double* e) {
+  if (a.is_scalar || !b.is_scalar || !b.scalar.is_floating() || !is_floating(a.tensor.dtype())) return false;
+  *e = b.scalar.to_double();
+  return *e == 0.5 || *e == -0.5;
+}
+
 }  // namespace
 
 #define PE_DEFINE_BINARY_MATH(name, Enum)                                                                   \
@@ -132,6 +140,8 @@ Tensor pow(const TensorOrScalar& a, const TensorOrScalar& b) {
   DType dt = ew::result_type(a, b);
   Tensor r;
   if (pow_special(a, b, dt, &r)) return r;
+  double e;
+  if (pow_root(a, b, &e)) return e > 0 ? sqrt(a.tensor) : rsqrt(a.tensor);
   return binary_math(a, b, BinaryMathOp::Pow);
 }
 Tensor& pow_(Tensor& a, const TensorOrScalar& b) {
@@ -139,6 +149,8 @@ Tensor& pow_(Tensor& a, const TensorOrScalar& b) {
   DType dt = ew::result_type(s, b);
   Tensor r;
   if (pow_special(s, b, dt, &r)) return copy_(a, r);
+  double e;
+  if (pow_root(s, b, &e)) return e > 0 ? sqrt_(a) : rsqrt_(a);
   return binary_math_(a, b, BinaryMathOp::Pow);
 }
 

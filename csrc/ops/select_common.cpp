@@ -74,8 +74,8 @@ void check_scalar_fits(const Scalar& value, DType t) {
     case DType::Int16: lo = -32768; hi = 32767; name = "int16_t"; break;
     case DType::Int32: lo = -2147483648.0; hi = 2147483647.0; name = "int"; break;
     case DType::Int64: name = "int64_t"; break;
-    case DType::Float16:  // PyTorch converts to the 16-bit floats unchecked: 1e300 becomes inf
-    case DType::BFloat16: return;
+    case DType::Float16: lo = -65504; hi = 65504; name = "c10::Half"; break;
+    case DType::BFloat16: lo = -3.3895313892515355e38; hi = 3.3895313892515355e38; name = "c10::BFloat16"; break;
     case DType::Float32: lo = -std::numeric_limits<float>::max(); hi = std::numeric_limits<float>::max(); name = "float"; break;
     case DType::Float64: return;
     default: return;

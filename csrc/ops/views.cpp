@@ -342,7 +342,9 @@ TensorList unbind(const Tensor& t, int64_t dim) {
 Tensor& resize_(Tensor& t, const DimVector& sizes) {
   int64_t n = checked_numel(sizes);
   DimVector strides = contiguous_strides(sizes);
-  int64_t need = (t.storage_offset() + n) * t->itemsize();
+  int64_t need = 0;
+  PE_CHECK(!__builtin_add_overflow(t.storage_offset(), n, &need) && !__builtin_mul_overflow(need, t->itemsize(), &need),
+           "Storage size calculation overflowed with sizes=", sizes);
   if (n > 0 && need > (int64_t)t->storage()->nbytes()) t->storage()->resize((size_t)need);
   t->set_geometry(sizes, strides, t.storage_offset());
   t->bump_version();

@@ -150,6 +150,7 @@ OVERFLOW_CASES = {
     "as_strided_span": lambda m: m.ones(4).as_strided((BIG, 2), (BIG, 1)),
     "as_strided_sizes": lambda m: m.ones(4).as_strided((BIG, 4), (1, 1)),
     "repeat": lambda m: m.ones(2).repeat(BIG),
+    "resize_bytes_overflow": lambda m: m.ones(2).resize_(2**61, 2),  # 2^62 elements fit, their bytes do not
 }
 
 
@@ -326,6 +327,16 @@ SETITEM_CASES = {
     "float_item_1e300": lambda m: _setitem(m.zeros(3), 0, 1e300),
     "half_item_1e300": lambda m: _setitem(m.zeros(3, dtype=m.float16), 0, 1e300),
     "half_item_1e5": lambda m: _setitem(m.zeros(3, dtype=m.float16), 0, 1e5),
+    "half_slice_1e5": lambda m: _setitem(m.zeros(3, dtype=m.float16), slice(None), 1e5),
+    "half_one_slice_1e5": lambda m: _setitem(m.zeros(3, dtype=m.float16), slice(0, 1), 1e5),
+    "bfloat16_item_1e300": lambda m: _setitem(m.zeros(3, dtype=m.bfloat16), 1, 1e300),
+    "half_fill_one_1e6": lambda m: m.zeros(1, dtype=m.float16).fill_(1e6),
+    "half_fill_two_1e6": lambda m: m.zeros(2, dtype=m.float16).fill_(1e6),
+    "half_mask_1e6": lambda m: _setitem(m.zeros(3, dtype=m.float16), m.tensor([True, False, False]), 1e6),
+    "bfloat16_index_1e300": lambda m: _setitem(m.zeros(3, dtype=m.bfloat16), m.tensor([0, 1]), 1e300),
+    "float_slice_1e300": lambda m: _setitem(m.zeros(3), slice(None), 1e300),
+    "half_item_bad_index": lambda m: _setitem(m.zeros(3, dtype=m.float16), 7, 1e300),
+    "int_item_bad_index_and_value": lambda m: _setitem(_i32(m), 5, 2**40),
     "int_item_true": lambda m: _setitem(_i32(m), 0, True),
     "int_slice_wrong_shape": lambda m: _setitem(_i32(m), slice(None), m.ones(2)),
     "int_slice_int64_tensor_big": lambda m: _setitem(_i32(m), slice(None), m.tensor([2**40, 1, 1])),
@@ -418,6 +429,11 @@ MORE_CASES = {
     "logsumexp_0d": lambda m: m.logsumexp(m.tensor(2.0), 0),
     "adaptive_avg_pool_empty_batch": lambda m: m.nn.functional.adaptive_avg_pool2d(m.ones(0, 1, 4, 4), 2),
     # found by test_fuzz_diff.py
+    "pow_half_root_specials": lambda m: m.tensor([-float("inf"), float("inf"), -4.0, 4.0, 0.0, -0.0]) ** 0.5,
+    "pow_minus_half_root_specials": lambda m: m.pow(m.tensor([-float("inf"), -4.0, 4.0, 0.0, -0.0],
+                                                             dtype=m.float64), -0.5),
+    "pow_inplace_minus_half_root": lambda m: m.tensor([-float("inf"), -0.0, 4.0]).pow_(-0.5),
+    "pow_tensor_exponent_half": lambda m: m.pow(m.tensor([-float("inf"), -0.0]), m.tensor(0.5)),
     "roll_empty_dim_out_of_range": lambda m: m.roll(m.ones(0, 3), 1, 7),
     "roll_empty_1d_bad_dim": lambda m: m.roll(m.ones(0), 1, -2),
     "index_out_of_range_on_empty_rest": lambda m: m.ones(1, 0, 3)[m.tensor([-1, -2, 5])],
