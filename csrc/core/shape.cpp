@@ -1,6 +1,7 @@
 // Shape arithmetic.
 #include "shape.h"
 
+#include "checked_mul.h"
 #include "error.h"
 
 namespace pe {
@@ -37,15 +38,17 @@ DimVector contiguous_strides(const DimVector& sizes) {
   int64_t acc = 1;
   for (int64_t i = (int64_t)sizes.size() - 1; i >= 0; --i) {
     st[i] = acc;
-    acc *= sizes[i] > 1 ? sizes[i] : 1;
+    if (sizes[i] > 1 && i > 0) acc = checked_mul(acc, sizes[i], "Stride calculation overflowed");
   }
   return st;
 }
 
 bool is_contiguous_geometry(const DimVector& sizes, const DimVector& strides) {
+  // An empty tensor is contiguous; otherwise every partial product below divides numel (no overflow).
+  for (int64_t s : sizes)
+    if (s == 0) return true;
   int64_t expected = 1;
   for (int64_t i = (int64_t)sizes.size() - 1; i >= 0; --i) {
-    if (sizes[i] == 0) return true;
     if (sizes[i] != 1) {
       if (strides[i] != expected) return false;
       expected *= sizes[i];
@@ -80,7 +83,8 @@ DimVector infer_size(const DimVector& shape, int64_t numel) {
       infer = (int64_t)i;
     } else {
       PE_CHECK(shape[i] >= 0, "invalid shape dimension ", shape[i]);
-      known *= shape[i];
+      PE_CHECK(!__builtin_mul_overflow(known, shape[i], &known), "shape '", shape, "' is invalid for input of size ",
+               numel);
     }
   }
   if (infer >= 0) {

@@ -16,6 +16,7 @@ TensorImpl::TensorImpl(Storage storage, DType dtype, DimVector sizes, DimVector 
 }
 
 void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t storage_offset) {
+  checked_numel(sizes);  // before anything changes: a rejected geometry leaves the tensor as it was
   sizes_ = std::move(sizes);
   strides_ = std::move(strides);
   storage_offset_ = storage_offset;
@@ -23,8 +24,9 @@ void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t storag
 }
 
 void TensorImpl::refresh() {
-  numel_ = 1;
-  for (int64_t s : sizes_) numel_ *= s;
+  // Every tensor, however made (expand, view, as_strided, load), has an element count that fits
+  // in int64: a wrapped product would make numel() lie about the extent the kernels walk.
+  numel_ = checked_numel(sizes_);
   is_contiguous_ = is_contiguous_geometry(sizes_, strides_);
 }
 

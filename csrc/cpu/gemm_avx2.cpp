@@ -195,8 +195,10 @@ PE_AVX2 void pack_a_f32_avx2(int64_t mc, int64_t kc, const float* a, int64_t rs,
         float* dst = out + i0 * kc + p * MR;
         for (int ii = 0; ii + 8 <= MR; ii += 8) _mm256_storeu_ps(dst + ii, _mm256_loadu_ps(col + i0 + ii));
         if (MR % 8) _mm_storeu_ps(dst + MR / 8 * 8, _mm_loadu_ps(col + i0 + MR / 8 * 8));
-        if (MR % 8 > 4) _mm_storel_pi(reinterpret_cast<__m64*>(dst + MR / 8 * 8 + 4),
-                                      _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(col + i0 + MR / 8 * 8 + 4))));
+        // Two floats at 4-byte alignment: the 64-bit move must be an unaligned one (movq through
+        // __m128i_u), not a double load/store, which assumes 8-byte alignment.
+        if (MR % 8 > 4) _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + MR / 8 * 8 + 4),
+                                         _mm_loadl_epi64(reinterpret_cast<const __m128i*>(col + i0 + MR / 8 * 8 + 4)));
       }
     }
     if (full < mc) pack_a<float>(MR, mc - full, kc, a + full, rs, cs, out + full * kc);

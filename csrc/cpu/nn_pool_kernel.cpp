@@ -4,6 +4,7 @@
 // ceil((i+1)*I/O))), so values and indices match.
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "cpu/nn_kernel_util.h"
 #include "ops/nn_stubs.h"
@@ -27,12 +28,13 @@ void max_pool_impl(const Pool2dGeom& g, T* out, int64_t* ind, const T* in) {
           int64_t w0 = ow * g.sw - g.pw;
           int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.iw);
           while (w0 < 0) w0 += g.dw;
-          T best = -std::numeric_limits<T>::infinity();
+          T best = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                                        : std::numeric_limits<T>::lowest();
           int64_t best_i = h0 * g.iw + w0;
           for (int64_t h = h0; h < h1; h += g.dh)
             for (int64_t w = w0; w < w1; w += g.dw) {
               T v = x[h * g.iw + w];
-              if (v > best || std::isnan(v)) {
+              if (v > best || v != v) {  // NaN wins (v != v only for floats)
                 best = v;
                 best_i = h * g.iw + w;
               }
@@ -157,6 +159,18 @@ void adaptive_avg_backward_impl(const Pool2dGeom& g, T* gi, const T* go) {
 }
 
 void max_pool2d_kernel(const Pool2dGeom& g, const Tensor& out, const Tensor& indices, const Tensor& input) {
+  auto run = [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    max_pool_impl(g, out.data_ptr<T>(), indices.data_ptr<int64_t>(), input.data_ptr<T>());
+  };
+  switch (input.dtype()) {  // integers too: PyTorch's max_pool2d takes every real dtype but bool
+    case DType::UInt8: return run((uint8_t*)nullptr);
+    case DType::Int8: return run((int8_t*)nullptr);
+    case DType::Int16: return run((int16_t*)nullptr);
+    case DType::Int32: return run((int32_t*)nullptr);
+    case DType::Int64: return run((int64_t*)nullptr);
+    default: break;
+  }
   PE_DISPATCH_NN_FLOAT(input.dtype(), "max_pool2d", [&] {
     max_pool_impl(g, out.data_ptr<scalar_t>(), indices.data_ptr<int64_t>(), input.data_ptr<scalar_t>());
   });

@@ -26,6 +26,27 @@ using sum_out_t = std::conditional_t<is_float_v<T>, T, int64_t>;
 template <class T>
 using cmp_t = std::conditional_t<is_reduced_float_v<T>, float, T>;
 
+// Accumulation steps of sums and products: integers wrap as two's complement (PyTorch's result for
+// an overflowing int64 sum), computed in unsigned because signed overflow is undefined in C++.
+template <class A>
+inline A acc_add(A a, A b) {
+  if constexpr (std::is_integral_v<A>) {
+    using U = std::make_unsigned_t<A>;
+    return static_cast<A>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return a + b;
+  }
+}
+template <class A>
+inline A acc_mul(A a, A b) {
+  if constexpr (std::is_integral_v<A>) {
+    using U = std::make_unsigned_t<A>;
+    return static_cast<A>(static_cast<U>(a) * static_cast<U>(b));
+  } else {
+    return a * b;
+  }
+}
+
 template <class V>
 inline bool isnan_v(V v) {
   if constexpr (std::is_floating_point_v<V>) return v != v;
@@ -40,8 +61,8 @@ struct SumOp {
   sum_out_t<T>* out;
   acc_t divisor = acc_t(1);
   acc_t identity() const { return acc_t(0); }
-  acc_t reduce(acc_t a, T x, int64_t) const { return a + static_cast<acc_t>(x); }
-  acc_t combine(acc_t a, acc_t b) const { return a + b; }
+  acc_t reduce(acc_t a, T x, int64_t) const { return acc_add(a, static_cast<acc_t>(x)); }
+  acc_t combine(acc_t a, acc_t b) const { return acc_add(a, b); }
   void store(int64_t i, acc_t a) const {
     if constexpr (is_float_v<T>) out[i] = static_cast<T>(divisor == acc_t(1) ? a : a / divisor);
     else out[i] = a;
@@ -54,8 +75,8 @@ struct ProdOp {
   using acc_t = sum_acc_t<T>;
   sum_out_t<T>* out;
   acc_t identity() const { return acc_t(1); }
-  acc_t reduce(acc_t a, T x, int64_t) const { return a * static_cast<acc_t>(x); }
-  acc_t combine(acc_t a, acc_t b) const { return a * b; }
+  acc_t reduce(acc_t a, T x, int64_t) const { return acc_mul(a, static_cast<acc_t>(x)); }
+  acc_t combine(acc_t a, acc_t b) const { return acc_mul(a, b); }
   void store(int64_t i, acc_t a) const { out[i] = static_cast<sum_out_t<T>>(a); }
 };
 

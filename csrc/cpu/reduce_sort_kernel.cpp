@@ -18,7 +18,7 @@ using scan_acc_t = std::conditional_t<is_float_v<T>, double, int64_t>;
 template <class T, bool IsProd>
 void scan_impl(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
   using acc_t = scan_acc_t<T>;
-  auto step = [](acc_t a, T v) { return IsProd ? a * cast_value<acc_t>(v) : a + cast_value<acc_t>(v); };
+  auto step = [](acc_t a, T v) { return IsProd ? acc_mul(a, cast_value<acc_t>(v)) : acc_add(a, cast_value<acc_t>(v)); };
   const acc_t id = IsProd ? acc_t(1) : acc_t(0);
   if (inner == 1) {
     parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / n), [&](int64_t b, int64_t e) {

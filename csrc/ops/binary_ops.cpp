@@ -34,6 +34,12 @@ void check_dtype(BinaryMathOp op, DType t) {
   }
 }
 
+// PyTorch broadcasts the operands before its kernel looks at the dtype: bitwise ops on floats
+// with incompatible shapes raise the shape error, not the dtype one.
+void check_broadcast_first(const TensorOrScalar& a, const TensorOrScalar& b) {
+  if (!a.is_scalar && !b.is_scalar) broadcast_shapes(a.tensor.sizes(), b.tensor.sizes());
+}
+
 bool divides(BinaryMathOp op) {
   return op == BinaryMathOp::DivTrunc || op == BinaryMathOp::DivFloor || op == BinaryMathOp::Remainder ||
          op == BinaryMathOp::Fmod;
@@ -51,6 +57,7 @@ auto math_launcher(BinaryMathOp op, Device dev) {
 
 Tensor binary_math(const TensorOrScalar& a, const TensorOrScalar& b, BinaryMathOp op) {
   DType dt = math_dtype(op, a, b);
+  check_broadcast_first(a, b);
   check_dtype(op, dt);
   Device dev = ew::common_device({&a, &b});
   if (divides(op) && is_integral(dt, false)) {
@@ -65,6 +72,7 @@ Tensor& binary_math_(Tensor& self, const TensorOrScalar& b, BinaryMathOp op) {
   assert_no_internal_overlap(self);
   TensorOrScalar s(self);
   DType dt = math_dtype(op, s, b);
+  check_broadcast_first(s, b);
   ew::check_cast(dt, self.dtype());  // PyTorch checks the cast before the kernel's dtype
   check_dtype(op, dt);
   Device dev = ew::common_device({&s, &b});
@@ -95,6 +103,14 @@ bool pow_special(const TensorOrScalar& a, const TensorOrScalar& b, DType dt, Ten
   return true;
 }
 
+// PyTorch computes x ** 0.5 as sqrt(x) and x ** -0.5 as rsqrt(x) when the exponent is a number:
+// the same values as pow except at -inf (nan, where pow gives inf / 0) and rsqrt(-0) = -inf.
+bool pow_root(const TensorOrScalar& a, const TensorOrScalar& b, double* e) {
+  if (a.is_scalar || !b.is_scalar || !b.scalar.is_floating() || !is_floating(a.tensor.dtype())) return false;
+  *e = b.scalar.to_double();
+  return *e == 0.5 || *e == -0.5;
+}
+
 }  // namespace
 
 #define PE_DEFINE_BINARY_MATH(name, Enum)                                                                   \
@@ -120,6 +136,8 @@ Tensor pow(const TensorOrScalar& a, const TensorOrScalar& b) {
   ew::check_scalar_arg(b, dt);
   Tensor r;
   if (pow_special(a, b, dt, &r)) return r;
+  double e;
+  if (pow_root(a, b, &e)) return e > 0 ? sqrt(a.tensor) : rsqrt(a.tensor);
   return binary_math(a, b, BinaryMathOp::Pow);
 }
 Tensor& pow_(Tensor& a, const TensorOrScalar& b) {
@@ -128,6 +146,8 @@ Tensor& pow_(Tensor& a, const TensorOrScalar& b) {
   ew::check_scalar_arg(b, dt);
   Tensor r;
   if (pow_special(s, b, dt, &r)) return copy_(a, r);
+  double e;
+  if (pow_root(s, b, &e)) return e > 0 ? sqrt_(a) : rsqrt_(a);
   return binary_math_(a, b, BinaryMathOp::Pow);
 }
 

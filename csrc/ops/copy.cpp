@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/cast.h"
+#include "core/checked_mul.h"
 #include "ops/ops.h"
 #include "ops/stubs.h"
 
@@ -64,7 +65,10 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
 }
 
 Tensor& fill_(Tensor& t, const Scalar& value) {
-  check_scalar_fits(value, t.dtype());
+  // PyTorch fills a one-element CPU tensor through a scalar path that converts to the 16-bit floats
+  // unchecked (x[0] = 1e6 on float16 stores inf); every other fill checks the range.
+  const bool unchecked = t.numel() == 1 && (t.dtype() == DType::Float16 || t.dtype() == DType::BFloat16);
+  if (!unchecked) check_scalar_fits(value, t.dtype());
   if (t.numel() > 0) fill_stub(t.device())(t, value);
   t->bump_version();
   return t;
@@ -157,7 +161,7 @@ Tensor repeat(const Tensor& t, const DimVector& repeats) {
     strides.push_back(0);
     sizes.push_back(s);
     strides.push_back(st);
-    out_shape.push_back(repeats[i] * s);
+    out_shape.push_back(checked_mul(repeats[i], s));
   }
   Tensor expanded = make_view(t, sizes, strides, t.storage_offset());
   return view(contiguous_copy(expanded), out_shape);

@@ -2,6 +2,7 @@
 // scatter through the index kernels (see Note [Advanced indexing]); byte offsets and bounds are
 // computed by kernels on the tensor's device. Python's index expressions are parsed in
 // autograd/functions/index.cpp.
+#include <algorithm>
 #include "core/tensor_iter.h"
 #include "ops/ops.h"
 #include "ops/stubs.h"
@@ -90,10 +91,15 @@ Geometry advanced_geometry(const Advanced& a) {
   checked_numel(bshape);
   // Byte offsets for every position of B, on the tensor's device.
   Tensor offs = zeros(bshape, TensorOptions{DType::Int64, v.device()});
+  // PyTorch checks bounds as its kernel reads the indices: when a dim that is not indexed is empty,
+  // nothing is read and no index is out of bounds.
+  bool reads = true;
+  for (int64_t d = 0; d < v.dim(); ++d)
+    if (v.sizes()[d] == 0 && std::find(a.dims.begin(), a.dims.end(), d) == a.dims.end()) reads = false;
   for (size_t j = 0; j < a.index.size(); ++j) {
     int64_t dim = a.dims[j];
     int64_t size = v.sizes()[dim];
-    if (offs.numel() == 0) continue;  // nothing is indexed (and nothing checked, as PyTorch)
+    if (offs.numel() == 0 || !reads) continue;  // nothing is indexed (and nothing checked, as PyTorch)
     Tensor ij = to(a.index[j], DType::Int64, v.device());
     auto bad = first_out_of_bounds(ij, size, true);
     PE_CHECK_INDEX(!bad, "index ", bad.value_or(0), " is out of bounds for dimension ", dim, " with size ", size);

@@ -176,7 +176,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (da == 2 && db == 2) return mm(a, b);
   if (da >= 3 && db <= 2) {  // fold a's batch dims into its rows: one big GEMM
     DimVector out_shape(a.sizes().begin(), a.sizes().end() - 1);
-    Tensor folded = reshape(a, {-1, a.size(-1)});
+    int64_t rows = 1;  // not -1: with k == 0 the row count cannot be inferred from numel
+    for (int64_t s : out_shape) rows *= s;
+    Tensor folded = reshape(a, {rows, a.size(-1)});
     if (db == 1) return view(mv(folded, b), out_shape);
     out_shape.push_back(b.size(1));
     return view(mm(folded, b), out_shape);

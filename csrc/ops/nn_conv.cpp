@@ -1,6 +1,7 @@
 // conv2d (numeric and "same"/"valid" padding), its backward ops (input, weight, bias) and linear.
 // Checks and messages follow PyTorch's convolution front end; the kernels (cpu/nn_conv_kernel.cpp)
 // are im2col/col2im around our GEMM.
+#include "ops/linalg.h"
 #include "ops/nn.h"
 #include "ops/nn_stubs.h"
 #include "ops/nn_util.h"
@@ -61,6 +62,20 @@ DimVector batched(const DimVector& s) {
 
 Tensor unbatch(const Tensor& t, bool unbatched) { return unbatched ? select(t, 0, 0) : t; }
 
+// Integer convolution (PyTorch's slow_conv2d computes integers in their own type, wrapping): every
+// window of the padded input as one strided view, gathered into columns, then an integer matmul
+// per group. The float kernels' GEMM has no integer form.
+Tensor conv2d_integer(const Conv2dGeom& g, const Tensor& x, const Tensor& w, const Tensor& b) {
+  Tensor xp = contiguous(constant_pad_nd(x, {g.pw, g.pw, g.ph, g.ph}, Scalar(int64_t(0))));
+  const int64_t hp = xp.size(2), wp = xp.size(3);
+  Tensor windows = as_strided(xp, {g.n, g.c, g.kh, g.kw, g.oh, g.ow},
+                              {g.c * hp * wp, hp * wp, g.dh * wp, g.dw, g.sh * wp, g.sw}, xp.storage_offset());
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups, k = cg * g.kh * g.kw;
+  Tensor cols = reshape(windows, {g.n, g.groups, k, g.oh * g.ow});
+  Tensor r = reshape(matmul(reshape(w, {g.groups, og, k}), cols), {g.n, g.o, g.oh, g.ow});
+  return b.defined() ? add(r, view(b, {g.o, 1, 1})) : r;
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
@@ -79,10 +94,18 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
            "should be a MKLDNN tensor and weight is a dense tensor");
   PE_CHECK(!bias.defined() || bias.dtype() == input.dtype(), "Input type (", cpp_type(input.dtype()),
            ") and bias type (", cpp_type(bias.dtype()), ") should be the same");
-  nn::check_float(input, "slow_conv2d_cpu");
+  if (input.dtype() == DType::Bool) nn::check_float(input, "slow_conv2d_cpu");
+  if (input.dtype() == DType::Float16 || input.dtype() == DType::BFloat16) {  // computed in float32
+    auto f32 = [](const Tensor& t) { return t.defined() ? to(t, DType::Float32, std::nullopt) : t; };
+    return to(conv2d(f32(input), f32(weight), f32(bias), stride, padding, dilation, groups), input.dtype(),
+              std::nullopt);
+  }
   Tensor x = contiguous(input), w = contiguous(weight), b = bias.defined() ? contiguous(bias) : bias;
+  if (unbatched) x = unsqueeze(x, 0);
   Tensor out = make_empty({g.n, g.o, g.oh, g.ow}, x.dtype(), x.device());
   if (out.numel() == 0) return unbatch(out, unbatched);
+  if (!is_floating(x.dtype()) && x.numel() > 0 && w.numel() > 0)
+    return unbatch(conv2d_integer(g, x, w, b), unbatched);
   if (x.numel() == 0 || w.numel() == 0) {  // no input channels: the output is the bias
     fill_(out, Scalar(0.0));
     if (b.defined()) add_(out, view(b, {g.o, 1, 1}));

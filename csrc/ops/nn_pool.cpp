@@ -75,7 +75,12 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Di
                                                    const DimVector& stride, const DimVector& padding,
                                                    const DimVector& dilation, bool ceil_mode) {
   Pool2dGeom g = pool_geom(input, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode);
-  nn::check_float(input, "max_pool2d");
+  if (input.dtype() == DType::Bool) nn::check_float(input, "max_pool2d");
+  if (input.dtype() == DType::Float16 || input.dtype() == DType::BFloat16) {  // exact through float32
+    auto r = max_pool2d_with_indices(to(input, DType::Float32, std::nullopt), kernel_size, stride, padding, dilation,
+                                     ceil_mode);
+    return {to(std::get<0>(r), input.dtype(), std::nullopt), std::get<1>(r)};
+  }
   Tensor x = contiguous(input);
   Tensor out = make_empty(out_sizes(input, g.oh, g.ow), x.dtype(), x.device());
   Tensor idx = make_empty(out.sizes(), DType::Int64, x.device());

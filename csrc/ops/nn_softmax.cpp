@@ -24,11 +24,14 @@ Split split_at(const DimVector& sizes, int64_t d) {
 
 Tensor softmax_impl(const Tensor& input, int64_t dim, std::optional<DType> dtype, bool log) {
   Tensor x = dtype ? to(input, *dtype, std::nullopt) : input;
-  nn::check_float(x, log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl");
+  // PyTorch's order: the dim, then an empty input returned as it is (any dtype), then the dtype.
   int64_t d = wrap_dim(dim, x.dim());
+  if (x.numel() == 0) return make_empty(x.sizes(), x.dtype(), x.device());
+  if (x.dtype() == DType::Float16 || x.dtype() == DType::BFloat16)  // computed in float32, as PyTorch's CPU
+    return to(softmax_impl(to(x, DType::Float32, std::nullopt), d, std::nullopt, log), x.dtype(), std::nullopt);
+  nn::check_float(x, log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl");
   x = contiguous(x);
   Tensor out = make_empty(x.sizes(), x.dtype(), x.device());
-  if (x.numel() == 0) return out;
   Split s = split_at(x.sizes(), d);
   softmax_stub(x.device())(out, x, s.outer, s.dim, s.inner, log);
   return out;

@@ -20,6 +20,9 @@ namespace reduce_detail {
 std::vector<bool> reduce_mask(const Tensor& x, const OptDims& dim) {
   const int64_t nd = x.dim();
   if (!dim || dim->empty()) return std::vector<bool>(nd, true);
+  // Every dim is wrapped (IndexError) before duplicates are looked for, as PyTorch's reductions
+  // do; std/var/vector_norm check each dim in turn instead (reduce_stats.cpp).
+  for (int64_t d : *dim) wrap_dim(d, nd);
   std::vector<bool> mask(nd, false), seen(std::max<int64_t>(nd, 1), false);
   for (int64_t d : *dim) {
     int64_t w = wrap_dim(d, nd);

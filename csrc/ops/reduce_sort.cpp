@@ -2,6 +2,7 @@
 // reductions (median, mode), which move the reduced dim innermost and hand contiguous rows to
 // their kernels.
 #include <cmath>
+#include <limits>
 
 #include "ops/ops.h"
 #include "ops/reduce.h"
@@ -75,8 +76,17 @@ Tensor& cumprod_(Tensor& x, int64_t dim, OptDType dtype) {
 }
 
 Tensor median(const Tensor& x) {
+  if (x.numel() == 0) {
+    // NaN in x's dtype, converted as PyTorch's CPU does (x86 truncation): int32/int64 get their
+    // lowest value, the narrower integers the low bits of INT32_MIN (0), bool true.
+    Scalar nan = is_floating(x.dtype())       ? Scalar(std::nan(""))
+                 : x.dtype() == DType::Bool   ? Scalar(true)
+                 : x.dtype() == DType::Int64  ? Scalar(std::numeric_limits<int64_t>::min())
+                 : x.dtype() == DType::Int32  ? Scalar(int64_t(std::numeric_limits<int32_t>::min()))
+                                              : Scalar(int64_t(0));
+    return full({}, nan, TensorOptions{x.dtype(), x.device()});
+  }
   PE_CHECK_T(NotImplementedError, x.dtype() != DType::Bool, "\"median_cpu\" not implemented for 'Bool'");
-  if (x.numel() == 0) return full({}, Scalar(std::nan("")), TensorOptions{x.dtype(), x.device()});
   Tensor values = make_empty({}, x.dtype(), x.device());
   Tensor indices = make_empty({}, DType::Int64, x.device());
   sort_reduce_stub(x.device())(reshape(contiguous(x), {1, x.numel()}), values, indices, false);

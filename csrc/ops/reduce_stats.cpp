@@ -23,6 +23,20 @@ std::string type_word(DType t) {
   return s.substr(0, s.size() - 6);
 }
 
+// std/var/vector_norm check their dims one at a time, so a repeat raises before a later
+// out-of-range dim does (the other reductions wrap every dim first: reduce_mask).
+std::vector<bool> reduce_mask_in_order(const Tensor& x, const OptDims& dim) {
+  if (dim) {
+    std::vector<bool> seen(std::max<int64_t>(x.dim(), 1), false);
+    for (int64_t d : *dim) {
+      const int64_t w = wrap_dim(d, x.dim());
+      PE_CHECK(!seen[w], "dim ", w, " appears multiple times in the list of dims");
+      seen[w] = true;
+    }
+  }
+  return reduce_mask(x, dim);
+}
+
 // PyTorch prints p as a Python float would ("inf", "-1", "0.5").
 std::string p_str(double p) {
   if (std::isinf(p)) return p > 0 ? "inf" : "-inf";
@@ -34,7 +48,7 @@ std::string p_str(double p) {
 std::pair<Tensor, Tensor> var_impl(const Tensor& x, const OptDims& dim, double correction, bool keepdim,
                                    bool take_sqrt, bool want_mean) {
   PE_CHECK(is_floating(x.dtype()), "std and var only support floating point and complex dtypes");
-  auto mask = reduce_mask(x, dim);
+  auto mask = reduce_mask_in_order(x, dim);
   DimVector shape = reduced_shape(x, mask, keepdim);
   Tensor out = make_empty(shape, x.dtype(), x.device());
   Tensor mean = want_mean ? make_empty(shape, x.dtype(), x.device()) : Tensor();
@@ -71,7 +85,7 @@ Tensor norm(const Tensor& x, double p, const OptDims& dim, bool keepdim, OptDTyp
   PE_CHECK(!dtype || is_floating(*dtype), "linalg.vector_norm: dtype should be floating point or complex. Got ",
            type_word(*dtype));
   Tensor in = dtype ? to(x, *dtype, std::nullopt) : x;
-  auto mask = reduce_mask(in, dim);
+  auto mask = reduce_mask_in_order(in, dim);
   Tensor out = make_empty(reduced_shape(in, mask, keepdim), in.dtype(), in.device());
   // Negative p and +-inf have no identity: PyTorch refuses empty reductions for them.
   if (in.numel() == 0 && (p < 0 || std::isinf(p))) {

@@ -35,8 +35,7 @@ CatPlan plan_cat(const TensorList& ts, int64_t dim) {
     p.dtype = promote_types(p.dtype, ts[i].dtype());
     if (!ref && !skipped_by_cat(ts[i])) ref = &ts[i];
   }
-  if (!ref) {  // every input is a 1-d empty tensor
-    wrap_dim(dim, 1);
+  if (!ref) {  // every input is a 1-d empty tensor: PyTorch does not even look at dim
     p.shape = {0};
     return p;
   }
@@ -129,6 +128,7 @@ Tensor roll(const Tensor& self, const DimVector& shifts, const DimVector& dims) 
   }
   PE_CHECK(shifts.size() == dims.size(), "shifts and dimensions must align. shifts: ", shifts.size(), ", dims:",
            dims.size());
+  if (self.numel() == 0) return clone(self);  // PyTorch looks at no dim of an empty tensor
   PE_CHECK_INDEX(self.dim() > 0, "Dimension specified as ", dims[0], " but tensor has no dimensions");
   Tensor cur = self;
   for (size_t i = 0; i < dims.size(); ++i) {

@@ -35,6 +35,12 @@ ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, boo
   PE_CHECK(self.dtype() != DType::Bool, "topk does not support bool dtypes on CPU");
   DimVector sizes = with_size(self, dim, k);
   ValuesIndices r{make_empty(sizes, self.dtype(), self.device()), make_empty(sizes, DType::Int64, self.device())};
+  if (self.dim() == 0) {
+    // A 0-d input keeps its shape for k = 0 as for k = 1 (PyTorch gives (x, 0) for both).
+    copy_(r.values, self);
+    zero_(r.indices);
+    return r;
+  }
   // With sorted=False PyTorch leaves the order unspecified; the sorted order is one valid answer.
   if (r.values.numel() > 0) sort_stub(self.device())(r.values, r.indices, self, dim, largest, k, false);
   return r;

@@ -2,7 +2,9 @@
 // reshape, which copies only when no view is possible.
 #include <algorithm>
 
+#include "core/checked_mul.h"
 #include "ops/ops.h"
+#include "ops/view_dtype.h"
 
 namespace pe {
 
@@ -22,6 +24,44 @@ Tensor reshape(const Tensor& t, const DimVector& shape) {
   return view(contiguous_copy(t), sizes);
 }
 
+Tensor view_dtype(const Tensor& t, DType dtype) {
+  const int64_t old_size = t->itemsize(), new_size = element_size(dtype);
+  auto same_bytes = [&](DimVector sizes, DimVector strides, int64_t off) {
+    return Tensor(std::make_shared<TensorImpl>(t->storage(), dtype, std::move(sizes), std::move(strides), off,
+                                               t->version_counter()));
+  };
+  if (old_size == new_size) return same_bytes(t.sizes(), t.strides(), t.storage_offset());
+  const char* from = scalar_type_name(t.dtype());
+  const char* to = scalar_type_name(dtype);
+  PE_CHECK(t.dim() > 0, "self.dim() cannot be 0 to view ", from, " as ", to, " (different element sizes)");
+  const int64_t last = t.dim() - 1;
+  PE_CHECK(t.strides()[last] == 1, "self.stride(-1) must be 1 to view ", from, " as ", to,
+           " (different element sizes), but got ", t.strides()[last]);
+  DimVector sizes = t.sizes(), strides = t.strides();
+  int64_t off = t.storage_offset();
+  if (old_size > new_size) {  // each element becomes `ratio` narrower ones
+    const int64_t ratio = old_size / new_size;
+    for (int64_t i = 0; i < last; ++i) strides[i] = checked_mul(strides[i], ratio);
+    sizes[last] = checked_mul(sizes[last], ratio);
+    off = checked_mul(off, ratio);
+  } else {  // `ratio` neighbours of the last dim become one wider element
+    const int64_t ratio = new_size / old_size;
+    PE_CHECK(sizes[last] % ratio == 0, "self.size(-1) must be divisible by ", ratio, " to view ", from, " as ", to,
+             " (different element sizes), but got ", sizes[last]);
+    PE_CHECK(off % ratio == 0, "self.storage_offset() must be divisible by ", ratio, " to view ", from, " as ", to,
+             " (different element sizes), but got ", off);
+    for (int64_t i = 0; i < last; ++i) {
+      PE_CHECK(strides[i] % ratio == 0, "self.stride(", i, ") must be divisible by ", ratio, " to view ", from,
+               " as ", to, " (different element sizes), but got ", strides[i]);
+      strides[i] /= ratio;
+    }
+    sizes[last] /= ratio;
+    off /= ratio;
+  }
+  strides[last] = 1;
+  return same_bytes(std::move(sizes), std::move(strides), off);
+}
+
 namespace {
 // PyTorch's setStorage checks: the geometry must stay inside the storage.
 void check_in_storage(const Storage& storage, int64_t itemsize, const DimVector& sizes, const DimVector& strides,
@@ -29,15 +69,21 @@ void check_in_storage(const Storage& storage, int64_t itemsize, const DimVector&
   PE_CHECK(sizes.size() == strides.size(), "mismatch in length of strides and shape");
   PE_CHECK(off >= 0, "Tensor: invalid storage offset ", off);
   check_sizes_nonnegative(sizes);
+  checked_numel(sizes);
   int64_t max_index = off;
   bool empty = false;
+  bool overflow = false;
   for (size_t i = 0; i < sizes.size(); ++i) {
     PE_CHECK(strides[i] >= 0, "as_strided: Negative strides are not supported at the moment, got strides: ", strides);
     if (sizes[i] == 0) empty = true;
-    else max_index += (sizes[i] - 1) * strides[i];
+    int64_t span;
+    if (sizes[i] > 0) overflow |= __builtin_mul_overflow(sizes[i] - 1, strides[i], &span) ||
+                                 __builtin_add_overflow(max_index, span, &max_index);
   }
   if (!empty) {
-    int64_t need = (max_index + 1) * itemsize;
+    int64_t need;
+    overflow |= __builtin_add_overflow(max_index, 1, &need) || __builtin_mul_overflow(need, itemsize, &need);
+    PE_CHECK(!overflow, "Storage size calculation overflowed with sizes=", sizes, " and strides=", strides);
     PE_CHECK(need <= (int64_t)storage->nbytes(), "setStorage: sizes ", sizes, ", strides ", strides,
              ", storage offset ", off, ", and itemsize ", itemsize, " requiring a storage size of ", need,
              " are out of bounds for storage of size ", storage->nbytes());
@@ -296,7 +342,9 @@ TensorList unbind(const Tensor& t, int64_t dim) {
 Tensor& resize_(Tensor& t, const DimVector& sizes) {
   int64_t n = checked_numel(sizes);
   DimVector strides = contiguous_strides(sizes);
-  int64_t need = (t.storage_offset() + n) * t->itemsize();
+  int64_t need = 0;
+  PE_CHECK(!__builtin_add_overflow(t.storage_offset(), n, &need) && !__builtin_mul_overflow(need, t->itemsize(), &need),
+           "Storage size calculation overflowed with sizes=", sizes);
   if (n > 0 && need > (int64_t)t->storage()->nbytes()) t->storage()->resize((size_t)need);
   t->set_geometry(sizes, strides, t.storage_offset());
   t->bump_version();

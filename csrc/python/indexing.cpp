@@ -79,6 +79,11 @@ void bind_indexing(py::class_<TensorImpl, TensorHolder>& cls) {
     } else if (is_scalar(value)) {
       autograd::setitem(t, ix, to_scalar(value));
     } else {
+      // Sequences and arrays are accepted (converted to t's dtype); anything else is PyTorch's TypeError.
+      PE_CHECK_TYPE(!value.is_none() && !PyUnicode_Check(value.ptr()) && !PyBytes_Check(value.ptr()) &&
+                        !PyDict_Check(value.ptr()),
+                    "can't assign a ", std::string(py::str(py::type::handle_of(value).attr("__name__"))),
+                    " to a torch.", legacy_type_name(t.dtype()));
       py::object v = py::module_::import("pyengine._tensor").attr("_value_tensor")(value, t);
       autograd::setitem(t, ix, unwrap(v));
     }

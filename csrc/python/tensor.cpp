@@ -3,6 +3,7 @@
 // class in pyengine/_tensor.py.
 #include "autograd/ops_basic.h"
 #include "autograd/ops_select.h"
+#include "ops/view_dtype.h"
 #include "python/common.h"
 #include "python/registry.h"
 
@@ -152,11 +153,7 @@ void bind_tensor(py::module_& m) {
   // ---- views ----
   cls.def("view", [](const Tensor& t, py::args args, py::kwargs kw) {
         if (args.size() == 1 && is_dtype(args[0]) && !PyLong_Check(args[0].ptr())) {
-          DType dt = to_dtype(args[0]);
-          PE_CHECK(element_size(dt) == t->itemsize(), "view(dtype): only same-size dtypes are supported, got ",
-                   dtype_name(t.dtype()), " -> ", dtype_name(dt));
-          return Tensor(std::make_shared<TensorImpl>(t->storage(), dt, t.sizes(), t.strides(), t.storage_offset(),
-                                                     t->version_counter()));
+          return view_dtype(t, to_dtype(args[0]));
         }
         return autograd::view(t, sizes_arg(args, kw, "size", "view"));
       })

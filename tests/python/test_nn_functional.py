@@ -261,8 +261,8 @@ def test_pooling_errors():
                       lambda m: m.nn.functional.adaptive_avg_pool2d(m.zeros(1, 2, 0, 8), 2))
     raises_like_torch(NotImplementedError, "not implemented for 'Long'",
                       lambda m: m.nn.functional.adaptive_avg_pool2d(m.zeros(1, 2, 4, 4, dtype=m.int64), 2))
-    # PyTorch pools integer and half tensors; pyengine's kernels are float32/float64 only.
-    with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
-        F.max_pool2d(pe.zeros(1, 1, 4, 4, dtype=pe.int64), 2)
+    # integer max_pool2d is computed (test_reliability_edges.py); bool is not, as in PyTorch
+    raises_like_torch(NotImplementedError, "not implemented for 'Bool'",
+                      lambda m: m.nn.functional.max_pool2d(m.zeros(1, 1, 4, 4, dtype=m.bool), 2))
     with pytest.raises(RuntimeError, match="grad_output"):
         _nn.avg_pool2d_backward(pe.zeros(1, 1, 3, 3), pe.zeros(1, 1, 8, 8), 2)

@@ -182,9 +182,9 @@ def test_conv2d_errors():
                       lambda m: nnf(m).conv2d(x(m), w(m), padding="same", stride=2))
     raises_like_torch(RuntimeError, "Invalid padding string: 'foo'", lambda m: nnf(m).conv2d(x(m), w(m), padding="foo"))
     raises_like_torch(RuntimeError, "a list of 2 values", lambda m: nnf(m).conv2d(x(m), w(m), stride=(1, 1, 1)))
-    # PyTorch convolves integer tensors (slowly); pyengine's kernels are float32/float64 only.
-    with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
-        F.conv2d(pe.zeros(1, 1, 4, 4, dtype=pe.int64), pe.zeros(1, 1, 2, 2, dtype=pe.int64))
+    # integer conv2d is computed (test_reliability_edges.py); bool is not, as in PyTorch
+    raises_like_torch(NotImplementedError, "not implemented for 'Bool'",
+                      lambda m: nnf(m).conv2d(m.zeros(1, 1, 4, 4, dtype=m.bool), m.zeros(1, 1, 2, 2, dtype=m.bool)))
     with pytest.raises(RuntimeError, match="grad_output"):
         _nn.conv2d_backward_input(pe.zeros(2, 4, 5, 5), pe.zeros(4, 3, 3, 3), (2, 3, 8, 8))
 

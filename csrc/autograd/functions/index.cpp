@@ -264,7 +264,9 @@ void setitem(Tensor& self, const std::vector<TensorIndex>& indices, const Tensor
 }
 
 void setitem(Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value) {
-  check_scalar_fits(value, self.dtype());
+  // PyTorch makes the value a one-element tensor first, which for the 16-bit floats converts
+  // unchecked (x[...] = 1e6 stores inf on float16); the other dtypes check the value's range.
+  if (self.dtype() != DType::Float16 && self.dtype() != DType::BFloat16) check_scalar_fits(value, self.dtype());
   setitem(self, indices, ::pe::scalar_tensor(value, self.dtype(), self.device()));
 }
 
