@@ -40,8 +40,18 @@ def _like(fill, name):
 empty_like = _like(lambda t: None, "empty_like")
 zeros_like = _like(lambda t: t.zero_(), "zeros_like")
 ones_like = _like(lambda t: t.fill_(1), "ones_like")
-rand_like = _like(lambda t: t.uniform_(), "rand_like")
-randn_like = _like(lambda t: t.normal_(), "randn_like")
+
+
+def rand_like(input: Tensor, *, generator=None, dtype=None, device=None, requires_grad: builtins.bool = False,
+              memory_format=None, layout=None) -> Tensor:
+    return _like(lambda t: t.uniform_(generator=generator), "rand_like")(input, dtype=dtype, device=device,
+                                                                         requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, generator=None, dtype=None, device=None, requires_grad: builtins.bool = False,
+               memory_format=None, layout=None) -> Tensor:
+    return _like(lambda t: t.normal_(generator=generator), "randn_like")(input, dtype=dtype, device=device,
+                                                                        requires_grad=requires_grad)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: builtins.bool = False,
@@ -50,31 +60,35 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
                                                              requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None, **kw) -> Tensor:
+def randint_like(input: Tensor, low, high=None, *, generator=None, dtype=None, device=None,
+                 requires_grad: builtins.bool = False, memory_format=None, layout=None) -> Tensor:
     if high is None:
         low, high = 0, low
-    return _C.randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
+    return _C.randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                      generator=generator, requires_grad=requires_grad)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
-           requires_grad: builtins.bool = False) -> Tensor:
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None, layout=None,
+           pin_memory: builtins.bool = False, requires_grad: builtins.bool = False) -> Tensor:
     """normal(mean_tensor, std_tensor), normal(mean, std_tensor), normal(mean_tensor, std),
-    or normal(mean, std, size)."""
+    or normal(mean, std, size); ``generator`` and ``out`` as PyTorch (out's dtype is the result's)."""
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:
             raise TypeError("normal() missing required argument 'size' when mean and std are numbers")
+        if out is not None:
+            _C._check_factory_out(dtype, out)
+            dtype, device = out.dtype, out.device
         t = _C.empty(size, dtype=dtype, device=device or "cpu")
-        t.normal_(float(mean), float(std))
+        t.normal_(float(mean), float(std), generator=generator)
     else:
         if std is not None and not st and float(std) < 0:
             raise RuntimeError("normal expects std >= 0.0, but found std %s" % std)
         m = mean if mt else _C.full((), float(mean), dtype=std.dtype)
         s = std if st else _C.full((), float(std), dtype=mean.dtype)
-        t = _C._normal_tensors(m, s)
+        t = _C._normal_tensors(m, s, generator)
     if out is not None:
-        out.resize_(t.shape).copy_(t)
-        return out
+        return _C._write_out(out, t, "castable", "normal", False)
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -22,6 +22,13 @@ void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t storag
   refresh();
 }
 
+void TensorImpl::set_data_from(const TensorImpl& src) {
+  storage_ = src.storage_;
+  dtype_ = src.dtype_;
+  itemsize_ = src.itemsize_;
+  set_geometry(src.sizes_, src.strides_, src.storage_offset_);
+}
+
 void TensorImpl::refresh() {
   numel_ = 1;
   for (int64_t s : sizes_) numel_ *= s;

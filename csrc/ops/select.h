@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ops/ops.h"
+#include "ops/out.h"
 
 namespace pe {
 
@@ -21,12 +22,6 @@ Tensor argsort(const Tensor& self, int64_t dim, bool descending, bool stable);
 ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted);
 ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim);
 
-// ---- out= (ops/select_shape.cpp) ----
-// How an out= tensor's dtype must relate to the result's: equal (sort, topk, gather, ...), or
-// the result castable to it (cat: PyTorch's canCast, no float -> int, no non-bool -> bool).
-enum class OutDtype : int8_t { Same, Castable };
-// Resizes `out` to the result's shape and copies the result in (after PyTorch's dtype check).
-Tensor& write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* fn);
 // PyTorch's "value cannot be converted to type int8_t without overflow" check for a Python number
 // written into a tensor of dtype `t`.
 void check_scalar_fits(const Scalar& value, DType t);

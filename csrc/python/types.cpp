@@ -157,8 +157,9 @@ TensorOptions parse_options(const py::kwargs& kw, const char* fn) {
       if (!v.is_none()) opt.device = to_device(v);
     } else if (k == "requires_grad") {
       opt.requires_grad = v.cast<bool>();
-    } else if (k == "layout" || k == "pin_memory" || k == "memory_format" || k == "generator" || k == "out") {
-      // accepted for compatibility: strided layout only; generator/out handled by the caller
+    } else if (k == "layout" || k == "pin_memory" || k == "memory_format") {
+      // accepted for compatibility: strided layout only (out= and generator= are the caller's: an op
+      // that does not take them refuses them here)
     } else {
       throw TypeError(str(fn, "() got an unexpected keyword argument '", k, "'"));
     }
