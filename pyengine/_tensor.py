@@ -105,7 +105,9 @@ def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
     else:
         inferred = _infer_dtype(data, None)
         target = dtype if dtype is not None else inferred
-        if target is not None and not target.is_floating_point and target is not _C.bool:
+        is_dtype = isinstance(target, _C.dtype)
+        int_target = is_dtype and not target.is_floating_point and target is not _C.bool
+        if int_target:
             _check_int64_range(data)
         if _contains_tensor(data) and isinstance(data, (list, tuple)):
             data = _nested_tolist(data)
@@ -113,7 +115,7 @@ def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
             arr = _numpy_of(data)
         except TypeError:
             # ints beyond int64 into a floating/bool dtype convert as Python floats (as c10 does)
-            if target is None or isinstance(data, np.ndarray) or not (target.is_floating_point or target is _C.bool):
+            if int_target or not is_dtype or not isinstance(data, (list, tuple, builtins.int)):
                 raise
             arr = np.array(data, dtype=np.float64)
         if arr.dtype == np.uint64:  # only ints in [2**63, 2**64) into a floating/bool dtype get here
