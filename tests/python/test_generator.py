@@ -31,6 +31,9 @@ def draws(g):
         t.normal_(0, 1, generator=g).tolist(),
         t.random_(0, 100, generator=g).tolist(),
         t.bernoulli_(0.3, generator=g).tolist(),
+        pe.rand_like(t, generator=g).tolist(),
+        pe.randn_like(t, generator=g).tolist(),
+        pe.randint_like(t, 3, 7, generator=g).tolist(),
     ]
 
 

@@ -81,3 +81,23 @@ def test_new_threads_start_outside_inference_mode():
         t.start()
         t.join(10)
     assert seen == [(False, False)]
+
+
+def test_inference_tensors_outside_inference_mode_like_torch():
+    torch = pytest.importorskip("torch")
+    for M in (torch, pe):
+        with M.inference_mode():
+            a = M.ones(3)
+            a.add_(1)  # in-place inside inference mode is fine
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+            a.add_(1)
+        with M.no_grad():
+            with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+                a.mul_(2)
+        w = M.ones(3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+            w * a
+        b = a.clone()  # a clone is a normal tensor
+        assert not b.is_inference()
+        (w * b).sum().backward()
+        assert w.grad.tolist() == b.tolist()
