@@ -10,10 +10,12 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from . import _C  # noqa: E402
 from ._C import (  # noqa: E402,F401
     Tensor, arange, device, dtype, eye, from_numpy, full, get_default_dtype, get_num_threads,
-    initial_seed, linspace, manual_seed, promote_types, rand, randint, randn, randperm, set_num_threads,
+    linspace, promote_types, rand, randint, randn, randperm, set_num_threads, Generator, default_generator,
     bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8, ones, zeros,
 )
 from ._size import Size  # noqa: E402
+from . import random  # noqa: E402
+from .random import fork_rng, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402,F401
 from ._tensor import as_tensor, tensor  # noqa: E402,F401
 from ._tensor import _make_legacy_type  # noqa: E402
 from . import _tensor_copy  # noqa: E402,F401  (Tensor.__deepcopy__ / __reduce_ex__)

@@ -49,8 +49,18 @@ def _like(fill, name):
 empty_like = _like(lambda t: None, "empty_like")
 zeros_like = _like(lambda t: t.zero_(), "zeros_like")
 ones_like = _like(lambda t: t.fill_(1), "ones_like")
-rand_like = _like(lambda t: t.uniform_(), "rand_like")
-randn_like = _like(lambda t: t.normal_(), "randn_like")
+
+
+def rand_like(input: Tensor, *, generator=None, dtype=None, layout=None, device=None,
+              requires_grad: builtins.bool = False, memory_format=None) -> Tensor:
+    return _like(lambda t: t.uniform_(generator=generator), "rand_like")(
+        input, dtype=dtype, layout=layout, device=device, requires_grad=requires_grad, memory_format=memory_format)
+
+
+def randn_like(input: Tensor, *, generator=None, dtype=None, layout=None, device=None,
+               requires_grad: builtins.bool = False, memory_format=None) -> Tensor:
+    return _like(lambda t: t.normal_(generator=generator), "randn_like")(
+        input, dtype=dtype, layout=layout, device=device, requires_grad=requires_grad, memory_format=memory_format)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None,
@@ -60,7 +70,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None
                                                              memory_format=memory_format)
 
 
-def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, device=None,
+def randint_like(input: Tensor, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
                  requires_grad: builtins.bool = False, memory_format=None) -> Tensor:
     if high is None:
         low, high = 0, low
@@ -68,7 +78,7 @@ def randint_like(input: Tensor, low=0, high=None, *, dtype=None, layout=None, de
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     t = _C._empty_like(input, dtype, device, memory_format)
-    t.random_(low, high)
+    t.random_(low, high, generator=generator)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -91,25 +101,27 @@ def empty(*size, memory_format=None, **kwargs) -> Tensor:
     return r.requires_grad_(t.requires_grad)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
-           requires_grad: builtins.bool = False) -> Tensor:
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None, layout=None,
+           pin_memory: builtins.bool = False, requires_grad: builtins.bool = False) -> Tensor:
     """normal(mean_tensor, std_tensor), normal(mean, std_tensor), normal(mean_tensor, std),
-    or normal(mean, std, size)."""
+    or normal(mean, std, size); ``generator`` and ``out`` as PyTorch (out's dtype is the result's)."""
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:
             raise TypeError("normal() missing required argument 'size' when mean and std are numbers")
+        if out is not None:
+            _C._check_factory_out(dtype, out)
+            dtype, device = out.dtype, out.device
         t = _C.empty(size, dtype=dtype, device=device or "cpu")
-        t.normal_(float(mean), float(std))
+        t.normal_(float(mean), float(std), generator=generator)
     else:
         if std is not None and not st and float(std) < 0:
             raise RuntimeError("normal expects std >= 0.0, but found std %s" % std)
         m = mean if mt else _C.full((), float(mean), dtype=std.dtype)
         s = std if st else _C.full((), float(std), dtype=mean.dtype)
-        t = _C._normal_tensors(m, s)
+        t = _C._normal_tensors(m, s, generator)
     if out is not None:
-        out.resize_(t.shape).copy_(t)
-        return out
+        return _C._write_out(out, t, "castable", "normal", False)
     if requires_grad:
         t.requires_grad_(True)
     return t

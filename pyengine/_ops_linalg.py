@@ -35,31 +35,12 @@ __all__ = [
     "vdot",
 ]
 
-_CPP_NAMES = {
-    "torch.float32": "float", "torch.float64": "double", "torch.float16": "c10::Half",
-    "torch.bfloat16": "c10::BFloat16", "torch.int64": "long int", "torch.int32": "int",
-    "torch.int16": "short int", "torch.int8": "signed char", "torch.uint8": "unsigned char",
-    "torch.bool": "bool",
-}
-
-
 def _write_out(out: Tensor | None, result: Tensor, name: str = "") -> Tensor:
-    """PyTorch's out= contract: same dtype as the result, resized to the result's shape; refused when
-    the result would need a gradient (out= is not differentiable)."""
+    """PyTorch's out= contract (Note [out= arguments], csrc/ops/out.h): same dtype as the result,
+    resized to the result's shape; refused when the result would need a gradient."""
     if out is None:
         return result
-    if result.requires_grad:
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
-                           "but one of the arguments requires grad.")
-    if not isinstance(out, Tensor):
-        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
-    if out.dtype != result.dtype:
-        raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAMES[str(result.dtype)]}, "
-                           f"but got {_CPP_NAMES[str(out.dtype)]} instead")
-    if out.shape != result.shape:
-        out.resize_(result.shape)
-    out.copy_(result)
-    return out
+    return _C._write_out(out, result, "same", name)
 
 
 def _with_out(fn, name: str):

@@ -18,24 +18,11 @@ def _dtype_word(dt) -> str:
 
 
 def _out(out, r: Tensor, *, cast: builtins.bool = False) -> Tensor:
-    """Writes r into out (resized to r's shape). With cast, a floating result may go into any floating
-    out (as PyTorch's "result type ... can't be cast" rule); otherwise the dtypes must match."""
+    """Writes r into out (Note [out= arguments], csrc/ops/out.h): with cast, any dtype r can be cast
+    to (PyTorch's canCast); otherwise the dtypes must match."""
     if out is None:
         return r
-    if r.requires_grad:  # as PyTorch: out= does not record a graph
-        raise RuntimeError("out=... arguments don't support automatic differentiation, but one of the arguments "
-                           "requires grad.")
-    if out.dtype != r.dtype:
-        if not cast:
-            raise RuntimeError("Expected out tensor to have dtype %s, but got %s instead"
-                               % (_dtype_word(r.dtype), _dtype_word(out.dtype)))
-        if r.is_floating_point() and not out.is_floating_point():
-            raise RuntimeError("result type %s can't be cast to the desired output type %s"
-                               % (_dtype_word(r.dtype), _dtype_word(out.dtype)))
-    if tuple(out.shape) != tuple(r.shape):
-        out.resize_(r.shape)
-    out.copy_(r)
-    return out
+    return _C._write_out(out, r, "castable" if cast else "same")
 
 
 def _out_pair(out, r, name: str):

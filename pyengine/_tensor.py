@@ -101,6 +101,16 @@ def _contains_tensor(data: Any) -> builtins.bool:
     return False
 
 
+def _check_int64_range(data: Any) -> None:
+    """c10 unpacks each Python int of the data into int64 when the target dtype is an integer type:
+    a value beyond int64 raises ValueError there (before any dtype-specific overflow check)."""
+    if isinstance(data, (list, tuple)):
+        for e in data:
+            _check_int64_range(e)
+    elif isinstance(data, builtins.int) and not isinstance(data, builtins.bool) and not -2**63 <= data < 2**63:
+        raise ValueError("Overflow when unpacking long long")
+
+
 def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         t = data.detach()
@@ -108,9 +118,22 @@ def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
         if _is_sequence(data) and not isinstance(data, (list, tuple)):
             data = list(data)
         inferred = _infer_dtype(data, None)
+        target = dtype if dtype is not None else inferred
+        is_dtype = isinstance(target, _C.dtype)
+        int_target = is_dtype and not target.is_floating_point and target is not _C.bool
+        if int_target:
+            _check_int64_range(data)
         if _contains_tensor(data) and isinstance(data, (list, tuple)):
             data = _nested_tolist(data)
-        arr = _numpy_of(data)
+        try:
+            arr = _numpy_of(data)
+        except TypeError:
+            # ints beyond int64 into a floating/bool dtype convert as Python floats (as c10 does)
+            if int_target or not is_dtype or not isinstance(data, (list, tuple, builtins.int)):
+                raise
+            arr = np.array(data, dtype=np.float64)
+        if arr.dtype == np.uint64:  # only ints in [2**63, 2**64) into a floating/bool dtype get here
+            arr = arr.astype(np.float64)
         if arr.dtype.kind == "f" and arr.dtype.itemsize not in (2, 4, 8):
             arr = arr.astype(np.float64)
         t = _C.from_numpy(np.ascontiguousarray(arr) if arr.ndim else arr.reshape(()))

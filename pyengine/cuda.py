@@ -58,9 +58,29 @@ def get_device_name(device=None) -> str:
     return _C._cuda_device_name(_check(device))
 
 
+def _default_generators() -> list:
+    return [_C._default_generator(_C.device("cuda", i)) for i in range(device_count())]
+
+
 def manual_seed(seed: int) -> None:
-    """CUDA draws from the same Philox stream as the CPU (see csrc/core/rng.h)."""
-    _C.manual_seed(seed)
+    """Seeds the current device's default generator (each device has one; csrc/core/rng.h). Without a
+    GPU there is nothing to seed (PyTorch defers the call until CUDA starts)."""
+    if is_available():
+        _C._default_generator(_C.device("cuda", current_device())).manual_seed(seed)
 
 
-manual_seed_all = manual_seed
+def manual_seed_all(seed: int) -> None:
+    for g in _default_generators():
+        g.manual_seed(seed)
+
+
+def get_rng_state(device="cuda"):
+    return _C._default_generator(_C.device(device) if isinstance(device, str) else device).get_state()
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    _C._default_generator(_C.device(device) if isinstance(device, str) else device).set_state(new_state)
+
+
+def initial_seed() -> int:
+    return _C._default_generator(_C.device("cuda", current_device())).initial_seed()

@@ -1,6 +1,7 @@
 // Grad mode: whether ops record the graph. Thread-local, as PyTorch's (no_grad in one thread does not
 // affect another); an inline variable so the check on every op's path is one TLS load.
 #pragma once
+#include "core/tensor_impl.h"
 
 namespace pe::autograd {
 
@@ -9,6 +10,14 @@ inline thread_local bool t_grad_enabled = true;
 struct GradMode {
   static bool is_enabled() { return t_grad_enabled; }
   static void set_enabled(bool on) { t_grad_enabled = on; }
+};
+
+// Inference mode: grad mode off plus "tensors made now are inference tensors" (Note [Inference
+// tensors] in core/tensor_impl.h). Thread-local too; the flag lives in the core, which reads it when
+// it makes a tensor.
+struct InferenceMode {
+  static bool is_enabled() { return VersionCounter::t_inference_mode; }
+  static void set_enabled(bool on) { VersionCounter::t_inference_mode = on; }
 };
 
 // RAII: sets grad mode for a scope and restores the previous mode (also on exceptions).

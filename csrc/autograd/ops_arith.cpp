@@ -29,7 +29,8 @@ struct AddSubBackward : Node {
   }
 };
 
-// rsub(a, b, alpha) = b - alpha * a.
+// rsub(a, b, alpha) = b - alpha * a. With a number b (RsubBackward1, PyTorch's rsub.Scalar) the node
+// has a's edge only.
 struct RsubBackward : Node {
   std::string name_;
   Scalar alpha_;
@@ -37,9 +38,9 @@ struct RsubBackward : Node {
   RsubBackward(const char* n, const Scalar& alpha) : name_(n), alpha_(alpha) {}
   std::string name() const override { return name_; }
   variable_list apply(variable_list&& g) override {
-    variable_list r(2);
+    variable_list r(num_outputs());
     if (should_compute_output(0)) r[0] = reduce_grad(autograd::neg(scaled(g[0], alpha_)), a_);
-    if (should_compute_output(1)) r[1] = reduce_grad(g[0], b_);
+    if (r.size() > 1 && should_compute_output(1)) r[1] = reduce_grad(g[0], b_);
     return r;
   }
 };
@@ -144,7 +145,9 @@ Tensor sub(const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha
 
 Tensor rsub(const Tensor& a, const TensorOrScalar& b, const Scalar& alpha) {
   Tensor r = ::pe::rsub(a, b, alpha);
-  if (auto n = make_node<RsubBackward>({&a, &b.tensor}, b.is_scalar ? "RsubBackward1" : "RsubBackward0", alpha)) {
+  auto n = b.is_scalar ? make_node<RsubBackward>({&a}, "RsubBackward1", alpha)
+                       : make_node<RsubBackward>({&a, &b.tensor}, "RsubBackward0", alpha);
+  if (n) {
     n->a_ = input_info(a);
     n->b_ = info(b);
     set_history(r, n);

@@ -23,6 +23,10 @@ std::string describe(const Tensor& t) {
 
 SavedVariable::SavedVariable(const Tensor& t, bool is_output) : was_defined_(t.defined()), is_output_(is_output) {
   if (!t.defined()) return;
+  PE_CHECK(!t->is_inference(),
+           "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+           "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use "
+           "it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.");
   saved_version_ = t->version();
   requires_grad_ = requires_grad(t);
   auto fn = grad_fn(t);

@@ -89,6 +89,10 @@ void mark_view(const Tensor& view, const Tensor& self) {
 }
 
 void check_inplace(const Tensor& self) {
+  // Note [Inference tensors] (core/tensor_impl.h): PyTorch's rule, grad mode or not.
+  PE_CHECK(!self->is_inference() || InferenceMode::is_enabled(),
+           "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a "
+           "normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");
   if (!GradMode::is_enabled()) return;
   auto* m = meta_or_null(self);
   if (m && m->is_view) {

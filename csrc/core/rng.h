@@ -6,6 +6,7 @@
 #include <mutex>
 #include <type_traits>
 
+#include "device.h"
 #include "half.h"
 
 #include "macros.h"
@@ -86,23 +87,39 @@ constexpr int random_bits() {
   return 24;
 }
 
-// One generator per device: a seed and a counter offset that every random op advances by the
-// number of Philox blocks it consumed.
+// Note [Generators]
+// A Generator is a Philox key (the seed) and a counter offset that every random op advances by the
+// number of Philox blocks it consumed; the numbers of an op depend only on (seed, offset), so they are
+// reproducible from the seed and independent between generators. Each device has a default one
+// (`default_generator(device)`, PyTorch's torch.default_generator and torch.cuda.default_generators);
+// a user's `torch.Generator(device)` is another instance, and every op that takes `generator=` draws
+// from it instead (generator_or_default checks that its device type matches the tensor's). The state
+// is kStateSize bytes: a tag, the seed and the offset (little-endian), validated by set_state.
 class Generator {
  public:
-  explicit Generator(uint64_t seed = 67280421310721ULL) : seed_(seed) {}
+  static constexpr uint64_t kDefaultSeed = 67280421310721ULL;  // PyTorch's default seed
+  static constexpr size_t kStateSize = 24;
+
+  explicit Generator(Device device = Device(), uint64_t seed = kDefaultSeed) : device_(device), seed_(seed) {}
+  Device device() const { return device_; }
   void manual_seed(uint64_t seed) {
     std::lock_guard<std::mutex> g(mu_);
     seed_ = seed;
     offset_ = 0;
   }
-  uint64_t seed() const { return seed_; }
-  uint64_t offset() const { return offset_; }
-  void set_state(uint64_t seed, uint64_t offset) {
+  // Re-seeds from a non-deterministic source; returns the new seed.
+  uint64_t seed();
+  uint64_t initial_seed() const {
     std::lock_guard<std::mutex> g(mu_);
-    seed_ = seed;
-    offset_ = offset;
+    return seed_;
   }
+  uint64_t offset() const {
+    std::lock_guard<std::mutex> g(mu_);
+    return offset_;
+  }
+  void get_state(uint8_t out[kStateSize]) const;
+  // Throws RuntimeError on a state of the wrong size or tag.
+  void set_state(const uint8_t* state, size_t n);
   // Reserves `blocks` counters; returns (seed, first counter).
   void reserve(uint64_t blocks, uint64_t* seed, uint64_t* first) {
     std::lock_guard<std::mutex> g(mu_);
@@ -112,13 +129,17 @@ class Generator {
   }
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  Device device_;
   uint64_t seed_;
   uint64_t offset_ = 0;
 };
 
-Generator& default_generator();  // the CPU one; the CUDA generator shares its seed on manual_seed
-void manual_seed(uint64_t seed);
-uint64_t initial_seed();
+Generator& default_generator(Device device = Device());
+// `gen` when given (its device type must be `device`'s: PyTorch's error otherwise), else the
+// device's default generator.
+Generator& generator_or_default(Generator* gen, Device device);
+void manual_seed(uint64_t seed);  // seeds every device's default generator
+uint64_t initial_seed();          // the CPU default generator's
 
 }  // namespace pe

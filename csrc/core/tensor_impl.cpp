@@ -23,6 +23,13 @@ void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t storag
   refresh();
 }
 
+void TensorImpl::set_data_from(const TensorImpl& src) {
+  storage_ = src.storage_;
+  dtype_ = src.dtype_;
+  itemsize_ = src.itemsize_;
+  set_geometry(src.sizes_, src.strides_, src.storage_offset_);
+}
+
 void TensorImpl::refresh() {
   // Every tensor, however made (expand, view, as_strided, load), has an element count that fits
   // in int64: a wrapped product would make numel() lie about the extent the kernels walk.

@@ -16,6 +16,13 @@ namespace pe {
 // `.data` gets a fresh one, which is what makes `.data` writes invisible to autograd.
 struct VersionCounter {
   std::atomic<uint32_t> version{0};
+  // Note [Inference tensors]: a tensor made while inference mode is on (in this thread) is an
+  // inference tensor, and so are all its views, which share this counter; a view made in inference
+  // mode of a normal tensor stays normal (PyTorch's rules). Fixed at creation.
+  const bool inference = t_inference_mode;
+
+  // Inference mode (`torch.inference_mode`), per thread as grad mode is; the autograd layer sets it.
+  static inline thread_local bool t_inference_mode = false;
 };
 
 // Extended by the autograd layer (csrc/autograd); the core only owns it.
@@ -43,10 +50,14 @@ class TensorImpl : public std::enable_shared_from_this<TensorImpl> {
   // Re-seats this tensor's geometry (views in place: t_, squeeze_, resize_, as_strided_).
   void set_geometry(DimVector sizes, DimVector strides, int64_t storage_offset);
   void set_storage(Storage s) { storage_ = std::move(s); }
+  // `.data = src` (PyTorch's set_data / shallow_copy_from): takes src's storage, dtype and geometry;
+  // this tensor keeps its own version counter and autograd meta.
+  void set_data_from(const TensorImpl& src);
 
   const std::shared_ptr<VersionCounter>& version_counter() const { return version_; }
   uint32_t version() const { return version_->version.load(std::memory_order_relaxed); }
   void bump_version() { version_->version.fetch_add(1, std::memory_order_relaxed); }
+  bool is_inference() const { return version_->inference; }
 
   bool requires_grad() const { return requires_grad_; }
   void set_requires_grad(bool r) { requires_grad_ = r; }

@@ -16,12 +16,6 @@ Tensor finish(Tensor t, const TensorOptions& opt) {
   }
   return t;
 }
-
-Generator& generator_for(Device d) {
-  // One Philox stream per device; CUDA tensors draw from the same seed (Note [Random number layout]).
-  (void)d;
-  return default_generator();
-}
 }  // namespace
 
 Tensor empty(const DimVector& sizes, const TensorOptions& opt) {
@@ -100,79 +94,81 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const Ten
   return finish(t, opt);
 }
 
-Tensor& uniform_(Tensor& t, double from, double to) {
+Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
   PE_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
   assert_no_internal_overlap(t);
   if (t.numel() > 0) {
     uint64_t seed, first;
-    generator_for(t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
+    generator_or_default(gen, t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
     uniform_stub(t.device())(t, from, to, seed, first);
   }
   t->bump_version();
   return t;
 }
 
-Tensor& normal_(Tensor& t, double mean, double std) {
+Tensor& normal_(Tensor& t, double mean, double std, Generator* gen) {
   PE_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
   assert_no_internal_overlap(t);
   if (t.numel() > 0) {
     uint64_t seed, first;
-    generator_for(t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
+    generator_or_default(gen, t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
     normal_stub(t.device())(t, mean, std, seed, first);
   }
   t->bump_version();
   return t;
 }
 
-Tensor& random_(Tensor& t, int64_t low, int64_t high) {
+Tensor& random_(Tensor& t, int64_t low, int64_t high, Generator* gen) {
   PE_CHECK(low < high, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
   // Uniform doubles in [low, high), floored (at most high - 1: the rounding of high to a double):
   // exact for ranges below 2^53. Elementwise ops on t's device.
   Tensor u = make_empty(t.sizes(), DType::Float64, t.device());
-  uniform_(u, (double)low, (double)high);
+  uniform_(u, (double)low, (double)high, gen);
   Tensor v = minimum(to(floor(u), DType::Int64, std::nullopt), TensorOrScalar(Scalar(high - 1)));
   copy_(t, v);
   return t;
 }
 
-Tensor rand(const DimVector& sizes, const TensorOptions& opt) {
+Tensor rand(const DimVector& sizes, const TensorOptions& opt, Generator* gen) {
   Tensor t = make_empty(sizes, opt.dtype_or(default_dtype()), opt.device);
-  PE_CHECK(is_floating(t.dtype()), "\"check_uniform_bounds\" not implemented for '", dtype_name(t.dtype()), "'");
-  uniform_(t, 0.0, 1.0);
+  PE_CHECK_T(NotImplementedError, is_floating(t.dtype()), "\"check_uniform_bounds\" not implemented for '",
+             scalar_type_name(t.dtype()), "'");
+  uniform_(t, 0.0, 1.0, gen);
   return finish(t, opt);
 }
 
-Tensor randn(const DimVector& sizes, const TensorOptions& opt) {
+Tensor randn(const DimVector& sizes, const TensorOptions& opt, Generator* gen) {
   Tensor t = make_empty(sizes, opt.dtype_or(default_dtype()), opt.device);
-  PE_CHECK(is_floating(t.dtype()), "\"normal_kernel_cpu\" not implemented for '", dtype_name(t.dtype()), "'");
-  normal_(t, 0.0, 1.0);
+  PE_CHECK_T(NotImplementedError, is_floating(t.dtype()), "\"normal_kernel_cpu\" not implemented for '",
+             scalar_type_name(t.dtype()), "'");
+  normal_(t, 0.0, 1.0, gen);
   return finish(t, opt);
 }
 
-Tensor randint(int64_t low, int64_t high, const DimVector& sizes, const TensorOptions& opt) {
+Tensor randint(int64_t low, int64_t high, const DimVector& sizes, const TensorOptions& opt, Generator* gen) {
   Tensor t = make_empty(sizes, opt.dtype_or(DType::Int64), opt.device);
-  if (t.numel() > 0) random_(t, low, high);
+  if (t.numel() > 0) random_(t, low, high, gen);
   else PE_CHECK(low < high, "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
   return finish(t, opt);
 }
 
-Tensor randperm(int64_t n, const TensorOptions& opt) {
+Tensor randperm(int64_t n, const TensorOptions& opt, Generator* gen) {
   PE_CHECK(n >= 0, "n must be non-negative, got", n);
   // Fisher-Yates driven by one uniform draw per position (the kernel of the device).
   Tensor keys = make_empty({n}, DType::Float64, opt.device);
-  uniform_(keys, 0.0, 1.0);
+  uniform_(keys, 0.0, 1.0, gen);
   Tensor perm = make_empty({n}, DType::Int64, opt.device);
   randperm_stub(opt.device)(perm, keys);
   DType dt = opt.dtype_or(DType::Int64);
   return finish(to(perm, dt, opt.device), opt);
 }
 
-Tensor normal(const Tensor& mean, const Tensor& std) {
+Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen) {
   DimVector shape = broadcast_shapes(mean.sizes(), std.sizes());
   DType dt = promote_types(mean.dtype(), std.dtype());
   PE_CHECK(is_floating(dt), "normal expects floating-point mean and std, got ", dtype_name(dt));
   Tensor z = make_empty(shape, dt, mean.device());
-  normal_(z, 0.0, 1.0);
+  normal_(z, 0.0, 1.0, gen);
   return add(mul(z, std), mean);
 }
 

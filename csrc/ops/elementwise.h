@@ -22,10 +22,6 @@ struct TensorOrScalar {
   DType dtype() const { return is_scalar ? scalar.natural_dtype() : tensor.dtype(); }
 };
 
-// out= semantics: `result` is cast into `out` (resized to result's shape if needed). RuntimeError
-// when result's dtype can't be cast to out's (float -> integer, anything but bool -> bool).
-Tensor& assign_out(Tensor& out, const Tensor& result);
-
 // ---- unary math: float ops promote integer/bool inputs to the default float dtype ----
 #define PE_DECLARE_UNARY(Name, name, expr) \
   Tensor name(const Tensor& a);            \

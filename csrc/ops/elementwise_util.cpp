@@ -1,4 +1,4 @@
-// Type promotion, devices, output layout and out= handling for the elementwise ops (see the header).
+// Type promotion, devices and output layout for the elementwise ops (see the header).
 #include "ops/elementwise_util.h"
 
 #include <algorithm>
@@ -14,14 +14,6 @@ DispatchStub<BinaryMathFn> binary_math_stub("binary_math");
 DispatchStub<AddAlphaFn> add_alpha_stub("add_alpha");
 DispatchStub<CompareFn> compare_stub("compare");
 DispatchStub<TernaryFn> ternary_stub("ternary");
-
-Tensor& assign_out(Tensor& out, const Tensor& result) {
-  ew::check_cast(result.dtype(), out.dtype());
-  PE_CHECK(out.device() == result.device(), "Expected out tensor to have device ", result.device().str(),
-           ", but got ", out.device().str(), " instead");
-  if (out.sizes() != result.sizes()) resize_(out, result.sizes());
-  return copy_(out, result);
-}
 
 namespace ew {
 

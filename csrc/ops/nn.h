@@ -13,6 +13,8 @@
 
 namespace pe {
 
+class Generator;  // core/rng.h
+
 // PyTorch's at::Reduction values (also what F.*_loss's legacy reduction args map to).
 enum class Reduction : int8_t { None = 0, Mean = 1, Sum = 2 };
 Reduction reduction_from_string(const std::string& s);  // ValueError "foo is not a valid value for reduction"
@@ -153,8 +155,8 @@ Tensor native_dropout_backward(const Tensor& grad_output, const Tensor& mask, do
 Tensor dropout(const Tensor& input, double p, bool train);
 Tensor& dropout_(Tensor& input, double p, bool train);
 // t[i] = 1 with probability p, else 0 (any dtype); probs: a tensor of probabilities.
-Tensor& bernoulli_(Tensor& t, double p);
-Tensor& bernoulli_(Tensor& t, const Tensor& p);
-Tensor bernoulli(const Tensor& probs);
+Tensor& bernoulli_(Tensor& t, double p, Generator* gen = nullptr);
+Tensor& bernoulli_(Tensor& t, const Tensor& p, Generator* gen = nullptr);
+Tensor bernoulli(const Tensor& probs, Generator* gen = nullptr);
 
 }  // namespace pe

@@ -15,9 +15,9 @@ void check_p(double p) {
   PE_CHECK(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got ", p);
 }
 
-// The generator every random op of this device draws from (creation.cpp's uniform_ uses the same).
-void reserve(const Tensor& t, uint64_t* seed, uint64_t* first) {
-  default_generator().reserve(philox_blocks(t.numel()), seed, first);
+// Philox counters for t's elements from `gen` or t's device's default generator (Note [Generators]).
+void reserve(const Tensor& t, uint64_t* seed, uint64_t* first, Generator* gen = nullptr) {
+  generator_or_default(gen, t.device()).reserve(philox_blocks(t.numel()), seed, first);
 }
 
 void check_dropout_dtype(const Tensor& input) {
@@ -71,19 +71,19 @@ Tensor& dropout_(Tensor& input, double p, bool train) {
   return input;
 }
 
-Tensor& bernoulli_(Tensor& t, double p) {
+Tensor& bernoulli_(Tensor& t, double p, Generator* gen) {
   PE_CHECK(p >= 0 && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=", p);
   assert_no_internal_overlap(t);
   if (t.numel() > 0) {
     uint64_t seed, first;
-    reserve(t, &seed, &first);
+    reserve(t, &seed, &first, gen);
     bernoulli_stub(t.device())(t, p, Tensor(), seed, first);
   }
   t->bump_version();
   return t;
 }
 
-Tensor& bernoulli_(Tensor& t, const Tensor& p) {
+Tensor& bernoulli_(Tensor& t, const Tensor& p, Generator* gen) {
   PE_CHECK(is_floating(p.dtype()), "expected probabilities tensor to have floating type, got ",
            nn::type_name(p.dtype()));
   nn::check_same_device(t, p, "bernoulli_");
@@ -91,18 +91,18 @@ Tensor& bernoulli_(Tensor& t, const Tensor& p) {
   Tensor probs = nn::dense(expand(p, t.sizes()), DType::Float64);
   if (t.numel() > 0) {
     uint64_t seed, first;
-    reserve(t, &seed, &first);
+    reserve(t, &seed, &first, gen);
     bernoulli_stub(t.device())(t, 0.0, probs, seed, first);
   }
   t->bump_version();
   return t;
 }
 
-Tensor bernoulli(const Tensor& probs) {
+Tensor bernoulli(const Tensor& probs, Generator* gen) {
   PE_CHECK_T(NotImplementedError, is_floating(probs.dtype()), "\"bernoulli_tensor_cpu_p_\" not implemented for '",
              nn::type_name(probs.dtype()), "'");
   Tensor out = make_empty(probs.sizes(), probs.dtype(), probs.device());
-  return bernoulli_(out, probs);
+  return bernoulli_(out, probs, gen);
 }
 
 }  // namespace pe

@@ -9,6 +9,8 @@
 
 namespace pe {
 
+class Generator;  // core/rng.h: the random ops take one (nullptr: the device's default generator)
+
 struct TensorOptions {
   std::optional<DType> dtype;  // unset: the op's default (usually the default float dtype)
   Device device;
@@ -24,14 +26,15 @@ Tensor full(const DimVector& sizes, const Scalar& value, const TensorOptions& op
 Tensor eye(int64_t n, int64_t m, const TensorOptions& opt);
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& opt);
 Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const TensorOptions& opt);
-Tensor rand(const DimVector& sizes, const TensorOptions& opt);
-Tensor randn(const DimVector& sizes, const TensorOptions& opt);
-Tensor randint(int64_t low, int64_t high, const DimVector& sizes, const TensorOptions& opt);
-Tensor randperm(int64_t n, const TensorOptions& opt);
-Tensor& uniform_(Tensor& t, double from, double to);
-Tensor& normal_(Tensor& t, double mean, double std);
-Tensor& random_(Tensor& t, int64_t low, int64_t high);  // integers in [low, high)
-Tensor normal(const Tensor& mean, const Tensor& std);
+Tensor rand(const DimVector& sizes, const TensorOptions& opt, Generator* gen = nullptr);
+Tensor randn(const DimVector& sizes, const TensorOptions& opt, Generator* gen = nullptr);
+Tensor randint(int64_t low, int64_t high, const DimVector& sizes, const TensorOptions& opt,
+               Generator* gen = nullptr);
+Tensor randperm(int64_t n, const TensorOptions& opt, Generator* gen = nullptr);
+Tensor& uniform_(Tensor& t, double from, double to, Generator* gen = nullptr);
+Tensor& normal_(Tensor& t, double mean, double std, Generator* gen = nullptr);
+Tensor& random_(Tensor& t, int64_t low, int64_t high, Generator* gen = nullptr);  // integers in [low, high)
+Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen = nullptr);
 Tensor scalar_tensor(const Scalar& s, DType dtype, Device device = Device());
 
 // ---- copies and conversion (ops/copy.cpp) ----

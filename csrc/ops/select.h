@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ops/ops.h"
+#include "ops/out.h"
 
 namespace pe {
 

@@ -1,6 +1,5 @@
-// The selection ops' kernel tables and the small pieces they share: out= handling, PyTorch's
-// canCast, its ScalarType names (which appear in its error messages) and the overflow check it
-// applies when a Python number is written into a tensor.
+// The selection ops' kernel tables and the small pieces they share: the overlap check and the
+// overflow check PyTorch applies when a Python number is written into a tensor.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -19,24 +18,6 @@ DispatchStub<CountTrueFn> count_true_stub("count_true");
 DispatchStub<MaskedSelectFn> masked_select_stub("masked_select");
 DispatchStub<EqualFn> equal_stub("equal");
 DispatchStub<IsCloseFn> isclose_stub("isclose");
-
-
-
-
-Tensor& write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* fn) {
-  PE_CHECK(out.device() == result.device(), fn, ": Expected out tensor to be on device ", result.device().str(),
-           " but got ", out.device().str());
-  if (rule == OutDtype::Same) {
-    PE_CHECK(out.dtype() == result.dtype(), "Expected out tensor to have dtype ", cpp_type_name(result.dtype()),
-             ", but got ", cpp_type_name(out.dtype()), " instead");
-  } else {
-    PE_CHECK_TYPE(can_cast(result.dtype(), out.dtype()), fn, ": input types can't be cast to the desired output type ",
-                  scalar_type_name(out.dtype()));
-  }
-  if (out.sizes() != result.sizes()) resize_(out, result.sizes());
-  copy_(out, result);
-  return out;
-}
 
 namespace {
 // PyTorch's is_non_overlapping_and_dense: some permutation of the dims is contiguous.

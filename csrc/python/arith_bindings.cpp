@@ -23,7 +23,7 @@ void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryFn f, 
                 bool number_other, const char* other_name = "other", bool two_numbers = false) {
   m.def(name, [=](py::handle input, py::handle other, py::handle out) {
     TensorOrScalar a = operand(input, name, "input", 1, number_input && (two_numbers || is_tensor(other)));
-    return with_out(out, f(a, operand(other, name, other_name, 2, number_other)));
+    return with_out(out, f(a, operand(other, name, other_name, 2, number_other)), name);
   }, py::arg("input"), py::arg(other_name), py::kw_only(), py::arg("out") = py::none());
   cls.def(name, [=](const Tensor& self, py::handle other) {
     return f(TensorOrScalar(self), operand(other, name, other_name, 1, number_other));
@@ -37,14 +37,19 @@ void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryFn f, 
 }
 
 // Python operators: a <op> b, b <op> a (reflected) and a <op>= b; NotImplemented for other types.
-void def_operator(TensorClass& cls, const char* op, BinaryFn f, InplaceFn f_) {
+// `rf` computes the reflected form from (self, other) when given: PyTorch's reflected operators are
+// not f(other, self) but add(self, other), mul(self, other), rsub(self, other) and
+// reciprocal(self) * other, and the recorded graph (grad_fn, edge order) follows from that.
+using ReflectedFn = Tensor (*)(const Tensor&, const TensorOrScalar&);
+void def_operator(TensorClass& cls, const char* op, BinaryFn f, InplaceFn f_, ReflectedFn rf = nullptr) {
   std::string base(op);
   cls.def(("__" + base + "__").c_str(), [f](const Tensor& a, py::handle b) -> py::object {
     if (!ew::is_operand(b)) return not_implemented();
     return py::cast(f(TensorOrScalar(a), operand(b, "", "", 0, true)));
   });
-  cls.def(("__r" + base + "__").c_str(), [f](const Tensor& a, py::handle b) -> py::object {
+  cls.def(("__r" + base + "__").c_str(), [f, rf](const Tensor& a, py::handle b) -> py::object {
     if (!ew::is_operand(b)) return not_implemented();
+    if (rf) return py::cast(rf(a, operand(b, "", "", 0, true)));
     return py::cast(f(operand(b, "", "", 0, true), TensorOrScalar(a)));
   });
   cls.def(("__i" + base + "__").c_str(), [f_](Tensor& a, py::handle b) -> py::object {
@@ -64,6 +69,13 @@ Tensor& sub1_(Tensor& a, const TensorOrScalar& b) {
 Tensor mul2(const TensorOrScalar& a, const TensorOrScalar& b) { return autograd::mul(a, b); }
 Tensor& mul2_(Tensor& a, const TensorOrScalar& b) { return autograd::mul_(a, b); }
 Tensor truediv(const TensorOrScalar& a, const TensorOrScalar& b) { return autograd::div(a, b, std::nullopt); }
+// The reflected operators, as torch/_tensor.py and python_variable_methods.cpp define them.
+Tensor radd(const Tensor& self, const TensorOrScalar& other) { return add1(TensorOrScalar(self), other); }
+Tensor rsub(const Tensor& self, const TensorOrScalar& other) { return autograd::rsub(self, other, Scalar(int64_t(1))); }
+Tensor rmul(const Tensor& self, const TensorOrScalar& other) { return autograd::mul(TensorOrScalar(self), other); }
+Tensor rtruediv(const Tensor& self, const TensorOrScalar& other) {
+  return autograd::mul(TensorOrScalar(autograd::reciprocal(self)), other);
+}
 Tensor& truediv_(Tensor& a, const TensorOrScalar& b) { return autograd::div_(a, b, std::nullopt); }
 
 // add/sub with alpha: function, method and in-place method.
@@ -71,7 +83,7 @@ template <class F, class FI>
 void def_alpha_op(py::module_& m, TensorClass& cls, const char* name, F f, FI f_) {
   m.def(name, [=](py::handle input, py::handle other, const Scalar& alpha, py::handle out) {
     TensorOrScalar a = operand(input, name, "input", 1, true);
-    return with_out(out, f(a, operand(other, name, "other", 2, true), alpha));
+    return with_out(out, f(a, operand(other, name, "other", 2, true), alpha), name);
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)),
      py::arg("out") = py::none());
   cls.def(name, [=](const Tensor& self, py::handle other, const Scalar& alpha) {
@@ -102,7 +114,7 @@ void bind_arith(py::module_& m, TensorClass& cls) {
   };
   m.def("div", [=](py::handle input, py::handle other, py::handle mode, py::handle out) {
     TensorOrScalar a = operand(input, "div", "input", 1, true);
-    return with_out(out, autograd::div(a, operand(other, "div", "other", 2, true), mode_of(mode)));
+    return with_out(out, autograd::div(a, operand(other, "div", "other", 2, true), mode_of(mode)), "div");
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
      py::arg("out") = py::none());
   cls.def("div", [=](const Tensor& self, py::handle other, py::handle mode) {
@@ -124,10 +136,10 @@ void bind_arith(py::module_& m, TensorClass& cls) {
              [](Tensor& a, TS b) -> Tensor& { return autograd::float_power_(a, b); }, true, true, "exponent");
 
   // operators
-  def_operator(cls, "add", &add1, &add1_);
-  def_operator(cls, "sub", &sub1, &sub1_);
-  def_operator(cls, "mul", &mul2, &mul2_);
-  def_operator(cls, "truediv", &truediv, &truediv_);
+  def_operator(cls, "add", &add1, &add1_, &radd);
+  def_operator(cls, "sub", &sub1, &sub1_, &rsub);
+  def_operator(cls, "mul", &mul2, &mul2_, &rmul);
+  def_operator(cls, "truediv", &truediv, &truediv_, &rtruediv);
   def_operator(cls, "floordiv", [](TS a, TS b) { return autograd::floor_divide(a, b); },
                [](Tensor& a, TS b) -> Tensor& { return autograd::floor_divide_(a, b); });
   def_operator(cls, "mod", [](TS a, TS b) { return autograd::remainder(a, b); },

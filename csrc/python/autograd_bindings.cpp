@@ -139,13 +139,18 @@ void bind_autograd_tensor(py::module_& m, TensorClass& cls) {
         return t;
       })
       .def_property("data", [](const Tensor& t) { return alias(t, /*share_version=*/false); },
-                    [](Tensor& t, const Tensor& src) {
-                      PE_CHECK(t.dtype() == src.dtype() || !t->requires_grad(),
+                    [](Tensor& t, py::handle h) {
+                      // PyTorch's set_data: any dtype, shape or device; the tensor keeps its version
+                      // counter and autograd meta, and a leaf's cached AccumulateGrad is dropped when
+                      // its dtype or device changes (a new one is made with the new metadata).
+                      PE_CHECK_TYPE(is_tensor(h), "Variable data has to be a tensor, but got ",
+                                    std::string(py::str(py::type::handle_of(h).attr("__name__"))));
+                      Tensor src = unwrap(h);
+                      PE_CHECK(!t->requires_grad() || ag::is_differentiable_dtype(src.dtype()),
                                "data set to a tensor that requires gradients must be floating point or complex dtype");
-                      PE_CHECK(t.dtype() == src.dtype(), "data set to a tensor of a different dtype (",
-                               dtype_name(src.dtype()), " vs ", dtype_name(t.dtype()), ") is not supported");
-                      t->set_storage(src->storage());
-                      t->set_geometry(src.sizes(), src.strides(), src.storage_offset());
+                      if (auto* m = ag::meta_or_null(t); m && (src.dtype() != t.dtype() || src.device() != t.device()))
+                        m->grad_accumulator.reset();
+                      t->set_data_from(*src.impl_ptr());
                     });
   // .grad: a property with a deleter (del x.grad), which pybind11's def_property lacks.
   py::object prop = py::module_::import("builtins").attr("property");

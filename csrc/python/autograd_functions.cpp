@@ -253,6 +253,8 @@ void bind_autograd_functions(py::module_& m, TensorClass&) {
 
   a.def("is_grad_enabled", [] { return ag::GradMode::is_enabled(); });
   a.def("set_grad_enabled", [](bool on) { ag::GradMode::set_enabled(on); }, py::arg("mode"));
+  a.def("is_inference_mode_enabled", [] { return ag::InferenceMode::is_enabled(); });
+  a.def("_set_inference_mode", [](bool on) { ag::InferenceMode::set_enabled(on); }, py::arg("mode"));
   a.def("backward", [](py::handle tensors, py::handle grads, bool keep, bool create, py::handle inputs) {
     ag::variable_list ts = from_py_seq(tensors);
     ag::variable_list gs = grads.is_none() ? ag::variable_list{} : from_py_seq(grads);

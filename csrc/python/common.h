@@ -52,7 +52,9 @@ DimVector sizes_arg(const py::args& args, const py::kwargs& kw, const char* name
 py::object make_size(const DimVector& v);  // torch.Size
 py::tuple to_tuple(const DimVector& v);
 
-TensorOptions parse_options(const py::kwargs& kw, const char* fn);
+TensorOptions parse_options(const py::kwargs& kw, const char* fn);  // dtype, device, requires_grad, ...
+// generator= of a random op: None -> nullptr (the device's default); TypeError for a non-Generator.
+Generator* to_generator(py::handle h, const char* fn);
 
 void bind_types(py::module_& m);
 void bind_tensor(py::module_& m);

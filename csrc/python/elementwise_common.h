@@ -6,6 +6,7 @@
 #include "ops/elementwise.h"
 #include "ops/select.h"
 #include "python/common.h"
+#include "python/out_arg.h"
 #include "python/registry.h"
 
 namespace pe::python::ew {
@@ -26,15 +27,7 @@ inline Tensor tensor_arg(py::handle h, const char* fn, const char* arg, int pos)
   return operand(h, fn, arg, pos, false).tensor;
 }
 
-// out= : the result is written into out (PyTorch's casting rule and resize), which is returned.
-inline py::object with_out(py::handle out, const Tensor& r) {
-  if (out.is_none()) return py::cast(r);
-  Tensor o = tensor_arg(out, "out", "out", 0);
-  // A result that requires grad came from a differentiable op on inputs that require grad.
-  PE_CHECK(!(r->requires_grad() && autograd::GradMode::is_enabled()),
-           "out=... arguments don't support automatic differentiation, but one of the arguments requires grad.");
-  assign_out(o, r);
-  return py::reinterpret_borrow<py::object>(out);
-}
+// out= : the one implementation (python/out_arg.h), TensorIterator's casting rule.
+using python::with_out;
 
 }  // namespace pe::python::ew

@@ -1,9 +1,10 @@
-// Module-level functions: factories, random seeding, threads, CUDA queries.
+// Module-level functions: factories (with out= and generator=), threads, storage helpers, CUDA queries.
 #include "core/cpu_allocator.h"
 #include "core/rng.h"
 #include "cpu/parallel.h"
 #include "ops/stubs.h"
 #include "python/common.h"
+#include "python/out_arg.h"
 
 namespace pe::python {
 
@@ -15,52 +16,81 @@ DimVector factory_sizes(const py::args& args, const py::kwargs& kw, const char* 
   return parse_sizes(args, fn);
 }
 
-py::kwargs without(const py::kwargs& kw, std::initializer_list<const char*> keys) {
-  py::kwargs out;
+// A factory's keywords: out= and (for the random ones) generator= are taken here, the rest by
+// parse_options (which refuses both, so no factory can drop them).
+struct FactoryArgs {
+  TensorOptions opt;
+  py::object out = py::none();
+  Generator* gen = nullptr;
+};
+
+FactoryArgs factory_args(const py::kwargs& kw, const char* fn, std::initializer_list<const char*> skip,
+                         bool random = false) {
+  FactoryArgs a;
+  py::kwargs rest;
   for (auto item : kw) {
     std::string k = py::str(item.first);
-    bool skip = false;
-    for (auto* key : keys) skip = skip || k == key;
-    if (!skip) out[item.first] = item.second;
+    bool skipped = false;
+    for (auto* key : skip) skipped = skipped || k == key;
+    if (skipped) continue;
+    if (k == "out") a.out = py::reinterpret_borrow<py::object>(item.second);
+    else if (k == "generator" && random) a.gen = to_generator(item.second, fn);
+    else rest[item.first] = item.second;
   }
-  return out;
+  a.opt = parse_options(rest, fn);
+  return a;
+}
+
+// Runs make(options) and returns the result, or with out=: makes it with out's dtype and device
+// (ops/out.h, factory_out_options) and writes it into out, resized silently as PyTorch's factories.
+// `range` (arange, linspace): an out with the right element count keeps its shape (RangeFactories.cpp).
+template <class F>
+py::object run_factory(const FactoryArgs& a, const char* fn, F make, bool range = false) {
+  if (a.out.is_none()) return py::cast(make(a.opt));
+  Tensor o = out_arg(a.out, fn);
+  TensorOptions opt = factory_out_options(a.opt, o);
+  opt.requires_grad = false;
+  Tensor r = make(opt);
+  if (range && o.numel() == r.numel()) r = reshape(r, o.sizes());
+  write_out_checked(o, r, OutDtype::Same, (std::string("aten::") + fn).c_str(), /*warn_resize=*/false);
+  if (a.opt.requires_grad) {
+    PE_CHECK(is_floating(o.dtype()), "Only Tensors of floating point and complex dtype can require gradients");
+    o->set_requires_grad(true);
+  }
+  return a.out;
 }
 
 template <class F>
-void def_sized_factory(py::module_& m, const char* name, F f) {
-  m.def(name, [name, f](py::args args, py::kwargs kw) {
+void def_sized_factory(py::module_& m, const char* name, bool random, F f) {
+  m.def(name, [name, random, f](py::args args, py::kwargs kw) {
     DimVector sizes = factory_sizes(args, kw, name);
-    TensorOptions opt = parse_options(without(kw, {"size"}), name);
-    Tensor t = f(sizes, opt);
-    if (kw.contains("out") && !kw["out"].is_none()) {
-      Tensor out = unwrap(kw["out"]);
-      resize_(out, sizes);
-      copy_(out, t);
-      return out;
-    }
-    return t;
+    FactoryArgs a = factory_args(kw, name, {"size"}, random);
+    return run_factory(a, name, [&](const TensorOptions& o) { return f(sizes, o, a.gen); });
   });
 }
 
 }  // namespace
 
 void bind_functions(py::module_& m) {
-  def_sized_factory(m, "empty", [](const DimVector& s, const TensorOptions& o) { return empty(s, o); });
-  def_sized_factory(m, "zeros", [](const DimVector& s, const TensorOptions& o) { return zeros(s, o); });
-  def_sized_factory(m, "ones", [](const DimVector& s, const TensorOptions& o) { return ones(s, o); });
-  def_sized_factory(m, "rand", [](const DimVector& s, const TensorOptions& o) { return rand(s, o); });
-  def_sized_factory(m, "randn", [](const DimVector& s, const TensorOptions& o) { return randn(s, o); });
+  using G = Generator*;
+  def_sized_factory(m, "empty", false, [](const DimVector& s, const TensorOptions& o, G) { return empty(s, o); });
+  def_sized_factory(m, "zeros", false, [](const DimVector& s, const TensorOptions& o, G) { return zeros(s, o); });
+  def_sized_factory(m, "ones", false, [](const DimVector& s, const TensorOptions& o, G) { return ones(s, o); });
+  def_sized_factory(m, "rand", true, [](const DimVector& s, const TensorOptions& o, G g) { return rand(s, o, g); });
+  def_sized_factory(m, "randn", true, [](const DimVector& s, const TensorOptions& o, G g) { return randn(s, o, g); });
 
   m.def("full", [](py::handle size, const Scalar& value, py::kwargs kw) {
-    return full(to_dimvector(size, "full", "size"), value, parse_options(kw, "full"));
+    DimVector sizes = to_dimvector(size, "full", "size");
+    return run_factory(factory_args(kw, "full", {}), "full",
+                       [&](const TensorOptions& o) { return full(sizes, value, o); });
   }, py::arg("size"), py::arg("fill_value"));
   m.def("eye", [](int64_t n, py::object mm, py::kwargs kw) {
-    return eye(n, mm.is_none() ? n : mm.cast<int64_t>(), parse_options(kw, "eye"));
+    int64_t cols = mm.is_none() ? n : mm.cast<int64_t>();
+    return run_factory(factory_args(kw, "eye", {}), "eye", [&](const TensorOptions& o) { return eye(n, cols, o); });
   }, py::arg("n"), py::arg("m") = py::none());
   m.def("arange", [](py::args args, py::kwargs kw) {
     std::vector<Scalar> v;
     for (auto a : args) v.push_back(to_scalar(a));
-    py::kwargs rest = without(kw, {"start", "end", "step"});
     if (kw.contains("start")) v.insert(v.begin(), to_scalar(kw["start"]));
     if (kw.contains("end")) v.push_back(to_scalar(kw["end"]));
     Scalar step = kw.contains("step") ? to_scalar(kw["step"]) : Scalar(int64_t(1));
@@ -68,15 +98,30 @@ void bind_functions(py::module_& m) {
     PE_CHECK_TYPE(!v.empty() && v.size() <= 3, "arange() received an invalid combination of arguments");
     Scalar start = v.size() == 1 ? Scalar(int64_t(0)) : v[0];
     Scalar end = v.size() == 1 ? v[0] : v[1];
-    return arange(start, end, step, parse_options(rest, "arange"));
+    FactoryArgs a = factory_args(kw, "arange", {"start", "end", "step"});
+    return run_factory(a, "arange", [&](const TensorOptions& o) {
+      Tensor r = arange(start, end, step, o);
+      // arange's own warning (RangeFactories.cpp) when a non-empty out has another element count
+      if (!a.out.is_none() && unwrap(a.out).numel() > 0 && unwrap(a.out).numel() != r.numel()) {
+        Tensor out = unwrap(a.out);
+        std::string shape = "[";
+        for (int64_t i = 0; i < out.dim(); ++i) shape += (i ? ", " : "") + std::to_string(out.sizes()[i]);
+        std::string msg = str("The number of elements in the out tensor of shape ", shape, "] is ", out.numel(),
+                              " which does not match the computed number of elements ", r.numel(),
+                              ". Note that this may occur as a result of rounding error. The out tensor will be "
+                              "resized to a tensor of shape (", r.numel(), ",).");
+        if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+      }
+      return r;
+    }, /*range=*/true);
   });
   m.def("linspace", [](const Scalar& start, const Scalar& end, int64_t steps, py::kwargs kw) {
-    return linspace(start, end, steps, parse_options(kw, "linspace"));
+    return run_factory(factory_args(kw, "linspace", {}), "linspace",
+                       [&](const TensorOptions& o) { return linspace(start, end, steps, o); }, /*range=*/true);
   }, py::arg("start"), py::arg("end"), py::arg("steps"));
   m.def("randint", [](py::args args, py::kwargs kw) {
     // randint(high, size) or randint(low, high, size)
     std::vector<py::handle> a(args.begin(), args.end());
-    py::kwargs rest = without(kw, {"low", "high", "size"});
     int64_t low = kw.contains("low") ? kw["low"].cast<int64_t>() : 0;
     py::object size = kw.contains("size") ? py::reinterpret_borrow<py::object>(kw["size"]) : py::none();
     int64_t high = kw.contains("high") ? kw["high"].cast<int64_t>() : 0;
@@ -89,18 +134,17 @@ void bind_functions(py::module_& m) {
     else if (ints.size() == 2) { low = ints[0]; high = ints[1]; }
     else if (ints.size() == 1) low = ints[0];
     PE_CHECK_TYPE(!size.is_none(), "randint() missing required argument 'size'");
-    return randint(low, high, to_dimvector(size, "randint", "size"), parse_options(rest, "randint"));
+    DimVector sizes = to_dimvector(size, "randint", "size");
+    FactoryArgs fa = factory_args(kw, "randint", {"low", "high", "size"}, true);
+    return run_factory(fa, "randint", [&](const TensorOptions& o) { return randint(low, high, sizes, o, fa.gen); });
   });
-  m.def("randperm", [](int64_t n, py::kwargs kw) { return randperm(n, parse_options(kw, "randperm")); }, py::arg("n"));
-  m.def("_normal_tensors", [](const Tensor& mean, const Tensor& std) { return normal(mean, std); });
-
-  m.def("manual_seed", [](py::handle seed) {
-    int64_t s = index_to_int64(seed.ptr());
-    manual_seed((uint64_t)s);
-  });
-  m.def("initial_seed", [] { return initial_seed(); });
-  m.def("_rng_state", [] { return py::make_tuple(default_generator().seed(), default_generator().offset()); });
-  m.def("_set_rng_state", [](uint64_t seed, uint64_t offset) { default_generator().set_state(seed, offset); });
+  m.def("randperm", [](int64_t n, py::kwargs kw) {
+    FactoryArgs a = factory_args(kw, "randperm", {}, true);
+    return run_factory(a, "randperm", [&](const TensorOptions& o) { return randperm(n, o, a.gen); });
+  }, py::arg("n"));
+  m.def("_normal_tensors", [](const Tensor& mean, const Tensor& std, py::handle gen) {
+    return normal(mean, std, to_generator(gen, "normal"));
+  }, py::arg("mean"), py::arg("std"), py::arg("generator") = py::none());
   m.def("set_num_threads", [](int n) { cpu::set_num_threads(n); });
   m.def("get_num_threads", [] { return cpu::get_num_threads(); });
 

@@ -4,6 +4,7 @@
 // softmax / log_softmax / bernoulli_. Int-or-tuple arguments are expanded here.
 #include "autograd/ops_nn.h"
 #include "ops/nn.h"
+#include "python/out_arg.h"
 #include "python/registry.h"
 
 namespace pe::python {
@@ -253,16 +254,29 @@ void bind_norm_dropout(py::module_& m, py::module_& nn, TensorClass& cls) {
   }
   nn.def("native_dropout_backward", &native_dropout_backward, py::arg("grad_output"), py::arg("mask"),
          py::arg("scale"));
-  m.def("bernoulli", [](const Tensor& probs, py::handle p) {
-    if (p.is_none()) return bernoulli(probs);
-    Tensor out = make_empty(probs.sizes(), probs.dtype(), probs.device());
-    return bernoulli_(out, p.cast<double>());
-  }, py::arg("input"), py::arg("p") = py::none());
-  cls.def("bernoulli_", [](Tensor& t, py::handle p) -> Tensor {
-    if (is_tensor(p)) return bernoulli_(t, unwrap(p));
-    return bernoulli_(t, p.cast<double>());
-  }, py::arg("p") = 0.5);
-  cls.def("bernoulli", [](const Tensor& t) { return bernoulli(t); });
+  m.def("bernoulli", [](const Tensor& probs, py::handle p, py::handle gen, py::handle out) {
+    Generator* g = to_generator(gen, "bernoulli");
+    Tensor r;
+    if (p.is_none()) {
+      r = bernoulli(probs, g);
+    } else {
+      r = make_empty(probs.sizes(), probs.dtype(), probs.device());
+      bernoulli_(r, p.cast<double>(), g);
+    }
+    return with_out(out, r, "bernoulli", OutDtype::Same);
+  }, py::arg("input"), py::arg("p") = py::none(), py::kw_only(), py::arg("generator") = py::none(),
+     py::arg("out") = py::none());
+  cls.def("bernoulli_", [](Tensor& t, py::handle p, py::handle gen) -> Tensor {
+    Generator* g = to_generator(gen, "bernoulli_");
+    if (is_tensor(p)) return bernoulli_(t, unwrap(p), g);
+    return bernoulli_(t, p.cast<double>(), g);
+  }, py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none());
+  cls.def("bernoulli", [](const Tensor& t, py::handle p, py::handle gen) {
+    Generator* g = to_generator(gen, "bernoulli");
+    if (p.is_none()) return bernoulli(t, g);
+    Tensor r = make_empty(t.sizes(), t.dtype(), t.device());
+    return bernoulli_(r, p.cast<double>(), g);
+  }, py::arg("p") = py::none(), py::kw_only(), py::arg("generator") = py::none());
 }
 
 void bind_nn(py::module_& m, TensorClass& cls) {

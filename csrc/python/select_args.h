@@ -6,6 +6,7 @@
 #include "autograd/variable.h"
 #include "ops/select.h"
 #include "python/common.h"
+#include "python/out_arg.h"
 
 namespace pe::python {
 
@@ -15,14 +16,9 @@ struct TensorArg {
   operator const Tensor&() const { return t; }
 };
 
-// out=: PyTorch checks the dtype, resizes the out tensor and copies the result in.
+// out= for single-tensor results (python/out_arg.h); the dtype must equal the result's by default.
 inline py::object tensor_out(const Tensor& r, py::handle out, const char* name, OutDtype rule = OutDtype::Same) {
-  if (out.is_none()) return py::cast(r);
-  PE_CHECK_TYPE(is_tensor(out), name, "(): argument 'out' must be Tensor, not ",
-                std::string(py::str(py::type::handle_of(out).attr("__name__"))));
-  Tensor o = unwrap(out);
-  write_out(o, r, rule, name);
-  return py::cast(o);
+  return with_out(out, r, name, rule);
 }
 
 // Without out=: with_grad() (the autograd wrapper). With out=: PyTorch's "out=... arguments don't

@@ -22,8 +22,8 @@ py::object vi_out(const char* name, const VI& r, py::handle out) {
                     is_tensor(out[py::int_(1)]),
                 name, "(): argument 'out' must be tuple of Tensors");
   Tensor v = unwrap(out[py::int_(0)]), i = unwrap(out[py::int_(1)]);
-  write_out(v, r.values, OutDtype::Same, name);
-  write_out(i, r.indices, OutDtype::Same, name);
+  write_out_checked(v, r.values, OutDtype::Same, name);
+  write_out_checked(i, r.indices, OutDtype::Same, name);
   return values_indices(std::string(name) + "_out", v, i);
 }
 

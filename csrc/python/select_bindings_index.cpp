@@ -221,7 +221,7 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
     TensorList ts = tensor_list(tensors, "stack");
     if (out.is_none()) return py::cast(autograd::stack(ts, dim));
     check_out_no_grad_list(ts);
-    return tensor_out(stack(ts, dim), out, "stack", OutDtype::Castable);
+    return tensor_out(stack(ts, dim), out, "stack", OutDtype::CatCastable);
   }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out") = py::none());
 
   // ---- flip / roll ----

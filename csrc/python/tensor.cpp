@@ -92,6 +92,7 @@ void bind_tensor(py::module_& m) {
       .def("is_complex", [](const Tensor&) { return false; })
       .def("_version_", [](const Tensor& t) { return t->version(); })
       .def_property_readonly("_version", [](const Tensor& t) { return t->version(); })
+      .def("is_inference", [](const Tensor& t) { return t->is_inference(); })
       .def("_storage_nbytes", [](const Tensor& t) { return t->storage()->nbytes(); })
       .def("_storage_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage()->data()); })
       .def("_is_view_of", [](const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); });
@@ -126,22 +127,22 @@ void bind_tensor(py::module_& m) {
         return autograd::fill_(t, to_scalar(v));
       }, py::arg("value"))
       .def("zero_", [](Tensor& t) { return autograd::zero_(t); })
-      .def("uniform_", [](Tensor& t, double a, double b) {
+      .def("uniform_", [](Tensor& t, double a, double b, py::handle gen) {
         autograd::check_inplace(t);
-        return uniform_(t, a, b);
-      }, py::arg("from") = 0.0,
-           py::arg("to") = 1.0)
-      .def("normal_", [](Tensor& t, double mean, double std) {
+        return uniform_(t, a, b, to_generator(gen, "uniform_"));
+      }, py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
+      .def("normal_", [](Tensor& t, double mean, double std, py::handle gen) {
         autograd::check_inplace(t);
-        return normal_(t, mean, std);
-      }, py::arg("mean") = 0.0,
-           py::arg("std") = 1.0)
-      .def("random_", [](Tensor& t, py::object a, py::object b) {
-        if (a.is_none() && b.is_none()) return random_(t, 0, (int64_t)1 << (is_floating(t.dtype()) ? 24 : 31));
-        if (a.is_none()) return random_(t, 0, b.cast<int64_t>());  // random_(to=n)
-        if (b.is_none()) return random_(t, 0, a.cast<int64_t>());
-        return random_(t, a.cast<int64_t>(), b.cast<int64_t>());
-      }, py::arg("from") = py::none(), py::arg("to") = py::none())
+        return normal_(t, mean, std, to_generator(gen, "normal_"));
+      }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none())
+      .def("random_", [](Tensor& t, py::object a, py::object b, py::handle gen) {
+        autograd::check_inplace(t);
+        Generator* g = to_generator(gen, "random_");
+        if (a.is_none() && b.is_none()) return random_(t, 0, (int64_t)1 << (is_floating(t.dtype()) ? 24 : 31), g);
+        if (a.is_none()) return random_(t, 0, b.cast<int64_t>(), g);  // random_(to=n)
+        if (b.is_none()) return random_(t, 0, a.cast<int64_t>(), g);
+        return random_(t, a.cast<int64_t>(), b.cast<int64_t>(), g);
+      }, py::arg("from") = py::none(), py::arg("to") = py::none(), py::kw_only(), py::arg("generator") = py::none())
       .def("_to", [](const Tensor& t, py::object dtype, py::object device, bool copy, py::object mf) {
         std::optional<DType> dt;
         std::optional<Device> dev;

@@ -171,8 +171,6 @@ TensorOptions parse_options(const py::kwargs& kw, const char* fn) {
     } else if (k == "pin_memory") {
       PE_CHECK(v.is_none() || !PyObject_IsTrue(v.ptr()),
                "pin_memory=True: pyengine has no pinned (page-locked) host memory allocator");
-    } else if (k == "generator" || k == "out") {
-      // handled by the caller
     } else {
       throw TypeError(str(fn, "() got an unexpected keyword argument '", k, "'"));
     }

@@ -119,7 +119,9 @@ class _SetGrad(_GradModeContext):
 
 
 class inference_mode(_GradModeContext):
-    """inference_mode(mode=True): here an alias of no_grad (no separate inference tensors)."""
+    """inference_mode(mode=True): grad mode off and inference mode on (tensors made in it are inference
+    tensors, ``Tensor.is_inference()``); ``inference_mode(False)`` turns both back (grad mode on). Both
+    are thread-local, kept in C++, and restored on exit."""
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = bool(mode)
@@ -131,18 +133,14 @@ class inference_mode(_GradModeContext):
         return inference_mode(self.mode)
 
     def __enter__(self) -> None:
+        self._prev_inference = _A.is_inference_mode_enabled()
         super().__enter__()
-        global _inference_depth
-        _inference_depth += 1 if self.mode else 0
+        _A._set_inference_mode(self.mode)
 
     def __exit__(self, *exc: Any) -> None:
-        global _inference_depth
-        _inference_depth -= 1 if self.mode else 0
+        _A._set_inference_mode(self._prev_inference)
         super().__exit__(*exc)
 
 
-_inference_depth = 0
-
-
 def is_inference_mode_enabled() -> bool:
-    return _inference_depth > 0
+    return _A.is_inference_mode_enabled()

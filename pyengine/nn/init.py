@@ -45,12 +45,12 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     with no_grad():
-        return tensor.uniform_(a, b)
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     with no_grad():
-        return tensor.normal_(mean, std)
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
@@ -65,22 +65,23 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
                       "may be incorrect.", stacklevel=2)
     with no_grad():
         if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
-            result = tensor.normal_(mean, std)
+            result = tensor.normal_(mean, std, generator=generator)
             while True:
                 mask = (result < a).logical_or(result > b)
                 if not bool(mask.any()):
                     break
-                result = pyengine.where(mask, pyengine.empty_like(result).normal_(mean, std), result)
+                redraw = pyengine.empty_like(result).normal_(mean, std, generator=generator)
+                result = pyengine.where(mask, redraw, result)
         else:
             mode = max(a, min(mean, b))
             log_peak = -0.5 * ((mode - mean) / std) ** 2
-            result = pyengine.empty_like(tensor).uniform_(a, b)
+            result = pyengine.empty_like(tensor).uniform_(a, b, generator=generator)
             pending = None
             while True:
-                cand = pyengine.empty_like(tensor).uniform_(a, b)
+                cand = pyengine.empty_like(tensor).uniform_(a, b, generator=generator)
                 base = result if pending is None else pyengine.where(pending, cand, result)
                 logp = ((base - mean) / std).pow(2).mul(-0.5).sub(log_peak)
-                reject = pyengine.empty_like(tensor).uniform_().log().gt(logp)
+                reject = pyengine.empty_like(tensor).uniform_(generator=generator).log().gt(logp)
                 result = base
                 pending = reject if pending is None else pending.logical_and(reject)
                 if not bool(pending.any()):
@@ -152,13 +153,13 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
-    return uniform_(tensor, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
@@ -169,7 +170,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
@@ -179,7 +180,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return normal_(tensor, 0, std)
+    return normal_(tensor, 0, std, generator)
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
@@ -192,7 +193,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     rows = tensor.size(0)
     cols = tensor.numel() // rows
     with no_grad():
-        flattened = pyengine.randn(rows, cols, dtype=pyengine.float64)
+        flattened = pyengine.empty(rows, cols, dtype=pyengine.float64, device=tensor.device)
+        flattened.normal_(0, 1, generator=generator)
         u, _, vh = pyengine.linalg.svd(flattened, full_matrices=False)
         q = u.matmul(vh).to(tensor.dtype)
         tensor.view_as(q).copy_(q)
@@ -206,9 +208,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
     with no_grad():
-        tensor.normal_(0, std)
+        tensor.normal_(0, std, generator=generator)
         for col_idx in range(cols):
-            zero_indices = pyengine.randperm(rows)[:num_zeros]
+            zero_indices = pyengine.randperm(rows, generator=generator)[:num_zeros]
             tensor[zero_indices, col_idx] = 0
     return tensor
 

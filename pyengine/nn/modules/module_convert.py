@@ -1,14 +1,15 @@
 """Module dtype/device conversion: _apply, to(), cuda(), cpu(), float(), double(), half(), bfloat16(), type(),
 share_memory().
 
-Parameters keep their identity across a device move (optimizers holding them stay valid), as in PyTorch."""
+Parameters (and their .grad tensors) keep their identity across every conversion, dtype changes included:
+their data is swapped in place (``param.data = fn(param.data)``, PyTorch's default), so an optimizer
+built before ``.to()`` / ``.double()`` keeps working. Buffers are replaced, as in PyTorch."""
 from __future__ import annotations
 
 from typing import Callable
 
 from ..._C import Tensor
 from .._autograd_compat import grad_of, no_grad
-from ..parameter import Parameter
 
 
 class _ConvertMixin:
@@ -16,12 +17,19 @@ class _ConvertMixin:
         if recurse:
             for module in self.children():
                 module._apply(fn)
-        for key, param in self._parameters.items():
+        for param in self._parameters.values():
             if param is None:
                 continue
             with no_grad():
                 applied = fn(param)
-            self._parameters[key] = _converted_param(param, applied)
+            if applied is not param:
+                param.data = applied
+            grad = grad_of(param)
+            if grad is not None:
+                with no_grad():
+                    grad_applied = fn(grad)
+                if grad_applied is not grad:
+                    grad.data = grad_applied
         for key, buf in self._buffers.items():
             if buf is not None:
                 self._buffers[key] = fn(buf)
@@ -64,27 +72,4 @@ class _ConvertMixin:
 
     def bfloat16(self):
         return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
-
-
-def _converted_param(param: Parameter, applied: Tensor) -> Parameter:
-    """Keeps the Parameter object (so optimizers holding it stay valid) by swapping its data when the
-    dtype is unchanged (device moves included: a tensor's device is its storage's); a dtype change makes
-    a new Parameter, since the C++ ``.data`` setter keeps the dtype."""
-    grad = grad_of(param)
-    if applied is param:
-        out = param
-    elif applied.dtype == param.dtype:
-        param.data = applied
-        out = param
-    else:
-        out = Parameter(applied, param.requires_grad)
-    if grad is not None:
-        with no_grad():
-            g = grad.to(device=applied.device, dtype=applied.dtype)
-        if out is param and g.dtype == grad.dtype:
-            if g is not grad:
-                grad.data = g
-        else:
-            out.grad = g.detach().requires_grad_(grad.requires_grad)
-    return out
 

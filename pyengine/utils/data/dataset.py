@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from . import _random
+import pyengine
 
 __all__ = ["ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "StackDataset", "Subset",
            "TensorDataset", "random_split"]
@@ -173,6 +173,6 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: An
                               stacklevel=2)
     if sum(lengths) != len(dataset):  # type: ignore[arg-type]
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    indices = _random.randperm(sum(lengths), generator)  # type: ignore[arg-type]
+    indices = pyengine.randperm(sum(lengths), generator=generator).tolist()  # type: ignore[arg-type]
     return [Subset(dataset, indices[offset - length: offset])
             for offset, length in zip(itertools.accumulate(lengths), lengths)]

@@ -1,7 +1,8 @@
 """Samplers: the index streams a DataLoader batches, as in torch.utils.data.sampler.
 
-Same classes, arguments, checks and error messages as PyTorch. Random draws go through
-``_random`` (see its note): ``generator=None`` seeds each epoch from pyengine's global RNG.
+Same classes, arguments, checks and error messages as PyTorch. Random draws come from pyengine's
+generators (``randperm``/``randint`` with ``generator=``, ``_random`` for the weighted draws):
+``generator=None`` seeds each epoch from the default generator, as PyTorch.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any, Generic, TypeVar
 
 import numpy as np
+
+import pyengine
 
 from . import _random
 
@@ -63,19 +66,20 @@ class RandomSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
-        # As PyTorch: without a generator, one fresh seed from the global RNG per epoch.
+        # As PyTorch: without a generator, one fresh seed from the default generator per epoch.
         if self.generator is None:
-            generator = _random.Generator().manual_seed(_random.random_seed(None))
+            generator = pyengine.Generator()
+            generator.manual_seed(_random.random_seed(None))
         else:
             generator = self.generator
         if self.replacement:
             for _ in range(self.num_samples // 32):
-                yield from _random.randint_list(n, 32, generator)
-            yield from _random.randint_list(n, self.num_samples % 32, generator)
+                yield from pyengine.randint(high=n, size=(32,), generator=generator).tolist()
+            yield from pyengine.randint(high=n, size=(self.num_samples % 32,), generator=generator).tolist()
         else:
             for _ in range(self.num_samples // n):
-                yield from _random.randperm(n, generator)
-            yield from _random.randperm(n, generator)[: self.num_samples % n]
+                yield from pyengine.randperm(n, generator=generator).tolist()
+            yield from pyengine.randperm(n, generator=generator).tolist()[: self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -89,7 +93,7 @@ class SubsetRandomSampler(Sampler[int]):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        for i in _random.randperm(len(self.indices), self.generator):
+        for i in pyengine.randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
     def __len__(self) -> int:
@@ -105,7 +109,6 @@ class WeightedRandomSampler(Sampler[int]):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        import pyengine
         weights_tensor = pyengine.as_tensor(np.asarray(_to_numpy(weights), dtype=np.float64))
         if len(weights_tensor.shape) != 1:
             raise ValueError("weights should be a 1d sequence but given "
