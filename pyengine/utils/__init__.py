@@ -8,4 +8,6 @@ import pyengine as _pe
 if not hasattr(_pe, "Generator"):
     _pe.Generator = data.Generator
 
-__all__ = ["data"]
+from . import checkpoint  # noqa: E402,F401
+
+__all__ = ["checkpoint", "data"]
