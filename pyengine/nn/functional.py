@@ -261,3 +261,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, 
         pad = padding_idx if padding_idx >= 0 else padding_idx + weight.size(0)
         rows = _C.where((flat != pad).unsqueeze(-1), rows, rows.detach())
     return rows.reshape(tuple(input.shape) + (weight.size(1),))
+
+
+from ._functional_vision import dropout1d, dropout2d, dropout3d, relu6  # noqa: E402,F401

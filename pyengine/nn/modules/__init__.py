@@ -13,11 +13,12 @@ from .loss import (  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401
 from .sparse import Embedding  # noqa: F401
+from .vision_layers import Dropout1d, Dropout2d, Dropout3d, ReLU6  # noqa: F401
 
 __all__ = [
     "Module", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "ModuleDict", "ModuleList",
     "Sequential", "ParameterDict", "ParameterList", "Conv2d", "Dropout", "Flatten", "Unflatten", "Bilinear",
     "Identity", "Linear", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss",
     "SmoothL1Loss", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d",
-    "Embedding",
+    "Embedding", "Dropout1d", "Dropout2d", "Dropout3d", "ReLU6",
 ]
