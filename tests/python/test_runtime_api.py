@@ -251,3 +251,29 @@ def test_compiler_namespace():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert m(x).shape == (1, 2)
+
+
+# ---- python -m pyengine.run reaches every new module ----
+
+NEW_MODULES = ["torch.accelerator", "torch.backends", "torch.backends.cudnn", "torch.backends.mps",
+               "torch.backends.cuda", "torch.compiler", "torch.func", "torch.profiler", "torch.autograd.profiler",
+               "torch.autograd.functional", "torch.utils.checkpoint", "torch.optim.lr_scheduler",
+               "torchvision.models", "torchvision.io", "torchvision.ops", "torchvision.transforms.functional"]
+
+
+def test_import_hook_covers_new_modules():
+    import importlib
+    import sys
+
+    from pyengine._import_hook import aliased
+    with aliased():
+        for name in NEW_MODULES:
+            mod = importlib.import_module(name)
+            target = name.replace("torchvision", "pyengine.vision", 1) if name.startswith("torchvision") \
+                else name.replace("torch", "pyengine", 1)
+            assert mod is sys.modules[target], name
+        torch = importlib.import_module("torch")
+        assert torch.vmap is pe.func.vmap and torch.compile is pe.compile
+        assert torch.optim.LBFGS is pe.optim.LBFGS and torch.nn.Dropout2d is pe.nn.Dropout2d
+        from torchvision.models import resnet18  # noqa: F401
+        from torch.utils.tensorboard import SummaryWriter  # noqa: F401
