@@ -6,8 +6,8 @@ Both variants are one custom autograd Function around the segment: forward keeps
 recomputes the segment with grad enabled and back-propagates through it. ``use_reentrant=True`` (PyTorch's
 current default, with its warning when not given) needs an input that requires grad and takes no keyword
 arguments, as in PyTorch. ``use_reentrant=False`` also takes keyword arguments and inputs that do not require
-grad: the segment is first run with grad enabled only to learn whether its output depends on something that
-requires grad (that graph is dropped at once, so activations are still not kept). In both, the gradients of
+grad; since what the segment uses without receiving it cannot be known before backward, its output requires
+grad whenever grad mode is on (in PyTorch only when something inside requires grad). In both, the gradients of
 tensors the segment uses without receiving them as arguments (a module's parameters) are accumulated into their
 ``.grad`` during backward, so ``torch.autograd.grad`` with respect to such tensors is not supported through a
 checkpoint (PyTorch supports it only with use_reentrant=False); pass them as arguments for that.
@@ -36,10 +36,11 @@ _REENTRANT_WARNING = ("torch.utils.checkpoint: the use_reentrant parameter shoul
 
 class _Checkpoint(Function):
     @staticmethod
-    def forward(ctx, run, preserve_rng_state, n_tensors, *flat):
+    def forward(ctx, run, preserve_rng_state, reentrant, n_tensors, *flat):
         # flat = the segment's tensor inputs, then a guard tensor that makes backward run when only captured
         # tensors (parameters) need gradients
         ctx.run = run
+        ctx.reentrant = reentrant
         ctx.rng_state = _C._rng_state() if preserve_rng_state else None
         ctx.n = n_tensors
         ctx.save_for_backward(*flat[:n_tensors])
@@ -64,10 +65,12 @@ class _Checkpoint(Function):
         outs = out if isinstance(out, tuple) else (out,)
         pairs = [(o, g) for o, g in zip(outs, grads) if isinstance(o, Tensor) and o.requires_grad and g is not None]
         if not pairs:
-            raise RuntimeError("none of output has requires_grad=True, this checkpoint() is not necessary")
+            if ctx.reentrant:
+                raise RuntimeError("none of output has requires_grad=True, this checkpoint() is not necessary")
+            return (None, None, None, None) + (None,) * len(inputs) + (None,)
         _backward([o for o, _ in pairs], [g for _, g in pairs])
         in_grads = tuple(d.grad if d.requires_grad else None for d in detached)
-        return (None, None, None) + in_grads + (None,)
+        return (None, None, None, None) + in_grads + (None,)
 
 
 def checkpoint(function: Callable, *args, use_reentrant: bool | None = None, context_fn: Callable | None = None,
@@ -100,23 +103,19 @@ def checkpoint(function: Callable, *args, use_reentrant: bool | None = None, con
 
     if not is_grad_enabled():
         return function(*args, **kwargs)
-    rng_before = _C._rng_state()
     if use_reentrant:
         if not any(t.requires_grad for t in tensors):
             warnings.warn("None of the inputs have requires_grad=True. Gradients will be None", UserWarning,
                           stacklevel=2)
         needs_graph = any(t.requires_grad for t in tensors)
     else:
-        with enable_grad():  # only to learn whether the output depends on something that requires grad
-            probe = run(*[t.detach().requires_grad_(t.requires_grad) for t in tensors])
-        outs = probe if isinstance(probe, tuple) else (probe,)
-        needs_graph = any(isinstance(o, Tensor) and o.requires_grad for o in outs)
-        del probe, outs
-        _C._set_rng_state(*rng_before)  # the real forward draws what the probe drew
-        if not needs_graph:
-            return run(*tensors)
+        # The segment may use tensors that require grad without receiving them (parameters): without running it
+        # (which would update BatchNorm statistics once more) that cannot be known, so the output is made to
+        # require grad whenever grad mode is on; backward then finds out, and a segment with nothing to
+        # differentiate simply passes no gradient.
+        needs_graph = True
     guard = pyengine.zeros((), requires_grad=needs_graph)
-    out = _Checkpoint.apply(run, preserve_rng_state, len(tensors), *tensors, guard)
+    out = _Checkpoint.apply(run, preserve_rng_state, use_reentrant, len(tensors), *tensors, guard)
     if not isinstance(out, tuple):
         out = (out,)
     return out if shape["tuple"] else out[0]
