@@ -97,8 +97,8 @@ def test_summaries_equal_torch(tmp_path):
     tw.close()
     assert _summary.histogram("h", pe.tensor(v)) == ts.histogram("h", torch.tensor(v), _summary._default_bins())
     assert _summary.histogram("h", pe.tensor(v), bins=20) == ts.histogram("h", torch.tensor(v), bins=20)
-    assert _summary.histogram("h", pe.tensor(v), max_bins=30) == ts.histogram("h", torch.tensor(v), _summary._default_bins(),
-                                                                                max_bins=30)
+    bins = _summary._default_bins()
+    assert _summary.histogram("h", pe.tensor(v), max_bins=30) == ts.histogram("h", torch.tensor(v), bins, max_bins=30)
     assert _summary.scalar("s", 0.5) == ts.scalar("s", 0.5)
     assert _summary.text("t", "abc") == ts.text("t", "abc")
     a = np.random.default_rng(2).random((3, 4, 5)).astype(np.float32)

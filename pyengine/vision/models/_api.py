@@ -64,7 +64,8 @@ class WeightsEnum(enum.Enum):
             if name not in cls.__members__:
                 raise ValueError(f"Failed to find Weights {obj} in {cls.__name__}.")
             return cls.__members__[name]
-        raise TypeError(f"Invalid Weight class provided; expected {cls.__name__} but received {obj.__class__.__name__}.")
+        raise TypeError(f"Invalid Weight class provided; expected {cls.__name__} but received "
+                        f"{obj.__class__.__name__}.")
 
     @property
     def url(self) -> str:
