@@ -42,6 +42,11 @@ from . import distributed, multiprocessing  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .serialization import save, load  # noqa: F401,E402
+from . import accelerator, backends, compiler, func, profiler  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401
+from ._compile import compile  # noqa: E402,F401
+from ._default_device import get_default_device, set_default_device  # noqa: E402,F401
+from .backends._precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402,F401
 
 _C._set_size_class(Size)
 

@@ -81,3 +81,6 @@ class Variable(metaclass=_VariableMeta):
         out = data.detach()
         out.requires_grad_(requires_grad)
         return out
+
+
+from . import functional, profiler  # noqa: E402,F401  (after grad: functional uses it)

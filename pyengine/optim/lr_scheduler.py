@@ -1,6 +1,7 @@
 """Learning-rate schedulers: LRScheduler base, LambdaLR, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR,
-ReduceLROnPlateau. The recursive ("chainable") forms and the closed forms used when step(epoch) is given are
-PyTorch's, so the learning rates match it to the last bit, as do the call-order warnings and state_dict."""
+ReduceLROnPlateau (the others, MultiplicativeLR ... OneCycleLR, live in _lr_schedulers_more and are re-exported).
+The recursive ("chainable") forms and the closed forms used when step(epoch) is given are PyTorch's, so the
+learning rates match it to the last bit, as do the call-order warnings and state_dict."""
 from __future__ import annotations
 
 import math
@@ -362,3 +363,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.__dict__.update(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
 
+
+# The rest of PyTorch's schedulers (they subclass LRScheduler, so they are imported after it).
+from ._lr_schedulers_more import *  # noqa: E402,F401,F403
+from ._lr_schedulers_more import __all__ as _more_all  # noqa: E402
+
+__all__ = __all__ + _more_all

@@ -1,4 +1,6 @@
 """pyengine.utils: the data pipeline (``pyengine.utils.data``), as ``torch.utils``."""
 from . import data
 
-__all__ = ["data"]
+from . import checkpoint  # noqa: E402,F401
+
+__all__ = ["checkpoint", "data"]

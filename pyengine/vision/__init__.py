@@ -1,4 +1,5 @@
 """pyengine.vision: the torchvision stand-in (datasets, transforms, utils). Images are PIL images."""
 from . import datasets, transforms, utils
+from . import io, models, ops  # noqa: E402
 
-__all__ = ["datasets", "transforms", "utils"]
+__all__ = ["datasets", "io", "models", "ops", "transforms", "utils"]

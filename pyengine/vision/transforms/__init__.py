@@ -13,10 +13,13 @@ import pyengine
 
 from . import functional as F
 from .functional import InterpolationMode
+from ._transforms_more import (ColorJitter, GaussianBlur, RandomAffine, RandomErasing, RandomResizedCrop,  # noqa: F401
+                               RandomRotation)
 
 __all__ = ["CenterCrop", "Compose", "ConvertImageDtype", "Grayscale", "InterpolationMode", "Lambda", "Normalize",
            "Pad", "PILToTensor", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip", "Resize", "ToPILImage",
-           "ToTensor", "functional"]
+           "ToTensor", "functional", "ColorJitter", "GaussianBlur", "RandomAffine", "RandomErasing",
+           "RandomResizedCrop", "RandomRotation"]
 
 
 def _setup_size(size: Any, error_msg: str) -> tuple[int, int]:

@@ -319,3 +319,7 @@ def convert_image_dtype(image: "pyengine.Tensor", dtype: Any = pyengine.float32)
         return pyengine.floor_divide(image, factor).to(dtype)
     factor = int((output_max + 1) // (input_max + 1))
     return image.to(dtype) * factor
+
+
+from ._functional_more import (adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
+                               affine, erase, gaussian_blur, resized_crop, rotate)
