@@ -3,6 +3,7 @@
 // kernel computes it. This file is compiled with -fmad=false (CMakeLists.txt): a + alpha * b must not
 // become one fused multiply-add, which rounds once where the CPU rounds twice.
 #include "cuda/kernels.h"
+#include "cuda/launch.cuh"
 #include "cuda/loop.cuh"
 #include "ops/functors.h"
 #include "ops/stubs.h"
@@ -33,14 +34,13 @@ void launch_binary(const TensorIter& iter, const F& f) {
   if (n == 0) return;
   DeviceGuard guard(iter_device(iter));
   if (iter.is_contiguous()) {
-    binary_contig_kernel<T, F><<<grid_size(n), kBlockSize>>>(reinterpret_cast<T*>(iter.data(0)),
+    launch_kernel(binary_contig_kernel<T, F>, grid_size(n), kBlockSize, 0, nullptr, reinterpret_cast<T*>(iter.data(0)),
                                                             reinterpret_cast<const T*>(iter.data(1)),
                                                             reinterpret_cast<const T*>(iter.data(2)), n, f);
   } else {
-    binary_strided_kernel<T, F><<<grid_size(n), kBlockSize>>>(iter.data(0), iter.data(1), iter.data(2),
+    launch_kernel(binary_strided_kernel<T, F>, grid_size(n), kBlockSize, 0, nullptr, iter.data(0), iter.data(1), iter.data(2),
                                                              make_offset_calc<3>(iter), n, f);
   }
-  PE_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace

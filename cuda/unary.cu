@@ -1,6 +1,7 @@
 // neg/abs on CUDA (unary_stub): out = f(a) over a TensorIter of two operands of one dtype, with the
 // functors of ops/functors.h (the CPU kernel's arithmetic, element for element).
 #include "cuda/kernels.h"
+#include "cuda/launch.cuh"
 #include "cuda/loop.cuh"
 #include "ops/functors.h"
 #include "ops/stubs.h"
@@ -29,13 +30,12 @@ void launch_unary(const TensorIter& iter, const F& f) {
   if (n == 0) return;
   DeviceGuard guard(iter_device(iter));
   if (iter.is_contiguous()) {
-    unary_contig_kernel<T, F><<<grid_size(n), kBlockSize>>>(reinterpret_cast<T*>(iter.data(0)),
+    launch_kernel(unary_contig_kernel<T, F>, grid_size(n), kBlockSize, 0, nullptr, reinterpret_cast<T*>(iter.data(0)),
                                                            reinterpret_cast<const T*>(iter.data(1)), n, f);
   } else {
-    unary_strided_kernel<T, F><<<grid_size(n), kBlockSize>>>(iter.data(0), iter.data(1), make_offset_calc<2>(iter),
+    launch_kernel(unary_strided_kernel<T, F>, grid_size(n), kBlockSize, 0, nullptr, iter.data(0), iter.data(1), make_offset_calc<2>(iter),
                                                             n, f);
   }
-  PE_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace
