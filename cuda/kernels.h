@@ -5,6 +5,8 @@
 
 #include "core/tensor.h"
 #include "core/tensor_iter.h"
+#include "ops/elementwise_stubs.h"
+#include "ops/reduce_stubs.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -19,5 +21,20 @@ void binary_kernel(const TensorIter& iter, BinaryOp op, const Scalar& alpha);  /
 void unary_kernel(const TensorIter& iter, UnaryOp op);                          // unary.cu
 void index_kernel(const TensorIter& iter);                                      // index.cu
 void index_put_kernel(const TensorIter& iter, bool accumulate);                 // index.cu
+
+// The elementwise op library (ops/elementwise_stubs.h), through cuda/elementwise.cuh.
+void unary_float_kernel(const TensorIter& iter, UnaryFloatOp op);                      // unary_float.cu
+void round_decimals_kernel(const TensorIter& iter, int64_t decimals);                  // unary_float.cu
+void nan_to_num_kernel(const TensorIter& iter, double nan, double posinf, double neginf);  // unary_float.cu
+void unary_misc_kernel(const TensorIter& iter, UnaryMiscOp op);                        // unary_misc.cu
+void predicate_kernel(const TensorIter& iter, PredicateOp op);                         // unary_misc.cu
+void binary_math_kernel(const TensorIter& iter, BinaryMathOp op);                      // binary_math.cu
+void compare_kernel(const TensorIter& iter, CompareOp op);                             // compare.cu
+void ternary_kernel(const TensorIter& iter, TernaryOp op);                             // ternary.cu
+
+// Reductions (ops/reduce_stubs.h), through cuda/reduce.cuh.
+void sum_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op);     // reduce.cu
+void minmax_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op);  // reduce.cu
+void logical_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op); // reduce.cu
 
 }  // namespace pe::cuda

@@ -5,6 +5,7 @@
 #include "cuda/allocator.h"
 #include "cuda/device.h"
 #include "cuda/kernels.h"
+#include "ops/elementwise_stubs.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -19,6 +20,17 @@ void register_cuda() {
   unary_stub.set(DeviceType::CUDA, &unary_kernel);
   index_stub.set(DeviceType::CUDA, &index_kernel);
   index_put_stub.set(DeviceType::CUDA, &index_put_kernel);
+  unary_float_stub.set(DeviceType::CUDA, &unary_float_kernel);
+  round_decimals_stub.set(DeviceType::CUDA, &round_decimals_kernel);
+  nan_to_num_stub.set(DeviceType::CUDA, &nan_to_num_kernel);
+  unary_misc_stub.set(DeviceType::CUDA, &unary_misc_kernel);
+  predicate_stub.set(DeviceType::CUDA, &predicate_kernel);
+  binary_math_stub.set(DeviceType::CUDA, &binary_math_kernel);
+  compare_stub.set(DeviceType::CUDA, &compare_kernel);
+  ternary_stub.set(DeviceType::CUDA, &ternary_kernel);
+  sum_stub.set(DeviceType::CUDA, &sum_kernel);
+  minmax_stub.set(DeviceType::CUDA, &minmax_kernel);
+  logical_stub.set(DeviceType::CUDA, &logical_kernel);
 
   set_allocator(DeviceType::CUDA, cuda_allocator());
   set_cuda_copy_bytes(&copy_bytes);

@@ -22,8 +22,9 @@
 #define __constant__
 #define __CUDA_EMULATED__ 1
 
-// initial-exec: a few bytes of static TLS, read without a __tls_get_addr call in the module.
-#define PE_EMU_BUILTIN_TLS __attribute__((tls_model("initial-exec")))
+// No initial-exec TLS model anywhere in the emulator: it would mark the module as needing static TLS,
+// and the `__shared__` arrays of every kernel (thread_local too) would not fit there at dlopen.
+#define PE_EMU_BUILTIN_TLS
 extern thread_local uint3 threadIdx PE_EMU_BUILTIN_TLS;
 extern thread_local uint3 blockIdx PE_EMU_BUILTIN_TLS;
 extern thread_local dim3 blockDim PE_EMU_BUILTIN_TLS;
@@ -185,6 +186,7 @@ inline unsigned short atomicCAS(unsigned short* p, unsigned short compare, unsig
 }
 
 // ---- bit and conversion intrinsics ----
+inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((unsigned long long)a * b) >> 32); }
 inline int __popc(unsigned x) { return __builtin_popcount(x); }
 inline int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
 inline int __ffs(int x) { return __builtin_ffs(x); }

@@ -70,7 +70,7 @@ struct BlockRun {
 #endif
 };
 
-#define PE_EMU_TLS __attribute__((tls_model("initial-exec")))
+#define PE_EMU_TLS  // dynamic TLS: see PE_EMU_BUILTIN_TLS in kernel_lang.h
 thread_local BlockRun* current_run PE_EMU_TLS = nullptr;
 thread_local std::vector<char*> free_stacks;
 thread_local char* smem_buffer PE_EMU_TLS = nullptr;
