@@ -3,6 +3,7 @@
 // same-device work on either side. No kernel ever reads memory of another device.
 #include "core/cast.h"
 #include "cuda/kernels.h"
+#include "cuda/launch.cuh"
 #include "cuda/loop.cuh"
 #include "ops/stubs.h"
 
@@ -34,8 +35,7 @@ void copy_same_device(const Tensor& dst, const Tensor& src) {
   PE_DISPATCH_ALL_TYPES(dst.dtype(), "copy_", [&] {
     using To = scalar_t;
     PE_DISPATCH_ALL_TYPES(src.dtype(), "copy_", [&] {
-      cast_copy_kernel<To, scalar_t><<<grid_size(n), kBlockSize>>>(d, s, calc, n);
-      PE_CUDA_CHECK_LAUNCH();
+      launch_kernel(cast_copy_kernel<To, scalar_t>, grid_size(n), kBlockSize, 0, nullptr, d, s, calc, n);
     });
   });
 }

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "cuda/kernels.h"
+#include "cuda/launch.cuh"
 #include "cuda/loop.cuh"
 #include "ops/elementwise_functors.h"
 #include "ops/ops.h"
@@ -67,12 +68,11 @@ void launch_move(const TensorIter& iter) {
   const char* d2 = iter.data(2);
   const OffsetCalc<3> calc = make_offset_calc<3>(iter);
   switch (element_size(iter.dtype(0))) {
-    case 1: move_kernel<uint8_t, kScatter><<<grid_size(n), kBlockSize>>>(d0, d1, d2, calc, n); break;
-    case 2: move_kernel<uint16_t, kScatter><<<grid_size(n), kBlockSize>>>(d0, d1, d2, calc, n); break;
-    case 4: move_kernel<uint32_t, kScatter><<<grid_size(n), kBlockSize>>>(d0, d1, d2, calc, n); break;
-    default: move_kernel<uint64_t, kScatter><<<grid_size(n), kBlockSize>>>(d0, d1, d2, calc, n); break;
+    case 1: launch_kernel(move_kernel<uint8_t, kScatter>, grid_size(n), kBlockSize, 0, nullptr, d0, d1, d2, calc, n); break;
+    case 2: launch_kernel(move_kernel<uint16_t, kScatter>, grid_size(n), kBlockSize, 0, nullptr, d0, d1, d2, calc, n); break;
+    case 4: launch_kernel(move_kernel<uint32_t, kScatter>, grid_size(n), kBlockSize, 0, nullptr, d0, d1, d2, calc, n); break;
+    default: launch_kernel(move_kernel<uint64_t, kScatter>, grid_size(n), kBlockSize, 0, nullptr, d0, d1, d2, calc, n); break;
   }
-  PE_CUDA_CHECK_LAUNCH();
 }
 
 // Checks shared by both entry points; returns the device to guard.
@@ -106,8 +106,7 @@ void index_put_kernel(const TensorIter& iter, bool accumulate) {
   PE_DISPATCH_ALL_TYPES(iter.dtype(0), "index_put_", [&] {
     const unsigned grid = has_atomic_add_v<scalar_t> ? grid_size(n) : 1;
     const unsigned block = has_atomic_add_v<scalar_t> ? kBlockSize : 1;
-    accumulate_kernel<scalar_t><<<grid, block>>>(iter.data(0), iter.data(1), iter.data(2), calc, n);
-    PE_CUDA_CHECK_LAUNCH();
+    launch_kernel(accumulate_kernel<scalar_t>, grid, block, 0, nullptr, iter.data(0), iter.data(1), iter.data(2), calc, n);
   });
 }
 

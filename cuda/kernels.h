@@ -8,6 +8,7 @@
 #include "core/tensor.h"
 #include "core/tensor_iter.h"
 #include "ops/elementwise_stubs.h"
+#include "ops/reduce_stubs.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -18,14 +19,27 @@ void uniform_kernel(const Tensor& dst, double from, double to, uint64_t seed, ui
 void normal_kernel(const Tensor& dst, double mean, double std, uint64_t seed, uint64_t first_block);  // random.cu
 void arange_kernel(const Tensor& dst, const Scalar& start, const Scalar& step);  // arange.cu
 
-void binary_math_kernel(const TensorIter& iter, BinaryMathOp op);              // binary.cu (add/sub/mul/div)
-void add_alpha_kernel(const TensorIter& iter, const Scalar& alpha);             // binary.cu
-void unary_misc_kernel(const TensorIter& iter, UnaryMiscOp op);                 // unary.cu (neg/abs)
 void index_kernel(const TensorIter& iter);                                      // index.cu
 void index_put_kernel(const TensorIter& iter, bool accumulate);                 // index.cu
 std::optional<int64_t> index_bounds_kernel(const Tensor& index, int64_t size, bool allow_negative);  // index.cu
 void index_offsets_kernel(const TensorIter& iter, int64_t size, int64_t stride);  // index.cu
 Tensor nonzero_kernel(const Tensor& t);                                          // index.cu
 void randperm_kernel(const Tensor& perm, const Tensor& keys);                    // random.cu
+
+// The elementwise op library (ops/elementwise_stubs.h), through cuda/elementwise.cuh.
+void unary_float_kernel(const TensorIter& iter, UnaryFloatOp op);                      // unary_float.cu
+void round_decimals_kernel(const TensorIter& iter, int64_t decimals);                  // unary_float.cu
+void nan_to_num_kernel(const TensorIter& iter, double nan, double posinf, double neginf);  // unary_float.cu
+void unary_misc_kernel(const TensorIter& iter, UnaryMiscOp op);                        // unary_misc.cu
+void predicate_kernel(const TensorIter& iter, PredicateOp op);                         // unary_misc.cu
+void binary_math_kernel(const TensorIter& iter, BinaryMathOp op);                      // binary_math.cu
+void add_alpha_kernel(const TensorIter& iter, const Scalar& alpha);                     // binary_math.cu
+void compare_kernel(const TensorIter& iter, CompareOp op);                             // compare.cu
+void ternary_kernel(const TensorIter& iter, TernaryOp op);                             // ternary.cu
+
+// Reductions (ops/reduce_stubs.h), through cuda/reduce.cuh.
+void sum_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op);     // reduce.cu
+void minmax_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op);  // reduce.cu
+void logical_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op); // reduce.cu
 
 }  // namespace pe::cuda

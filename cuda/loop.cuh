@@ -9,6 +9,7 @@
 #include "core/tensor_iter.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
+#include "cuda/launch.cuh"
 
 namespace pe::cuda {
 
@@ -113,9 +114,8 @@ void launch_index_fill(const Tensor& dst, const F& f) {
   const int64_t n = dst.numel();
   if (n == 0) return;
   DeviceGuard guard(dst.device().index);
-  index_fill_kernel<T, F><<<grid_size(n), kBlockSize>>>(static_cast<char*>(dst.raw_data()),
+  launch_kernel(index_fill_kernel<T, F>, grid_size(n), kBlockSize, 0, nullptr, static_cast<char*>(dst.raw_data()),
                                                        row_major_offset_calc(dst), n, f);
-  PE_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace pe::cuda

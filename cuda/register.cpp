@@ -5,6 +5,7 @@
 #include "cuda/allocator.h"
 #include "cuda/device.h"
 #include "cuda/kernels.h"
+#include "ops/elementwise_stubs.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -24,6 +25,15 @@ void register_cuda() {
   index_offsets_stub.set(DeviceType::CUDA, &index_offsets_kernel);
   nonzero_stub.set(DeviceType::CUDA, &nonzero_kernel);
   randperm_stub.set(DeviceType::CUDA, &randperm_kernel);
+  unary_float_stub.set(DeviceType::CUDA, &unary_float_kernel);
+  round_decimals_stub.set(DeviceType::CUDA, &round_decimals_kernel);
+  nan_to_num_stub.set(DeviceType::CUDA, &nan_to_num_kernel);
+  predicate_stub.set(DeviceType::CUDA, &predicate_kernel);
+  compare_stub.set(DeviceType::CUDA, &compare_kernel);
+  ternary_stub.set(DeviceType::CUDA, &ternary_kernel);
+  sum_stub.set(DeviceType::CUDA, &sum_kernel);
+  minmax_stub.set(DeviceType::CUDA, &minmax_kernel);
+  logical_stub.set(DeviceType::CUDA, &logical_kernel);
 
   set_allocator(DeviceType::CUDA, cuda_allocator());
   set_cuda_copy_bytes(&copy_bytes);

@@ -350,7 +350,7 @@ TEST_F(CudaTest, BinaryMatchesCpu) {
         expect_same(a, what + " in place");
       }
       {  // one element (a 0-dim iteration space)
-        Both a = both(cpu_mixed({}, dt, 7)), b = both(cpu_mixed({1}, dt, 8));
+        Both a = both(cpu_mixed({}, dt, 7)), b = both(cpu_mixed({}, dt, 8));
         Both out = both_empty({}, dt);
         binary_both(op, alpha, out, a, b);
         expect_same(out, what + " 0-dim");

@@ -23,3 +23,12 @@ def seeded():
     import pyengine as pe
     pe.manual_seed(1234)
     return 1234
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request):
+    """Runs a test on the CPU and, when one is available, on `cuda` (see pe_testing.DEVICES)."""
+    import pyengine as pe
+    if request.param == "cuda" and not pe.cuda.is_available():
+        pytest.skip("CUDA not available")
+    return request.param

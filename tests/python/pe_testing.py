@@ -188,6 +188,61 @@ def assert_raises_like_torch(exc, fn, *, check_torch: bool = True) -> None:
 
 cuda_required = pytest.mark.skipif(not pe.cuda.is_available(), reason="CUDA not available")
 
+# ---------------------------------------------------------------------------------------------
+# the device dimension: an op on `cuda` must give the CPU's result (on the emulated device of
+# docs/cuda-emulator.md in CI). Inputs are laid out on their device, so the CUDA kernels see the same
+# transposed / strided / broadcast operands as the CPU ones.
+# ---------------------------------------------------------------------------------------------
+
+DEVICES = ["cpu", pytest.param("cuda", marks=cuda_required)]
+LAYOUTS = ["contiguous", "transposed", "sliced", "broadcast", "0-d", "empty"]
+
+
+def device_tensor(values: np.ndarray, name: str, layout: str, device: str):
+    """A tensor of dtype `name` on `device` holding `values` (shape (3, 4) unless 0-d/empty) in `layout`."""
+    if layout == "0-d":
+        base = values.reshape(-1)[:1].reshape(())
+    elif layout == "empty":
+        base = values.reshape(-1)[:0].reshape(0, 4)
+    elif layout == "transposed":
+        base = np.ascontiguousarray(values.reshape(3, 4).T)
+    elif layout == "sliced":
+        base = np.repeat(values.reshape(3, 4), 2, axis=1)
+    elif layout == "broadcast":
+        base = values.reshape(3, 4)[:1]
+    else:
+        base = values.reshape(3, 4)
+    if name == "bfloat16":  # numpy has no bfloat16: the values are exact in float32
+        t = pe.tensor(base.astype(np.float32)).to(pe.bfloat16).to(device)
+    else:
+        t = pe.tensor(base, dtype=pe_dtype(name)).to(device)
+    if layout == "transposed":
+        t = t.t()
+    elif layout == "sliced":
+        t = t[:, ::2]
+    elif layout == "broadcast":
+        t = t.expand(3, 4)
+    return t
+
+
+def assert_same_as_cpu(got, want, name: str | None = None, rtol: float = 1e-5, atol: float = 1e-6) -> None:
+    """`got` (a tensor on any device, or a tuple of them) equals the CPU result `want`: floats to
+    tolerance (NaNs in the same places), integers and bools exactly; dtype and shape always."""
+    if isinstance(want, (tuple, list)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert_same_as_cpu(g, w, name, rtol, atol)
+        return
+    assert got.dtype == want.dtype and tuple(got.shape) == tuple(want.shape), (got.dtype, want.dtype, got.shape)
+    g, w = got.cpu(), want.cpu()
+    if g.dtype.is_floating_point:
+        if g.dtype in (pe.float16, pe.bfloat16):
+            rtol, atol = max(rtol, 1e-2), max(atol, 1e-2)
+        gn, wn = g.double().numpy(), w.double().numpy()
+        np.testing.assert_allclose(gn, wn, rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+
 
 def assert_raises_in_subprocess(exc, code: str) -> None:
     """Run `code` (which uses `pe`) in a fresh interpreter and check it raises `exc`. For inputs that

@@ -376,7 +376,11 @@ def test_data_parallel_cpu():
     if not pe.cuda.is_available():
         assert dp.device_ids == []
     x = pe.randn(7, 5)
-    np.testing.assert_allclose(dp(x).detach().numpy(), lin(x).detach().numpy())
+    if pe.cuda.is_available():  # as PyTorch: with GPUs, the module must be on device_ids[0]
+        with pytest.raises(RuntimeError, match="module must have its parameters and buffers on device cuda:0"):
+            dp(x)
+    else:
+        np.testing.assert_allclose(dp(x).detach().numpy(), lin(x).detach().numpy())
     assert [n for n, _ in dp.named_parameters()] == ["module.weight", "module.bias"]
     assert repr(dp).startswith("DataParallel(\n  (module): Linear(")
     assert pe.cuda.device_count() >= 0

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The GPU check (issue 12), for a machine with a real H100/H200, from a checkout, within 8 minutes:
+#   1. build the CUDA part for sm_90 only, with all cores, with the C++ tests (build/gpu, .venv-gpu);
+#   2. run the CUDA C++ tests and the Python CUDA tests (tests/python/test_cuda_ops.py);
+#   3. run compute-sanitizer memcheck on a representative subset (C++ kernel tests, and the Python
+#      elementwise / copy / index / random tests);
+#   4. print the GPU benchmark table beside PyTorch CUDA (benchmarks/gpu/bench_gpu.py).
+# Each step prints its time; the script stops at the first failure. Nothing here runs without a GPU.
+#   bash benchmarks/gpu/check.sh            # everything
+#   PE_GPU_SKIP_BUILD=1 bash benchmarks/gpu/check.sh   # reuse build/gpu
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+begin=$(date +%s)
+step() { echo "== $1: $(( $(date +%s) - $2 )) s (total $(( $(date +%s) - begin )) s)"; }
+
+nvidia-smi -L || { echo "no GPU visible: this check needs a real H100/H200"; exit 1; }
+nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv,noheader
+
+t=$(date +%s)
+if [ -z "${PE_GPU_SKIP_BUILD:-}" ]; then
+  [ -d .venv-gpu ] || python3 -m venv --system-site-packages .venv-gpu
+  . .venv-gpu/bin/activate
+  python -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" ninja cmake numpy pytest 2>/dev/null || true
+  python -m pip install --no-build-isolation -e ".[test]" -Cbuild-dir=build/gpu \
+    -Ccmake.define.PYENGINE_CUDA=ON -Ccmake.define.CMAKE_CUDA_ARCHITECTURES=90 \
+    -Ccmake.define.PYENGINE_BUILD_TESTS=ON -Cbuild.tool-args=-j"$(nproc)" > build-gpu.log 2>&1 \
+    || { tail -60 build-gpu.log; exit 1; }
+  grep -E "pyengine: CUDA part" build-gpu.log || true
+else
+  . .venv-gpu/bin/activate
+fi
+step "build (sm_90, $(nproc) jobs)" "$t"
+
+t=$(date +%s)
+build/gpu/pe_tests --gtest_filter='Cuda*' --gtest_brief=1
+step "C++ CUDA tests" "$t"
+
+t=$(date +%s)
+python -c "import pyengine as pe; assert pe.cuda.is_available(), 'pyengine sees no GPU'; print(pe.cuda.get_device_name())"
+python -m pytest tests/python/test_cuda_ops.py -q -p no:cacheprovider
+step "Python CUDA tests" "$t"
+
+t=$(date +%s)
+if command -v compute-sanitizer >/dev/null; then
+  compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 20 \
+    build/gpu/pe_tests --gtest_filter='CudaTest.*:-CudaTest.BinaryGridStride:CudaTest.OutOfMemoryIsAnError' --gtest_brief=1
+  compute-sanitizer --tool memcheck --error-exitcode 1 --print-limit 20 \
+    python -m pytest tests/python/test_cuda_ops.py -q -p no:cacheprovider -x \
+    -k "add_sub_mul_div or unary_float or to_and_copy or index_and_index_put or random or ternary"
+else
+  echo "compute-sanitizer not found (it ships with the CUDA toolkit): memcheck skipped"
+fi
+step "compute-sanitizer memcheck" "$t"
+
+t=$(date +%s)
+timeout 180 python benchmarks/gpu/bench_gpu.py --sizes 16M,64M,256M --repeat 20
+step "benchmarks" "$t"
