@@ -137,9 +137,8 @@ std::optional<int64_t> index_bounds_kernel(const Tensor& index, int64_t size, bo
   DeviceGuard guard(index.device().index);
   constexpr unsigned long long kNone = std::numeric_limits<unsigned long long>::max();
   Tensor first = full({}, Scalar(int64_t(-1)), TensorOptions{DType::Int64, index.device()});  // all ones: kNone
-  bounds_kernel<<<grid_size(n), kBlockSize>>>(index.data_ptr<int64_t>(), n, allow_negative ? -size : 0, size,
-                                              reinterpret_cast<unsigned long long*>(first.raw_data()));
-  PE_CUDA_CHECK_LAUNCH();
+  launch_kernel(bounds_kernel, grid_size(n), kBlockSize, 0, nullptr, index.data_ptr<int64_t>(), n,
+                allow_negative ? -size : 0, size, reinterpret_cast<unsigned long long*>(first.raw_data()));
   const auto at = static_cast<unsigned long long>(item(first).to_int64());
   if (at == kNone) return std::nullopt;
   return item(select(view(index, {n}), 0, static_cast<int64_t>(at))).to_int64();  // contiguous
@@ -149,9 +148,8 @@ void index_offsets_kernel(const TensorIter& iter, int64_t size, int64_t stride) 
   const int64_t n = iter.numel();
   if (n == 0) return;
   DeviceGuard guard(iter_device(iter));
-  offsets_kernel<<<grid_size(n), kBlockSize>>>(iter.data(0), iter.data(1), iter.data(2), make_offset_calc<3>(iter), n,
-                                               size, stride);
-  PE_CUDA_CHECK_LAUNCH();
+  launch_kernel(offsets_kernel, grid_size(n), kBlockSize, 0, nullptr, iter.data(0), iter.data(1), iter.data(2),
+                make_offset_calc<3>(iter), n, size, stride);
 }
 
 // Through the host for now: the count decides the output's size.
