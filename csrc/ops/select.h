@@ -22,12 +22,6 @@ Tensor argsort(const Tensor& self, int64_t dim, bool descending, bool stable);
 ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted);
 ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim);
 
-// ---- out= (ops/select_shape.cpp) ----
-// How an out= tensor's dtype must relate to the result's: equal (sort, topk, gather, ...), or
-// the result castable to it (cat: PyTorch's canCast, no float -> int, no non-bool -> bool).
-enum class OutDtype : int8_t { Same, Castable };
-// Resizes `out` to the result's shape and copies the result in (after PyTorch's dtype check).
-Tensor& write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* fn);
 // PyTorch's assert_no_overlap for ops that read `read` while writing `written`: an error when both
 // are dense and their memory intersects (other layouts are "too hard" to tell and allowed).
 void check_no_overlap(const Tensor& written, const Tensor& read);
