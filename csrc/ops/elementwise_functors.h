@@ -12,9 +12,9 @@
 #include <limits>
 #include <type_traits>
 
-#include "ops/elementwise_stubs.h"
 #include "core/cast.h"
 #include "core/macros.h"
+#include "ops/elementwise_stubs.h"
 #include "ops/fast_math.h"
 
 namespace pe {
@@ -67,6 +67,15 @@ template <class T>
 PE_HOST_DEVICE T wrap_neg(T a) {
   return wrap_sub(T(0), a);
 }
+// |a| for signed T without a branch (a data-dependent branch is slow on mixed signs and keeps the
+// loop from vectorizing): m is all ones for negative a, (a ^ m) - m negates those.
+template <class T>
+PE_HOST_DEVICE T wrap_abs(T a) {
+  using U = wrap_uint_t<T>;
+  const U u = static_cast<U>(a);
+  const U m = U(0) - static_cast<U>(a < T(0));
+  return static_cast<T>((u ^ m) - m);
+}
 // a / b rounded toward zero; b != 0 is checked by the op layer. INT_MIN / -1 wraps (x86 would trap).
 template <class T>
 PE_HOST_DEVICE T int_div_trunc(T a, T b) {
@@ -116,7 +125,7 @@ struct UnaryMiscFunctor {
     } else if constexpr (Op == UnaryMiscOp::Abs) {
       if constexpr (std::is_unsigned_v<T>) return a;
       else if constexpr (is_float_v<T>) return static_cast<T>(std::fabs(static_cast<M>(a)));
-      else return a < T(0) ? detail::wrap_neg(a) : a;  // abs(INT_MIN) is INT_MIN, as PyTorch
+      else return detail::wrap_abs(a);  // abs(INT_MIN) is INT_MIN, as PyTorch
     } else if constexpr (Op == UnaryMiscOp::Sign) {
       if constexpr (std::is_same_v<T, bool> || std::is_unsigned_v<T>) return T(a > T(0));
       else {

@@ -47,6 +47,26 @@ TEST(FastExp, SpecialValues) {
   EXPECT_GT(math::exp_f32(-100.0f), 0.0f);  // subnormal result, not flushed
 }
 
+// Integer arithmetic wraps as two's complement (PyTorch's behaviour) and is computed in unsigned:
+// under -fsanitize=undefined (tools: g++ -fsanitize=undefined -fno-sanitize-recover=all) these
+// corners report no signed overflow, which the functors of the old functors.h did.
+TEST(Functors, IntegerArithmeticWraps) {
+  constexpr int64_t mx = std::numeric_limits<int64_t>::max(), mn = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ((BinaryMathFunctor<int64_t, BinaryMathOp::Add>()(mx, 1)), mn);
+  EXPECT_EQ((BinaryMathFunctor<int64_t, BinaryMathOp::Sub>()(mn, 1)), mx);
+  EXPECT_EQ((BinaryMathFunctor<int64_t, BinaryMathOp::Mul>()(mx, 3)), mx - 2);
+  EXPECT_EQ((BinaryMathFunctor<int32_t, BinaryMathOp::Mul>()(1 << 30, 4)), 0);
+  EXPECT_EQ((BinaryMathFunctor<int16_t, BinaryMathOp::Mul>()(-32768, -32768)), 0);
+  EXPECT_EQ((BinaryMathFunctor<uint8_t, BinaryMathOp::Mul>()(255, 255)), 1);
+  EXPECT_EQ((BinaryMathFunctor<int64_t, BinaryMathOp::Pow>()(3, 41)), int64_t(-420491770248316829));  // 3**41 mod 2**64
+  EXPECT_EQ((UnaryMiscFunctor<int64_t, UnaryMiscOp::Neg>()(mn)), mn);
+  EXPECT_EQ((UnaryMiscFunctor<int64_t, UnaryMiscOp::Abs>()(mn)), mn);
+  EXPECT_EQ((UnaryMiscFunctor<int8_t, UnaryMiscOp::Abs>()(-128)), -128);
+  EXPECT_EQ((UnaryMiscFunctor<int32_t, UnaryMiscOp::Abs>()(-7)), 7);
+  EXPECT_EQ((UnaryMiscFunctor<uint8_t, UnaryMiscOp::Neg>()(1)), 255);
+  EXPECT_EQ((AddAlphaFunctor<int64_t>{2}(1, mx)), int64_t(-1));
+}
+
 TEST(Functors, IntegerDivisionFollowsPython) {
   BinaryMathFunctor<int64_t, BinaryMathOp::DivFloor> fdiv;
   BinaryMathFunctor<int64_t, BinaryMathOp::Remainder> rem;
