@@ -195,7 +195,7 @@ cuda_required = pytest.mark.skipif(not pe.cuda.is_available(), reason="CUDA not 
 # ---------------------------------------------------------------------------------------------
 
 DEVICES = ["cpu", pytest.param("cuda", marks=cuda_required)]
-LAYOUTS = ["contiguous", "transposed", "sliced", "broadcast", "0-d", "empty"]
+DEVICE_LAYOUTS = ["contiguous", "transposed", "sliced", "broadcast", "0-d", "empty"]  # for device_tensor
 
 
 def device_tensor(values: np.ndarray, name: str, layout: str, device: str):

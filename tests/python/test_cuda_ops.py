@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import pyengine as pe
-from pe_testing import (DTYPE_NAMES, FLOAT_NAMES, LAYOUTS, assert_same_as_cpu, cuda_required, device_tensor,
+from pe_testing import (DEVICE_LAYOUTS, DTYPE_NAMES, FLOAT_NAMES, assert_same_as_cpu, cuda_required, device_tensor,
                         pe_dtype)
 
 pytestmark = cuda_required
@@ -81,7 +81,7 @@ def test_random_on_cuda_matches_cpu(name):
         np.testing.assert_array_equal(got.cpu().float().numpy(), want.float().numpy())
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
 @pytest.mark.parametrize("src", DTYPE_NAMES)
 def test_to_and_copy_across_devices(src, layout):
     cpu, cuda = both(src, layout)
@@ -112,7 +112,7 @@ def test_map_location_between_devices(tmp_path):
 
 # ---- arithmetic and the elementwise op library ----
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
 @pytest.mark.parametrize("name", DTYPE_NAMES)
 def test_add_sub_mul_div(name, layout):
     a, b = both(name, layout, 0), both(name, "contiguous" if layout not in ("0-d", "empty") else layout, 1)
@@ -128,7 +128,7 @@ def test_add_sub_mul_div(name, layout):
     check(lambda x: x + pe.tensor(2, dtype=pe_dtype(name)), a)  # a 0-d CPU operand is accepted
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
 @pytest.mark.parametrize("name", FLOAT_NAMES)
 def test_unary_float_math(name, layout):
     x = both(name, layout)
@@ -143,7 +143,7 @@ def test_unary_float_math(name, layout):
     check(lambda t: pe.nan_to_num(t / 0.0, nan=1.5, posinf=2.0, neginf=-3.0), x)
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
 @pytest.mark.parametrize("name", DTYPE_NAMES)
 def test_unary_misc_and_predicates(name, layout):
     x = both(name, layout)
@@ -201,7 +201,7 @@ def test_large_and_strided_elementwise_paths():
 
 # ---- reductions ----
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
 @pytest.mark.parametrize("name", DTYPE_NAMES)
 def test_reductions(name, layout):
     x = both(name, layout)
