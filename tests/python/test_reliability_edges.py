@@ -429,6 +429,10 @@ MORE_CASES = {
     "logsumexp_0d": lambda m: m.logsumexp(m.tensor(2.0), 0),
     "adaptive_avg_pool_empty_batch": lambda m: m.nn.functional.adaptive_avg_pool2d(m.ones(0, 1, 4, 4), 2),
     # found by test_fuzz_diff.py
+    "all_empty_dim_list_reduces_nothing": lambda m: m.all(m.tensor([[0, 2], [3, 0]], dtype=m.uint8), dim=()),
+    "any_empty_dim_list_keepdim": lambda m: m.any(m.tensor([[0.0, float("nan")]]), dim=(), keepdim=True),
+    "any_empty_dim_list_empty": lambda m: m.any(m.zeros(0, 3), dim=()),
+    "sum_empty_dim_list_reduces_all": lambda m: m.sum(m.ones(2, 3), dim=()),
     "pow_half_root_specials": lambda m: m.tensor([-float("inf"), float("inf"), -4.0, 4.0, 0.0, -0.0]) ** 0.5,
     "pow_minus_half_root_specials": lambda m: m.pow(m.tensor([-float("inf"), -4.0, 4.0, 0.0, -0.0],
                                                              dtype=m.float64), -0.5),
