@@ -134,6 +134,8 @@ Geometry advanced_geometry(const Advanced& a) {
     int64_t stride = v.strides()[dim] * v->itemsize();
     Tensor ij = contiguous(to(expand(a.index[j], bshape), DType::Int64, Device()));
     const int64_t* ip = ij.data_ptr<int64_t>();
+    // ... except that indexing an empty dim is refused up front (PyTorch's index setup)
+    PE_CHECK_INDEX(size > 0 || p == 0, "index is out of bounds for dimension with size 0");
     for (int64_t i = 0; i < p; ++i) {
       int64_t x = ip[i];
       if (!reads) continue;
