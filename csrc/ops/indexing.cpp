@@ -99,6 +99,8 @@ Geometry advanced_geometry(const Advanced& a) {
   for (size_t j = 0; j < a.index.size(); ++j) {
     int64_t dim = a.dims[j];
     int64_t size = v.sizes()[dim];
+    // ... except that indexing an empty dim is refused up front (PyTorch's index setup)
+    PE_CHECK_INDEX(size > 0 || offs.numel() == 0, "index is out of bounds for dimension with size 0");
     if (offs.numel() == 0 || !reads) continue;  // nothing is indexed (and nothing checked, as PyTorch)
     Tensor ij = to(a.index[j], DType::Int64, v.device());
     auto bad = first_out_of_bounds(ij, size, true);

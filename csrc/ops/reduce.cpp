@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "ops/elementwise.h"
 #include "ops/ops.h"
 #include "ops/reduce_stubs.h"
 
@@ -212,10 +213,17 @@ Tensor min(const Tensor& a, const Tensor& b) { return extremum2(a, b, false); }
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(x, dim, keepdim, true); }
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(x, dim, keepdim, false); }
 
+// all/any over an explicitly empty dim list reduce nothing (PyTorch; sum and the others reduce
+// every dim): each element is tested on its own.
+Tensor each_nonzero(const Tensor& x) {
+  return to(ne(x, TensorOrScalar(Scalar(int64_t(0)))), logical_dtype(x), std::nullopt);
+}
 Tensor all(const Tensor& x, const OptDims& dim, bool keepdim) {
+  if (dim && dim->empty()) return each_nonzero(x);
   return run(x, reduce_mask(x, dim), keepdim, ReduceOp::All, logical_dtype(x));
 }
 Tensor any(const Tensor& x, const OptDims& dim, bool keepdim) {
+  if (dim && dim->empty()) return each_nonzero(x);
   return run(x, reduce_mask(x, dim), keepdim, ReduceOp::Any, logical_dtype(x));
 }
 Tensor count_nonzero(const Tensor& x, const OptDims& dim) {

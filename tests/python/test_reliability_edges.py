@@ -429,6 +429,10 @@ MORE_CASES = {
     "logsumexp_0d": lambda m: m.logsumexp(m.tensor(2.0), 0),
     "adaptive_avg_pool_empty_batch": lambda m: m.nn.functional.adaptive_avg_pool2d(m.ones(0, 1, 4, 4), 2),
     # found by test_fuzz_diff.py
+    "all_empty_dim_list_reduces_nothing": lambda m: m.all(m.tensor([[0, 2], [3, 0]], dtype=m.uint8), dim=()),
+    "any_empty_dim_list_keepdim": lambda m: m.any(m.tensor([[0.0, float("nan")]]), dim=(), keepdim=True),
+    "any_empty_dim_list_empty": lambda m: m.any(m.zeros(0, 3), dim=()),
+    "sum_empty_dim_list_reduces_all": lambda m: m.sum(m.ones(2, 3), dim=()),
     "pow_half_root_specials": lambda m: m.tensor([-float("inf"), float("inf"), -4.0, 4.0, 0.0, -0.0]) ** 0.5,
     "pow_minus_half_root_specials": lambda m: m.pow(m.tensor([-float("inf"), -4.0, 4.0, 0.0, -0.0],
                                                              dtype=m.float64), -0.5),
@@ -439,6 +443,8 @@ MORE_CASES = {
     "index_out_of_range_on_empty_rest": lambda m: m.ones(1, 0, 3)[m.tensor([-1, -2, 5])],
     "index_pair_out_of_range_on_empty_rest": lambda m: m.ones(1, 0, 3)[m.tensor([5]), :, m.tensor([1])],
     "index_out_of_range_reads": lambda m: m.ones(1, 2, 3)[m.tensor([5])],
+    "index_into_empty_dim": lambda m: m.ones(0, 0)[m.tensor([0])],
+    "index_into_empty_dim_empty_index": lambda m: m.ones(0, 0)[m.tensor([], dtype=m.int64)],
     "cat_legacy_empty_ignores_dim": lambda m: m.cat([m.zeros(0, dtype=m.bool)], 1),
     "softmax_empty_bool": lambda m: m.softmax(m.zeros(0, dtype=m.bool), 0),
     "softmax_empty_bool_bad_dim": lambda m: m.softmax(m.zeros(0, dtype=m.bool), 1),
@@ -452,3 +458,13 @@ MORE_CASES = {
 def test_more_edges_like_torch(case):
     poison_cache()
     check_like_torch(MORE_CASES[case])
+
+
+def test_median_of_expanded_input():
+    """PyTorch 2.13's median(dim) reads garbage from a stride-0 input (values like 32633 for
+    tensor([[[0], [1], [2]]]).expand(1, 3, 3).median(2)); its result on the same values laid out
+    contiguously is the reference (so the fuzz test keeps expanded layouts away from medians)."""
+    import pyengine as pe
+    got = pe.tensor([[[0], [1], [2]]], dtype=pe.int32).expand(1, 3, 3).median(2)
+    want = torch.tensor([[[0], [1], [2]]], dtype=torch.int32).expand(1, 3, 3).contiguous().median(2)
+    assert got.values.tolist() == want.values.tolist() == [[0, 1, 2]]
