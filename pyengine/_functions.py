@@ -105,6 +105,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
            pin_memory: builtins.bool = False, requires_grad: builtins.bool = False) -> Tensor:
     """normal(mean_tensor, std_tensor), normal(mean, std_tensor), normal(mean_tensor, std),
     or normal(mean, std, size); ``generator`` and ``out`` as PyTorch (out's dtype is the result's)."""
+    _check_layout(layout, "normal")
+    if pin_memory:
+        raise RuntimeError("pin_memory=True: pyengine has no pinned (page-locked) host memory allocator")
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:

@@ -665,10 +665,14 @@ def _tri_indices(row: int, col: int, offset: int, lower: bool, dtype, device) ->
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    from ._functions import _check_layout
+    _check_layout(layout, "tril_indices")
     return _tri_indices(row, col, offset, True, dtype, device)
 
 
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    from ._functions import _check_layout
+    _check_layout(layout, "triu_indices")
     return _tri_indices(row, col, offset, False, dtype, device)
 
 
@@ -692,6 +696,7 @@ def _unique_sorted(flat: Tensor, consecutive_only: bool):
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
            dim: Optional[int] = None):
+    """Sorted unique values (PyTorch's CPU unique sorts for sorted=False too, so both give this order)."""
     pe = _pe()
     if dim is not None:
         d = dim % builtins.max(input.dim(), 1)

@@ -26,9 +26,17 @@ void check_sizes_nonnegative(const DimVector& sizes) {
 
 int64_t checked_numel(const DimVector& sizes) {
   check_sizes_nonnegative(sizes);
+  // A zero anywhere makes the count 0, however large the other sizes: PyTorch accepts such tensors (a
+  // checkpoint may hold one); its factories check the storage size in order instead (make_empty).
+  for (int64_t s : sizes)
+    if (s == 0) return 0;
   int64_t n = 1;
   for (int64_t s : sizes) {
-    PE_CHECK(!__builtin_mul_overflow(n, s, &n), "numel: integer multiplication overflow for size ", sizes);
+    if (__builtin_mul_overflow(n, s, &n)) {
+      // A crafted size can have thousands of dims: name it in full only when it is short.
+      if (sizes.size() <= 16) PE_ERROR("numel: integer multiplication overflow for size ", sizes);
+      PE_ERROR("numel: integer multiplication overflow for a size of ", sizes.size(), " dims");
+    }
   }
   return n;
 }

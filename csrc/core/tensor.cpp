@@ -4,10 +4,12 @@
 namespace pe {
 
 Tensor make_empty(const DimVector& sizes, DType dtype, Device device) {
-  int64_t n = checked_numel(sizes);
-  int64_t nbytes;
-  PE_CHECK(!__builtin_mul_overflow(n, element_size(dtype), &nbytes),
-           "Storage size calculation overflowed with sizes=", sizes);
+  checked_numel(sizes);
+  // PyTorch's computeStorageNbytesContiguous: the sizes multiplied in order, each step checked, so
+  // empty(2**62, 4, 0) overflows before the zero is reached while empty(0, 2**62, 4) does not.
+  int64_t nbytes = element_size(dtype);
+  for (int64_t s : sizes)
+    PE_CHECK(!__builtin_mul_overflow(nbytes, s, &nbytes), "Storage size calculation overflowed with sizes=", sizes);
   auto storage = std::make_shared<StorageImpl>((size_t)nbytes, device);
   return Tensor(std::make_shared<TensorImpl>(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0));
 }

@@ -15,6 +15,19 @@ from .. import _C
 from .._C import Tensor
 from ._pytree import broadcast_prefix, tree_flatten
 
+
+def _rng_state() -> bytes:
+    """The default CPU generator's state as bytes (comparable, restorable)."""
+    import pyengine
+    return bytes(pyengine.get_rng_state().numpy())
+
+
+def _set_rng_state(state: bytes) -> None:
+    import numpy as np
+
+    import pyengine
+    pyengine.set_rng_state(pyengine.from_numpy(np.frombuffer(state, dtype=np.uint8).copy()))
+
 __all__ = ["vmap"]
 
 _RANDOMNESS = ("error", "different", "same")
@@ -79,15 +92,15 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         if batch == 0:
             raise RuntimeError("vmap: pyengine runs the function once per batch element and cannot infer its "
                                "output for an empty batch")
-        start_state = _C._rng_state()
+        start_state = _rng_state()
         outs = []
         for b in range(batch):
             if randomness == "same":
-                _C._set_rng_state(*start_state)
-            before = _C._rng_state()
+                _set_rng_state(start_state)
+            before = _rng_state()
             sliced = [leaf if d is None else leaf.select(d, b) for leaf, d in zip(leaves, norm)]
             outs.append(func(*unflatten(sliced), **kwargs))
-            if randomness == "error" and _C._rng_state() != before:
+            if randomness == "error" and _rng_state() != before:
                 raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use "
                                    "the 'same' or 'different' randomness flags on vmap or perform the randomness "
                                    "operation out of vmap")

@@ -41,7 +41,7 @@ class _Checkpoint(Function):
         # tensors (parameters) need gradients
         ctx.run = run
         ctx.reentrant = reentrant
-        ctx.rng_state = _C._rng_state() if preserve_rng_state else None
+        ctx.rng_state = pyengine.get_rng_state() if preserve_rng_state else None
         ctx.n = n_tensors
         ctx.save_for_backward(*flat[:n_tensors])
         with no_grad():
@@ -53,15 +53,15 @@ class _Checkpoint(Function):
     def backward(ctx, *grads):
         inputs = ctx.saved_tensors
         detached = [x.detach().requires_grad_(x.requires_grad) for x in inputs]
-        after = _C._rng_state()
+        after = pyengine.get_rng_state()
         if ctx.rng_state is not None:
-            _C._set_rng_state(*ctx.rng_state)
+            pyengine.set_rng_state(ctx.rng_state)
         try:
             with enable_grad():
                 out = ctx.run(*detached)
         finally:
             if ctx.rng_state is not None:
-                _C._set_rng_state(*after)
+                pyengine.set_rng_state(after)
         outs = out if isinstance(out, tuple) else (out,)
         pairs = [(o, g) for o, g in zip(outs, grads) if isinstance(o, Tensor) and o.requires_grad and g is not None]
         if not pairs:

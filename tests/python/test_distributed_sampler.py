@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from pyengine.utils.data import _random
+import pyengine
 from pyengine.utils.data.distributed import DistributedSampler
 
 torch = pytest.importorskip("torch")
@@ -41,8 +41,8 @@ def _torch_partition(perm, n, replicas, rank, drop_last):
 def test_shuffled_partition_is_torchs_logic(n, replicas, drop_last):
     data = list(range(n))
     for epoch in (0, 3):
-        g = _random.Generator().manual_seed(7 + epoch)
-        perm = _random.randperm(n, g)
+        g = pyengine.Generator().manual_seed(7 + epoch)
+        perm = pyengine.randperm(n, generator=g).tolist()
         shares = []
         for rank in range(replicas):
             s = DistributedSampler(data, replicas, rank, shuffle=True, seed=7, drop_last=drop_last)

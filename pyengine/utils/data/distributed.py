@@ -12,7 +12,8 @@ import math
 from collections.abc import Iterator
 from typing import TypeVar
 
-from . import _random
+import pyengine
+
 from .dataset import Dataset
 from .sampler import Sampler
 
@@ -51,9 +52,9 @@ class DistributedSampler(Sampler[T_co]):
     def __iter__(self) -> Iterator[T_co]:
         n = len(self.dataset)  # type: ignore[arg-type]
         if self.shuffle:
-            g = _random.Generator()
+            g = pyengine.Generator()
             g.manual_seed(self.seed + self.epoch)
-            indices = _random.randperm(n, g)
+            indices = pyengine.randperm(n, generator=g).tolist()
         else:
             indices = list(range(n))
         if not self.drop_last:

@@ -21,7 +21,7 @@ __all__ = ["resized_crop", "adjust_brightness", "adjust_contrast", "adjust_satur
 
 def resized_crop(img: Any, top: int, left: int, height: int, width: int, size: Any,
                  interpolation: Any = InterpolationMode.BILINEAR, antialias: bool | None = True) -> Any:
-    return resize(crop(img, top, left, height, width), size, interpolation)
+    return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
 
 
 def _bound(arr: np.ndarray) -> float:
