@@ -18,8 +18,12 @@ using namespace pe;
 TEST(CheckedSizes, ProductsPastInt64AreRefused) {
   EXPECT_EQ(checked_mul(int64_t(1) << 31, int64_t(1) << 31), int64_t(1) << 62);
   EXPECT_THROW(checked_mul(int64_t(1) << 62, 4), Error);
-  EXPECT_THROW(checked_numel({int64_t(1) << 62, 4, 0}), Error);      // in order, as PyTorch
+  // A zero size makes the count 0 (a loaded tensor may have one beside huge sizes, as in PyTorch); the
+  // factories check the storage size in order, as PyTorch's computeStorageNbytes.
+  EXPECT_EQ(checked_numel({int64_t(1) << 62, 4, 0}), 0);
   EXPECT_EQ(checked_numel({0, int64_t(1) << 62, 4}), 0);
+  EXPECT_THROW(make_empty({int64_t(1) << 62, 4, 0}, DType::Float32, Device()), Error);
+  EXPECT_EQ(make_empty({0, int64_t(1) << 62, 4}, DType::Float32, Device()).numel(), 0);
   EXPECT_THROW(contiguous_strides({0, int64_t(1) << 62, 4}), Error);  // "Stride calculation overflowed"
   EXPECT_THROW(infer_size({-1, (int64_t(1) << 62) + 1, 4}, 4), Error);
 }
