@@ -37,7 +37,10 @@ sys.exit(0 if pyengine.__file__.startswith('$PWD') and pyengine.cuda.is_availabl
 step "emulated device: build" "$t"
 
 t=$(date +%s)
-ctest --test-dir build/emu --output-on-failure --no-tests=error -j 2
+# ctest comes with the cmake package of .venv (not on this venv's PATH).
+ctest_bin="$PWD/.venv/bin/ctest"
+[ -x "$ctest_bin" ] || ctest_bin=ctest
+"$ctest_bin" --test-dir build/emu --output-on-failure --no-tests=error -j 2
 step "emulated device: C++ tests" "$t"
 
 t=$(date +%s)
