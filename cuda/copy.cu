@@ -35,7 +35,7 @@ void copy_same_device(const Tensor& dst, const Tensor& src) {
   PE_DISPATCH_ALL_TYPES(dst.dtype(), "copy_", [&] {
     using To = scalar_t;
     PE_DISPATCH_ALL_TYPES(src.dtype(), "copy_", [&] {
-      launch_kernel(cast_copy_kernel<To, scalar_t>, grid_size(n), kBlockSize, 0, nullptr, d, s, calc, n);
+      launch_kernel(cast_copy_kernel<To, scalar_t>, grid_size(n), kBlockSize, 0, current_stream(), d, s, calc, n);
     });
   });
 }

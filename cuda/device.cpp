@@ -59,6 +59,8 @@ const char* device_name(int index) {
   return names[index].c_str();
 }
 
+cudaStream_t current_stream() { return nullptr; }
+
 int device_index(Device d) { return d.index >= 0 ? d.index : current_device(); }
 
 DeviceGuard::DeviceGuard(int index) {

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstddef>
 
+#include <cuda_runtime.h>
+
 #include "core/device.h"
 
 namespace pe::cuda {
@@ -16,6 +18,11 @@ const char* device_name(int index);  // cudaDeviceProp::name; the pointer stays 
 
 // The device index of a CUDA Device, resolving -1 to the current device.
 int device_index(Device d);
+
+// The stream every kernel and async copy of the current device goes to: pass it as launch_kernel's
+// stream argument (never nullptr/0), so that torch.cuda.stream(s) redirects our work. Today the legacy
+// default stream of the current device; the per-device current stream of issue 12 replaces the body.
+cudaStream_t current_stream();
 
 // Makes `index` the current device for a scope and restores the previous one (a no-op when
 // index < 0 or it is already current). Kernels run on the current device, so every entry point that

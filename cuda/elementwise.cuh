@@ -166,16 +166,16 @@ void launch_elementwise(const TensorIter& iter, const F& f) {
     if (V > 1 && aligned) {
       const uint32_t nvec = (uint32_t)(n / V), tail = (uint32_t)(n % V);
       launch_kernel(elementwise_vector_kernel<V, F, Out, In...>, grid_size(nvec > tail ? nvec : tail), kBlockSize,
-                    0, nullptr, ops, nvec, tail, f);
+                    0, current_stream(), ops, nvec, tail, f);
     } else {
-      launch_kernel(elementwise_dense_kernel<F, Out, In...>, grid_size(n), kBlockSize, 0, nullptr, ops, n, f);
+      launch_kernel(elementwise_dense_kernel<F, Out, In...>, grid_size(n), kBlockSize, 0, current_stream(), ops, n, f);
     }
   } else if (fits_32bit(iter)) {
     launch_kernel(elementwise_strided_kernel<OffsetCalc32<N>, uint32_t, F, Out, In...>, grid_size(n), kBlockSize,
-                  0, nullptr, ops, make_offset_calc32<N>(iter), (uint32_t)n, f);
+                  0, current_stream(), ops, make_offset_calc32<N>(iter), (uint32_t)n, f);
   } else {
     launch_kernel(elementwise_strided_kernel<OffsetCalc<N>, int64_t, F, Out, In...>, grid_size(n), kBlockSize, 0,
-                  nullptr, ops, make_offset_calc<N>(iter), n, f);
+                  current_stream(), ops, make_offset_calc<N>(iter), n, f);
   }
 }
 

@@ -68,10 +68,10 @@ void launch_move(const TensorIter& iter) {
   const char* d2 = iter.data(2);
   const OffsetCalc<3> calc = make_offset_calc<3>(iter);
   switch (element_size(iter.dtype(0))) {
-    case 1: launch_kernel(move_kernel<uint8_t, kScatter>, grid_size(n), kBlockSize, 0, nullptr, d0, d1, d2, calc, n); break;
-    case 2: launch_kernel(move_kernel<uint16_t, kScatter>, grid_size(n), kBlockSize, 0, nullptr, d0, d1, d2, calc, n); break;
-    case 4: launch_kernel(move_kernel<uint32_t, kScatter>, grid_size(n), kBlockSize, 0, nullptr, d0, d1, d2, calc, n); break;
-    default: launch_kernel(move_kernel<uint64_t, kScatter>, grid_size(n), kBlockSize, 0, nullptr, d0, d1, d2, calc, n); break;
+    case 1: launch_kernel(move_kernel<uint8_t, kScatter>, grid_size(n), kBlockSize, 0, current_stream(), d0, d1, d2, calc, n); break;
+    case 2: launch_kernel(move_kernel<uint16_t, kScatter>, grid_size(n), kBlockSize, 0, current_stream(), d0, d1, d2, calc, n); break;
+    case 4: launch_kernel(move_kernel<uint32_t, kScatter>, grid_size(n), kBlockSize, 0, current_stream(), d0, d1, d2, calc, n); break;
+    default: launch_kernel(move_kernel<uint64_t, kScatter>, grid_size(n), kBlockSize, 0, current_stream(), d0, d1, d2, calc, n); break;
   }
 }
 
@@ -106,7 +106,7 @@ void index_put_kernel(const TensorIter& iter, bool accumulate) {
   PE_DISPATCH_ALL_TYPES(iter.dtype(0), "index_put_", [&] {
     const unsigned grid = has_atomic_add_v<scalar_t> ? grid_size(n) : 1;
     const unsigned block = has_atomic_add_v<scalar_t> ? kBlockSize : 1;
-    launch_kernel(accumulate_kernel<scalar_t>, grid, block, 0, nullptr, iter.data(0), iter.data(1), iter.data(2), calc, n);
+    launch_kernel(accumulate_kernel<scalar_t>, grid, block, 0, current_stream(), iter.data(0), iter.data(1), iter.data(2), calc, n);
   });
 }
 
@@ -137,7 +137,7 @@ std::optional<int64_t> index_bounds_kernel(const Tensor& index, int64_t size, bo
   DeviceGuard guard(index.device().index);
   constexpr unsigned long long kNone = std::numeric_limits<unsigned long long>::max();
   Tensor first = full({}, Scalar(int64_t(-1)), TensorOptions{DType::Int64, index.device()});  // all ones: kNone
-  launch_kernel(bounds_kernel, grid_size(n), kBlockSize, 0, nullptr, index.data_ptr<int64_t>(), n,
+  launch_kernel(bounds_kernel, grid_size(n), kBlockSize, 0, current_stream(), index.data_ptr<int64_t>(), n,
                 allow_negative ? -size : 0, size, reinterpret_cast<unsigned long long*>(first.raw_data()));
   const auto at = static_cast<unsigned long long>(item(first).to_int64());
   if (at == kNone) return std::nullopt;
@@ -148,7 +148,7 @@ void index_offsets_kernel(const TensorIter& iter, int64_t size, int64_t stride) 
   const int64_t n = iter.numel();
   if (n == 0) return;
   DeviceGuard guard(iter_device(iter));
-  launch_kernel(offsets_kernel, grid_size(n), kBlockSize, 0, nullptr, iter.data(0), iter.data(1), iter.data(2),
+  launch_kernel(offsets_kernel, grid_size(n), kBlockSize, 0, current_stream(), iter.data(0), iter.data(1), iter.data(2),
                 make_offset_calc<3>(iter), n, size, stride);
 }
 

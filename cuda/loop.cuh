@@ -114,7 +114,7 @@ void launch_index_fill(const Tensor& dst, const F& f) {
   const int64_t n = dst.numel();
   if (n == 0) return;
   DeviceGuard guard(dst.device().index);
-  launch_kernel(index_fill_kernel<T, F>, grid_size(n), kBlockSize, 0, nullptr, static_cast<char*>(dst.raw_data()),
+  launch_kernel(index_fill_kernel<T, F>, grid_size(n), kBlockSize, 0, current_stream(), static_cast<char*>(dst.raw_data()),
                                                        row_major_offset_calc(dst), n, f);
 }
 

@@ -95,7 +95,7 @@ void launch_reduce(const ReduceGeom& g, const Tensor& in, const Tensor& out, con
   int block = 32;  // a power of two >= 32, no wider than the work
   while (block < kReduceBlock && block < p.reduce_size) block *= 2;
   const unsigned grid = (unsigned)std::min<int64_t>(p.num_outputs, int64_t(1) << 16);
-  launch_kernel(reduce_kernel<In, Out, Op>, grid, block, 0, nullptr, static_cast<const char*>(in.raw_data()),
+  launch_kernel(reduce_kernel<In, Out, Op>, grid, block, 0, current_stream(), static_cast<const char*>(in.raw_data()),
                 static_cast<char*>(out.raw_data()), p, op);
 }
 
