@@ -16,6 +16,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import multiprocessing.spawn as _mp_spawn
 import sys
 import types
 from collections.abc import Iterator, Mapping, Sequence
@@ -101,6 +102,43 @@ def _is_aliased_name(name: str, aliases: Mapping[str, str]) -> bool:
     return any(name == a or name.startswith(a + ".") for a in aliases)
 
 
+def install(aliases: Mapping[str, str] | None = None) -> AliasFinder:
+    """Put an alias finder on ``sys.meta_path`` for the rest of this process (a spawned child of an aliased run)."""
+    for f in sys.meta_path:
+        if isinstance(f, AliasFinder):
+            return f
+    finder = AliasFinder(DEFAULT_ALIASES if aliases is None else aliases)
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+_CHILD_PREFIX = "from pyengine._import_hook import install; install({!r}); "
+
+
+@contextlib.contextmanager
+def _spawned_children_aliased(aliases: Mapping[str, str]) -> Iterator[None]:
+    """Children started by multiprocessing's "spawn" start a fresh interpreter that re-imports
+    the script as ``__mp_main__``; without the finder there, its ``import torch`` would give a real PyTorch (or
+    fail), and a Hogwild-style program would train a copy nobody reads. The child's command line therefore
+    installs the same aliases before ``spawn_main`` runs."""
+    original = _mp_spawn.get_command_line
+    prefix = _CHILD_PREFIX.format(dict(aliases))
+
+    def get_command_line(**kwds):
+        cmd = original(**kwds)
+        if "-c" in cmd:  # not a frozen executable
+            i = cmd.index("-c") + 1
+            if not cmd[i].startswith(_CHILD_PREFIX[:30]):
+                cmd[i] = prefix + cmd[i]
+        return cmd
+
+    _mp_spawn.get_command_line = get_command_line
+    try:
+        yield
+    finally:
+        _mp_spawn.get_command_line = original
+
+
 @contextlib.contextmanager
 def aliased(aliases: Mapping[str, str] | None = None) -> Iterator[AliasFinder]:
     """Within the block, ``import torch...`` / ``import torchvision...`` give pyengine's modules.
@@ -116,7 +154,8 @@ def aliased(aliases: Mapping[str, str] | None = None) -> Iterator[AliasFinder]:
     finder = AliasFinder(aliases)
     sys.meta_path.insert(0, finder)
     try:
-        yield finder
+        with _spawned_children_aliased(aliases):
+            yield finder
     finally:
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(finder)

@@ -374,3 +374,31 @@ def test_classes_defined_in_script_pickle_as_main(tmp_path):
     proc = _runner(["p.py"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "__main__ [1.0, 2.0]"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# multiprocessing "spawn" children of an aliased run
+# ---------------------------------------------------------------------------------------------------------
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+
+
+def test_spawn_children_see_the_aliases():
+    """mp.Process children under set_start_method("spawn") re-import the script in a fresh interpreter: they
+    must get pyengine for `import torch` and train the parent's shared-memory model (Hogwild)."""
+    proc = _runner([os.path.join(FIXTURES, "spawn_workers.py")], cwd=FIXTURES, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "children: [(0, 'pyengine', 'pyengine.nn.parameter'), (1, 'pyengine', 'pyengine.nn.parameter')]" \
+        in proc.stdout, proc.stdout
+    assert "moved: True" in proc.stdout, proc.stdout
+
+
+def test_spawn_command_line_is_restored():
+    import multiprocessing.spawn as mp_spawn
+    before = mp_spawn.get_command_line
+    with _import_hook.aliased():
+        cmd = mp_spawn.get_command_line(tracker_fd=3, pipe_handle=4)
+        assert cmd[cmd.index("-c") + 1].startswith("from pyengine._import_hook import install")
+        with _import_hook.aliased():  # nested blocks add the prefix once
+            cmd = mp_spawn.get_command_line(tracker_fd=3, pipe_handle=4)
+            assert cmd[cmd.index("-c") + 1].count("install(") == 1
+    assert mp_spawn.get_command_line is before
