@@ -83,4 +83,4 @@ class Variable(metaclass=_VariableMeta):
         return out
 
 
-from . import functional, profiler  # noqa: E402,F401  (after grad: functional uses it)
+from . import forward_ad, functional, profiler  # noqa: E402,F401  (after grad: functional uses it)

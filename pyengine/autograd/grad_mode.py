@@ -14,6 +14,16 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_g
            "is_inference_mode_enabled"]
 
 
+# Set by forward_ad while a dual level is open: dual tensors' tangents are computed on the reverse-mode graph,
+# which code run with grad disabled does not record, so disabling grad there is noted (see forward_ad.py).
+_dual_level_watch: list[Callable[[], None]] = []
+
+
+def _note_grad_mode(mode: bool) -> None:
+    if not mode and _dual_level_watch:
+        _dual_level_watch[0]()
+
+
 def is_grad_enabled() -> bool:
     return _A.is_grad_enabled()
 
@@ -26,6 +36,7 @@ class _GradModeContext:
 
     def __enter__(self) -> None:
         self._prev = _A.is_grad_enabled()
+        _note_grad_mode(self._mode())
         _A.set_grad_enabled(self._mode())
 
     def __exit__(self, *exc: Any) -> None:
@@ -88,6 +99,7 @@ class set_grad_enabled(_GradModeContext):
     def __init__(self, mode: bool) -> None:
         self._prev = _A.is_grad_enabled()
         self.mode = bool(mode)
+        _note_grad_mode(self.mode)
         _A.set_grad_enabled(self.mode)
 
     def _mode(self) -> bool:
