@@ -1,4 +1,5 @@
 // Differentiable mm (ops_basic.h): grad_a = g @ b^T, grad_b = a^T @ g.
+#include "autograd/autocast.h"
 #include "autograd/ops_basic.h"
 #include "autograd/saved_variable.h"
 #include "ops/linalg.h"
@@ -22,6 +23,7 @@ struct MmBackward0 : Node {
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  if (autocast::active()) return autocast::lower(&autograd::mm, a, b);
   Tensor r = ::pe::mm(a, b);
   if (auto n = make_node<MmBackward0>({&a, &b})) {
     if (requires_grad(b)) n->a_ = SavedVariable(a, false);

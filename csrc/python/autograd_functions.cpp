@@ -1,5 +1,6 @@
 // pyengine._C._autograd: backward/grad, grad mode, nodes as Python objects, hook handles, and the
 // custom Function machinery (PyNode) that pyengine/autograd/function.py drives.
+#include "autograd/autocast.h"
 #include "autograd/engine.h"
 #include "autograd/functions/basic_nodes.h"
 #include "autograd/ops_basic.h"
@@ -253,6 +254,18 @@ void bind_autograd_functions(py::module_& m, TensorClass&) {
 
   a.def("is_grad_enabled", [] { return ag::GradMode::is_enabled(); });
   a.def("set_grad_enabled", [](bool on) { ag::GradMode::set_enabled(on); }, py::arg("mode"));
+  // Autocast state per device type (Note [Autocast] in autograd/autocast.h); pyengine/amp wraps it.
+  a.def("_set_autocast", [](const std::string& device_type, bool enabled, py::handle dtype) {
+    const int d = device_type == "cpu" ? 0 : device_type == "cuda" ? 1 : -1;
+    PE_CHECK_VALUE(d >= 0, "autocast: unsupported device_type ", device_type);
+    ag::autocast::t_state.enabled[d] = enabled;
+    ag::autocast::t_state.dtype[d] = to_dtype(dtype);
+  });
+  a.def("_get_autocast", [](const std::string& device_type) {
+    const int d = device_type == "cpu" ? 0 : device_type == "cuda" ? 1 : -1;
+    PE_CHECK_VALUE(d >= 0, "autocast: unsupported device_type ", device_type);
+    return py::make_tuple(ag::autocast::t_state.enabled[d], dtype_object(ag::autocast::t_state.dtype[d]));
+  });
   a.def("is_inference_mode_enabled", [] { return ag::InferenceMode::is_enabled(); });
   a.def("_set_inference_mode", [](bool on) { ag::InferenceMode::set_enabled(on); }, py::arg("mode"));
   a.def("backward", [](py::handle tensors, py::handle grads, bool keep, bool create, py::handle inputs) {

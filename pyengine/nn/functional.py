@@ -8,6 +8,7 @@ pyengine._C._nn.
 """
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Optional
 
@@ -25,6 +26,19 @@ __all__ = [
 ]
 
 
+def _user_stacklevel(stacklevel: int) -> int:
+    """``stacklevel`` for a warning raised ``stacklevel - 1`` frames below the user's call, counting past the
+    autocast float32 wrapper (amp/autocast_mode.py) when it is on the way, so the warning names the user's line."""
+    frame, extra = sys._getframe(1), 0
+    for _ in range(stacklevel - 1):
+        frame = frame.f_back
+        while frame is not None and frame.f_code.co_filename.endswith("autocast_mode.py"):
+            frame, extra = frame.f_back, extra + 1
+        if frame is None:
+            break
+    return stacklevel + extra
+
+
 def _reduction(size_average, reduce, reduction: str) -> str:
     """PyTorch's _Reduction.legacy_get_string when a legacy argument is given."""
     if size_average is None and reduce is None:
@@ -32,7 +46,7 @@ def _reduction(size_average, reduce, reduction: str) -> str:
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     warnings.warn("size_average and reduce args will be deprecated, please use reduction='%s' instead."
-                  % ("mean" if size_average and reduce else "sum" if reduce else "none"), stacklevel=3)
+                  % ("mean" if size_average and reduce else "sum" if reduce else "none"), stacklevel=_user_stacklevel(3))
     if size_average and reduce:
         return "mean"
     return "sum" if reduce else "none"
@@ -127,7 +141,7 @@ def _warn_broadcast(input: Tensor, target: Tensor) -> None:
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
                       "This will likely lead to incorrect results due to broadcasting. "
-                      "Please ensure they have the same size.", stacklevel=3)
+                      "Please ensure they have the same size.", stacklevel=_user_stacklevel(3))
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
@@ -279,3 +293,8 @@ from ._functional_more import *  # noqa: E402,F401,F403
 from ._functional_more import __all__ as _more_all  # noqa: E402
 
 __all__ += _more_all
+
+# Note [Autocast]: inside an autocast region the float32-list entries cast 16-bit inputs up (wrapped once, here).
+from ..amp.autocast_mode import _install_float32_policy  # noqa: E402
+
+_install_float32_policy(globals())

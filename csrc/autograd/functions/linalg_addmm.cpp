@@ -2,6 +2,7 @@
 // addbmm, addmv, addr and their in-place forms): beta * input + alpha * product. One node type
 // serves the five ops (they differ only in which product's adjoints they take); the input's
 // gradient is beta * grad summed back to the input's (broadcast) shape.
+#include "autograd/autocast.h"
 #include "autograd/functions/linalg_common.h"
 
 namespace pe::autograd {
@@ -105,12 +106,15 @@ Tensor& record_(AddKind k, AddInplaceFn f, Tensor& self, const Tensor& m1, const
 }  // namespace
 
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
+  if (autocast::active()) return autocast::lower(&autograd::addmm, input, m1, m2, beta, alpha);
   return record(AddKind::Addmm, &::pe::addmm, input, m1, m2, beta, alpha);
 }
 Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
+  if (autocast::active()) return autocast::lower(&autograd::baddbmm, input, b1, b2, beta, alpha);
   return record(AddKind::Baddbmm, &::pe::baddbmm, input, b1, b2, beta, alpha);
 }
 Tensor addbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
+  if (autocast::active()) return autocast::lower(&autograd::addbmm, input, b1, b2, beta, alpha);
   return record(AddKind::Addbmm, &::pe::addbmm, input, b1, b2, beta, alpha);
 }
 Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha) {

@@ -3,6 +3,7 @@
 // mm, the fold of a batched operand into one mm/mv, or an expanded bmm, with the same
 // unsqueeze/squeeze/view/_unsafe_view steps, so `matmul(a, b).grad_fn` has torch's node names. The
 // plain op runs when no gradient is needed (no graph, one kernel, no extra views).
+#include "autograd/autocast.h"
 #include "autograd/functions/linalg_common.h"
 
 namespace pe::autograd {
@@ -147,6 +148,7 @@ Tensor matmul_graph(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  if (autocast::active()) return autocast::lower(&autograd::bmm, a, b);
   Tensor r = ::pe::bmm(a, b);
   if (auto n = make_node<BmmBackward0>({&a, &b})) {
     n->self_ = SavedVariable(a, false);
@@ -199,6 +201,7 @@ Tensor squeeze0_result(const Tensor& t) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (autocast::active()) return autocast::lower(&autograd::matmul, a, b);
   if (!compute_requires_grad({&a, &b})) return ::pe::matmul(a, b);
   const int64_t da = a.dim(), db = b.dim();
   if (da == 1 && db == 1) return autograd::dot(a, b);

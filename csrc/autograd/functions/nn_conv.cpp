@@ -7,6 +7,7 @@
 //   d/dg = conv(ggI, w) + conv(x, ggW) + ggB,  d/dx = Bin(g, ggW),  d/dw = Bw(g, ggI),
 // because <Bin(g, w), x> = <g, conv(x, w)> = <Bw(g, x), w>. Every term is again a conv2d or a
 // conv2d_backward, so gradients of any order compose from the same two wrappers.
+#include "autograd/autocast.h"
 #include "autograd/functions/nn_common.h"
 #include "autograd/ops_linalg.h"
 
@@ -104,6 +105,8 @@ std::tuple<Tensor, Tensor, Tensor> conv2d_backward(const Tensor& grad_output, co
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
               const DimVector& padding, const DimVector& dilation, int64_t groups) {
+  if (autocast::active())
+    return autocast::lower(&autograd::conv2d, input, weight, bias, stride, padding, dilation, groups);
   if (input.dim() == 3 && compute_requires_grad({&input, &weight, &bias})) {
     // Unbatched input: PyTorch records unsqueeze(0) -> convolution -> squeeze(0).
     Tensor r = autograd::conv2d(autograd::unsqueeze(input, 0), weight, bias, stride, padding, dilation, groups);
@@ -121,6 +124,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
 
 Tensor conv2d_padding(const Tensor& input, const Tensor& weight, const Tensor& bias, const DimVector& stride,
                       const std::string& padding, const DimVector& dilation, int64_t groups) {
+  if (autocast::active())
+    return autocast::lower(&autograd::conv2d_padding, input, weight, bias, stride, padding, dilation, groups);
   if (!compute_requires_grad({&input, &weight, &bias}) || padding != "same" || weight.dim() != 4 ||
       stride.size() != 2 || dilation.size() != 2)
     return padding == "valid" ? autograd::conv2d(input, weight, bias, stride, {0, 0}, dilation, groups)
@@ -141,6 +146,7 @@ Tensor conv2d_padding(const Tensor& input, const Tensor& weight, const Tensor& b
 // PyTorch's composite linear: addmm for a 2-D input with bias (a contiguous input of other ranks is
 // viewed to 2-D around it), otherwise matmul with weight.t() and an added bias.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  if (autocast::active()) return autocast::lower(&autograd::linear, input, weight, bias);
   if (!compute_requires_grad({&input, &weight, &bias})) return ::pe::linear(input, weight, bias);
   // The plain op's shape and dtype checks (and messages), without running it.
   PE_CHECK(input.dim() >= 1, "linear: input must have at least 1 dimension, got a 0-d tensor");
