@@ -1,6 +1,6 @@
 """pyengine.optim: Optimizer, the torch.optim algorithms (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
 NAdam, RAdam, ASGD, Rprop, LBFGS, SparseAdam) and lr_scheduler."""
-from . import lr_scheduler  # noqa: F401
+from . import lr_scheduler, swa_utils  # noqa: F401
 from .adadelta import Adadelta  # noqa: F401
 from .adagrad import Adagrad  # noqa: F401
 from .adam import Adam  # noqa: F401
