@@ -47,7 +47,7 @@ from .func import vmap  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401
 from ._default_device import get_default_device, set_default_device  # noqa: E402,F401
 from .backends._precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402,F401
-from . import amp  # noqa: E402,F401
+from . import amp, onnx  # noqa: E402,F401
 from .amp.autocast_mode import (autocast, get_autocast_dtype, is_autocast_enabled, set_autocast_dtype,  # noqa: E402,F401
                                 set_autocast_enabled)
 from .amp import _device_amp  # noqa: E402

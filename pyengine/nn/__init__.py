@@ -1,6 +1,6 @@
 """pyengine.nn: Module, Parameter, the layers, losses and containers, init, functional, utils, DataParallel."""
 from . import functional  # noqa: F401
-from . import init  # noqa: F401
+from . import common_types, init  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter  # noqa: F401

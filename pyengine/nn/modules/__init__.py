@@ -1,5 +1,6 @@
 """The nn layer classes, one file per family (as torch/nn/modules)."""
 from .module import Module  # noqa: F401
+from . import utils  # noqa: F401  (torch.nn.modules.utils: _pair, consume_prefix_in_state_dict_if_present)
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
 from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .container_params import ParameterDict, ParameterList  # noqa: F401
