@@ -64,7 +64,7 @@ def one_dims(t):
 # ---- var / std / norm / logsumexp ----
 
 @pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
-@pytest.mark.parametrize("name", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("name", ["float32", "float64", "float16", "bfloat16"])
 def test_var_std_on_cuda(name, layout):
     c, g = pair(name, layout)
     for dim in dims_of(c):
@@ -113,7 +113,7 @@ def test_float32_sum_stats_are_accurate_and_deterministic():
 # ---- max/min with indices, argmax/argmin ----
 
 @pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
-@pytest.mark.parametrize("name", ["float32", "float64", "int64", "bool", "float16", "uint8"])
+@pytest.mark.parametrize("name", ["float32", "float64", "int64", "int32", "bool", "float16", "bfloat16", "uint8"])
 def test_arg_reductions_on_cuda(name, layout):
     for nan in ((False, True) if name.startswith("float") else (False,)):
         c, g = pair(name, layout, nan=nan)
@@ -165,7 +165,7 @@ def test_scan_long_rows_on_cuda():
 # ---- sort, argsort, topk, kthvalue, median, mode ----
 
 @pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
-@pytest.mark.parametrize("name", ["float32", "float64", "int64", "bool", "float16", "int8"])
+@pytest.mark.parametrize("name", ["float32", "float64", "int64", "int16", "bool", "float16", "bfloat16", "int8", "uint8"])
 def test_sorting_on_cuda(name, layout):
     # Ties and NaNs are ordered as on the CPU (a total order on (value, index)), so indices compare exactly.
     for nan in ((False, True) if name.startswith("float") else (False,)):
@@ -220,6 +220,8 @@ GRAD_FNS = {
     "var": lambda t: pe.var(t, 1, correction=1),
     "std": lambda t: pe.std(t, 0, keepdim=True),
     "var_all": lambda t: t.var(),
+    "var_mean": lambda t: sum(pe.var_mean(t, 1, keepdim=True)),
+    "std_mean": lambda t: pe.std_mean(t, 0)[0] * 3 + pe.std_mean(t, 0)[1],
     "norm2": lambda t: pe.norm(t, 2, dim=1),
     "norm3": lambda t: pe.norm(t, 3),
     "norm_inf": lambda t: pe.norm(t, math.inf, dim=0),
@@ -255,7 +257,7 @@ def cuda_scatter_available() -> bool:
 
 
 @pytest.mark.parametrize("op", list(GRAD_FNS))
-@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced"])
 def test_reduce_grads_on_cuda(op, layout):
     if op in SCATTER_BACKWARD and not cuda_scatter_available():
         pytest.skip("needs the CUDA scatter kernel")
