@@ -272,3 +272,20 @@ def test_reduce_grads_on_cuda(op, layout):
         assert x.grad.device.type == device
         grads.append(x.grad)
     assert_same_as_cpu(grads[1], grads[0], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.skipif(pe.cuda.device_count() < 2, reason="needs a CUDA device")
+def test_reductions_on_second_device():
+    # Kernels and their scratch buffers live on the input's device, not the current one.
+    x = pe.tensor([[3.0, 1.0, 2.0, 1.0], [0.5, -1.0, 4.0, 0.5]])
+    g = x.to("cuda:1")
+    for fn in (lambda t: pe.var(t, 1), lambda t: pe.max(t, 1), lambda t: pe.cumsum(t, 1), lambda t: pe.sort(t, 1),
+               lambda t: pe.median(t, 1), lambda t: pe.mode(t, 1), lambda t: pe.topk(t, 2), lambda t: pe.logsumexp(t, 0)):
+        got, want = fn(g), fn(x)
+        for o in (got if isinstance(got, tuple) else (got,)):
+            assert o.device == pe.device("cuda", 1)
+        assert_same_as_cpu(got, want)
+    pe.manual_seed(5)
+    want = pe.randperm(9)
+    pe.manual_seed(5)
+    assert_same_as_cpu(pe.randperm(9, device="cuda:1"), want)
