@@ -138,7 +138,8 @@ void norm_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, doubl
 }
 
 void logsumexp_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out) {
-  PE_DISPATCH_FLOATING_TYPES(in.dtype(), "logsumexp", [&] { launch_reduce<scalar_t, scalar_t>(g, in, out, LogsumexpOp<scalar_t>()); });
+  PE_DISPATCH_FLOATING_TYPES(in.dtype(), "logsumexp",
+                             [&] { launch_reduce<scalar_t, scalar_t>(g, in, out, LogsumexpOp<scalar_t>()); });
 }
 
 }  // namespace pe::cuda

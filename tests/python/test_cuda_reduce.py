@@ -135,7 +135,8 @@ def test_arg_reductions_long_rows_on_cuda():
     x[:, 900] = 5.0
     x[1, 950] = math.nan
     x[1, 990] = math.nan
-    for fn in (lambda t: pe.max(t, 1), lambda t: pe.argmax(t, 1), lambda t: pe.argmin(t.t(), 0), lambda t: pe.argmax(t)):
+    for fn in (lambda t: pe.max(t, 1), lambda t: pe.argmax(t, 1), lambda t: pe.argmin(t.t(), 0),
+               lambda t: pe.argmax(t)):
         check(fn, x, x.cuda())
 
 
@@ -165,7 +166,8 @@ def test_scan_long_rows_on_cuda():
 # ---- sort, argsort, topk, kthvalue, median, mode ----
 
 @pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
-@pytest.mark.parametrize("name", ["float32", "float64", "int64", "int16", "bool", "float16", "bfloat16", "int8", "uint8"])
+@pytest.mark.parametrize("name", ["float32", "float64", "int64", "int16", "bool", "float16", "bfloat16", "int8",
+                                  "uint8"])
 def test_sorting_on_cuda(name, layout):
     # Ties and NaNs are ordered as on the CPU (a total order on (value, index)), so indices compare exactly.
     for nan in ((False, True) if name.startswith("float") else (False,)):
@@ -280,7 +282,8 @@ def test_reductions_on_second_device():
     x = pe.tensor([[3.0, 1.0, 2.0, 1.0], [0.5, -1.0, 4.0, 0.5]])
     g = x.to("cuda:1")
     for fn in (lambda t: pe.var(t, 1), lambda t: pe.max(t, 1), lambda t: pe.cumsum(t, 1), lambda t: pe.sort(t, 1),
-               lambda t: pe.median(t, 1), lambda t: pe.mode(t, 1), lambda t: pe.topk(t, 2), lambda t: pe.logsumexp(t, 0)):
+               lambda t: pe.median(t, 1), lambda t: pe.mode(t, 1), lambda t: pe.topk(t, 2),
+               lambda t: pe.logsumexp(t, 0)):
         got, want = fn(g), fn(x)
         for o in (got if isinstance(got, tuple) else (got,)):
             assert o.device == pe.device("cuda", 1)
