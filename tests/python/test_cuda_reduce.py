@@ -204,6 +204,20 @@ def test_sort_long_rows_on_cuda(n):
         check(fn, x, x.cuda())
 
 
+def test_sort_special_values_on_cuda():
+    # Extremes of the integer range, infinities, signed zeros (equal: index order) and NaNs (largest).
+    i = pe.tensor([[2**63 - 1, -2**63, 0, -1, 2**63 - 1, 5, -2**63]])
+    f = pe.tensor([[0.0, -0.0, math.inf, -math.inf, math.nan, -0.0, 1e-300, -1e-300, math.nan, 0.0]], dtype=pe.float64)
+    u = pe.tensor([[255, 0, 7, 255, 0]], dtype=pe.uint8)
+    for x in (i, f, u, f.float(), f.half()):
+        for fn in (lambda t: pe.sort(t, 1), lambda t: pe.sort(t, 1, descending=True), lambda t: pe.topk(t, 3, 1),
+                   lambda t: pe.topk(t, 3, 1, largest=False), lambda t: pe.median(t, 1), lambda t: pe.mode(t, 1),
+                   lambda t: pe.kthvalue(t, 2, 1), lambda t: pe.max(t, 1), lambda t: pe.argmin(t, 1)):
+            check(fn, x, x.cuda())
+        got = pe.sort(x.cuda(), 1).values.cpu()
+        assert got.view(pe.uint8).tolist() == pe.sort(x, 1).values.view(pe.uint8).tolist()  # -0.0 stays -0.0
+
+
 @pytest.mark.parametrize("n", [0, 1, 10, 2500])
 def test_randperm_on_cuda_matches_cpu(n):
     pe.manual_seed(11)
