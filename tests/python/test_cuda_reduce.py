@@ -306,3 +306,17 @@ def test_reductions_on_second_device():
     want = pe.randperm(9)
     pe.manual_seed(5)
     assert_same_as_cpu(pe.randperm(9, device="cuda:1"), want)
+
+
+def test_evenly_distributed_grads_on_cuda():
+    # max()/min()/median() of all elements share the gradient among the elements equal to the result
+    # (every NaN when it is NaN), computed on the device.
+    for vals in ([1.0, math.nan, 2.0, math.nan], [3.0, 1.0, 3.0, 2.0]):
+        for op in ("max", "min", "median"):
+            grads = []
+            for device in ("cpu", "cuda"):
+                x = pe.tensor(vals, dtype=pe.float64, device=device, requires_grad=True)
+                getattr(x, op)().backward()
+                grads.append(x.grad)
+            assert grads[1].device.type == "cuda"
+            assert_same_as_cpu(grads[1], grads[0])
