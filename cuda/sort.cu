@@ -154,12 +154,12 @@ SortedRows sort_rows(const Tensor& self, int64_t dim, bool descending) {
 
 void sort_kernel(const Tensor& values, const Tensor& indices, const Tensor& self, int64_t dim, bool descending,
                  int64_t k, bool select_kth) {
+  if (values.numel() == 0) return;  // topk with k = 0
   const SortedRows s = sort_rows(self, dim, descending);
   DeviceGuard guard(self.device().index);
   const RowCalc calc = make_row_calc({&self, &values, &indices}, dim);
   auto stride = [&](const Tensor& t) { return t.dim() == 0 ? int64_t(0) : t.stride(dim); };
   const int64_t total = s.rows * (select_kth ? 1 : k);
-  if (total == 0) return;
   PE_DISPATCH_ALL_TYPES(self.dtype(), "sort", [&] {
     launch_kernel(write_sorted_kernel<scalar_t>, grid_size(total), kBlockSize, 0, current_stream(),
                   static_cast<const scalar_t*>(self.raw_data()), static_cast<scalar_t*>(values.raw_data()),
