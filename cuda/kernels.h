@@ -9,6 +9,7 @@
 #include "core/tensor_iter.h"
 #include "ops/elementwise_stubs.h"
 #include "ops/reduce_stubs.h"
+#include "ops/select_stubs.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -24,7 +25,7 @@ void index_put_kernel(const TensorIter& iter, bool accumulate);                 
 std::optional<int64_t> index_bounds_kernel(const Tensor& index, int64_t size, bool allow_negative);  // index.cu
 void index_offsets_kernel(const TensorIter& iter, int64_t size, int64_t stride);  // index.cu
 Tensor nonzero_kernel(const Tensor& t);                                          // index.cu
-void randperm_kernel(const Tensor& perm, const Tensor& keys);                    // random.cu
+void randperm_kernel(const Tensor& perm, const Tensor& keys);                    // sort.cu
 
 // The elementwise op library (ops/elementwise_stubs.h), through cuda/elementwise.cuh.
 void unary_float_kernel(const TensorIter& iter, UnaryFloatOp op);                      // unary_float.cu
@@ -41,5 +42,15 @@ void ternary_kernel(const TensorIter& iter, TernaryOp op);                      
 void sum_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op);     // reduce.cu
 void minmax_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op);  // reduce.cu
 void logical_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, ReduceOp op); // reduce.cu
+void arg_reduce_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& values, const Tensor& indices,
+                       bool is_max);                                                  // reduce_arg.cu
+void var_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, const Tensor& mean, double correction,
+                bool take_sqrt);                                                      // reduce_stats.cu
+void norm_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out, double p);    // reduce_stats.cu
+void logsumexp_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out);        // reduce_stats.cu
+void scan_kernel(const Tensor& in, const Tensor& out, int64_t outer, int64_t n, int64_t inner, bool is_prod);  // scan.cu
+void sort_reduce_kernel(const Tensor& in, const Tensor& values, const Tensor& indices, bool is_mode);  // sort_reduce.cu
+void sort_kernel(const Tensor& values, const Tensor& indices, const Tensor& self, int64_t dim, bool descending,
+                 int64_t k, bool select_kth);                                         // sort.cu
 
 }  // namespace pe::cuda

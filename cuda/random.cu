@@ -49,12 +49,4 @@ void normal_kernel(const Tensor& dst, double mean, double std, uint64_t seed, ui
   });
 }
 
-// Through the host for now (Fisher-Yates is sequential): the CPU kernel on host copies.
-void randperm_kernel(const Tensor& perm, const Tensor& keys) {
-  Tensor host = make_empty(perm.sizes(), DType::Int64, Device());
-  randperm_stub(Device())(host, pe::to(keys, std::nullopt, Device()));
-  Tensor dst = perm;
-  copy_(dst, host);
-}
-
 }  // namespace pe::cuda

@@ -4,6 +4,7 @@
 // run; float sums are trees of short runs, as accurate as the CPU's pairwise sums in practice.
 // It walks the ReduceGeom of the op layer (Note [Reduction geometry] in core/reduce_iter.h).
 #pragma once
+#include <cstring>
 #include <type_traits>
 
 #include "core/reduce_iter.h"
@@ -46,9 +47,18 @@ struct ReduceParams {
 
 ReduceParams make_reduce_params(const ReduceGeom& g);
 
+// A struct accumulator (Welford, (value, index), logsumexp's (max, sum)) moves as 4-byte words,
+// which is what the hardware shuffles.
 template <class T>
 __device__ __forceinline__ T shfl_down(T v, int offset) {
-  if constexpr (sizeof(T) < 4) {
+  if constexpr (!std::is_arithmetic_v<T>) {
+    static_assert(sizeof(T) % 4 == 0 && std::is_trivially_copyable_v<T>, "shfl_down: 4-byte words");
+    unsigned w[sizeof(T) / 4];
+    memcpy(w, &v, sizeof(T));
+    for (size_t k = 0; k < sizeof(T) / 4; ++k) w[k] = __shfl_down_sync(0xffffffffu, w[k], offset);
+    memcpy(&v, w, sizeof(T));
+    return v;
+  } else if constexpr (sizeof(T) < 4) {
     return static_cast<T>(__shfl_down_sync(0xffffffffu, static_cast<int>(v), offset));
   } else {
     return __shfl_down_sync(0xffffffffu, v, offset);

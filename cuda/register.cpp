@@ -6,6 +6,8 @@
 #include "cuda/device.h"
 #include "cuda/kernels.h"
 #include "ops/elementwise_stubs.h"
+#include "ops/reduce_stubs.h"
+#include "ops/select_stubs.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -34,6 +36,13 @@ void register_cuda() {
   sum_stub.set(DeviceType::CUDA, &sum_kernel);
   minmax_stub.set(DeviceType::CUDA, &minmax_kernel);
   logical_stub.set(DeviceType::CUDA, &logical_kernel);
+  arg_reduce_stub.set(DeviceType::CUDA, &arg_reduce_kernel);
+  var_stub.set(DeviceType::CUDA, &var_kernel);
+  norm_stub.set(DeviceType::CUDA, &norm_kernel);
+  logsumexp_stub.set(DeviceType::CUDA, &logsumexp_kernel);
+  scan_stub.set(DeviceType::CUDA, &scan_kernel);
+  sort_reduce_stub.set(DeviceType::CUDA, &sort_reduce_kernel);
+  sort_stub.set(DeviceType::CUDA, &sort_kernel);
 
   set_allocator(DeviceType::CUDA, cuda_allocator());
   set_cuda_copy_bytes(&copy_bytes);

@@ -1,5 +1,6 @@
 // CPU random fills (uniform_, normal_) on the Philox layout of Note [Random number layout], so the
 // values depend only on (seed, offset, index): parallel-safe, and equal to the CUDA kernels'.
+#include <algorithm>
 #include <numeric>
 #include <utility>
 
@@ -35,16 +36,14 @@ void normal_kernel(const Tensor& dst, double mean, double std, uint64_t seed, ui
   });
 }
 
+// The permutation that sorts the keys (one uniform draw per position) ascending, ties by position:
+// the CUDA kernel (cuda/sort.cu) sorts the same keys, so a seed gives one permutation on both devices.
 void randperm_kernel(const Tensor& perm, const Tensor& keys) {
   int64_t* p = perm.data_ptr<int64_t>();
   const double* u = keys.data_ptr<double>();
   const int64_t n = perm.numel();
   std::iota(p, p + n, int64_t(0));
-  for (int64_t i = n - 1; i > 0; --i) {
-    int64_t j = (int64_t)(u[i] * (double)(i + 1));
-    if (j > i) j = i;
-    std::swap(p[i], p[j]);
-  }
+  std::stable_sort(p, p + n, [u](int64_t a, int64_t b) { return u[a] < u[b]; });
 }
 
 PE_REGISTER_KERNEL(uniform_stub, CPU, &uniform_kernel);

@@ -154,7 +154,7 @@ Tensor randint(int64_t low, int64_t high, const DimVector& sizes, const TensorOp
 
 Tensor randperm(int64_t n, const TensorOptions& opt, Generator* gen) {
   PE_CHECK(n >= 0, "n must be non-negative, got", n);
-  // Fisher-Yates driven by one uniform draw per position (the kernel of the device).
+  // The permutation that sorts one uniform draw per position (the same on every device).
   Tensor keys = make_empty({n}, DType::Float64, opt.device);
   uniform_(keys, 0.0, 1.0, gen);
   Tensor perm = make_empty({n}, DType::Int64, opt.device);

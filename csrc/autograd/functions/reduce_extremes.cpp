@@ -128,7 +128,9 @@ struct EvenlyBackward : Node {
     variable_list r(1);
     if (!should_compute_output(0)) return r;
     Tensor x = self_.unpack(), value = result_.unpack();
-    Tensor mask = ::pe::item(::pe::isnan(value)).to_bool() ? ::pe::isnan(x) : ::pe::eq(x, value);
+    // The elements equal to the result, or every NaN when it is NaN: no read of the value on the host
+    // (a device sync on CUDA), as PyTorch's CUDA formula.
+    Tensor mask = ::pe::logical_or(::pe::eq(x, value), ::pe::logical_and(::pe::isnan(x), ::pe::isnan(value)));
     r[0] = reduce_grad(autograd::where(mask, autograd::div(g[0], ::pe::sum(mask)), kZero), self_info_);
     return r;
   }
