@@ -324,12 +324,22 @@ def _to(self, *args, memory_format=None, **kwargs):
     return self._to(dtype, device, copy, memory_format)
 
 
+def _check_pin_device(device) -> None:
+    """pin_memory's deprecated device argument: pinned memory serves the CUDA devices only."""
+    if device is not None:
+        d = device if isinstance(device, _C.device) else _C.device(device)
+        if d.type != "cuda":
+            raise RuntimeError(f"pin_memory: expected a cuda device to pin memory for, got '{d}'")
+
+
 def _pin_memory(self, device=None) -> Tensor:
     """A copy of this CPU tensor in pinned (page-locked) host memory (self when already pinned)."""
+    _check_pin_device(device)
     return _C._pin_memory(self)
 
 
 def _is_pinned(self, device=None) -> builtins.bool:
+    _check_pin_device(device)
     return _C._is_pinned(self)
 
 
