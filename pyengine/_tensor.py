@@ -292,8 +292,9 @@ def _type(self, dtype=None, non_blocking: builtins.bool = False):
 
 
 def _parse_to(args, kwargs):
-    """(dtype, device, copy) of a to() call; memory_format is taken out by the caller, non_blocking is moot
-    (copies are synchronous)."""
+    """(dtype, device, copy) of a to() call; memory_format is taken out by the caller. non_blocking needs no
+    handling: a copy to a CUDA device is always queued on the current stream (asynchronous from pinned
+    memory), and a copy to the host waits for the stream, so its result is always ready to read."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
