@@ -25,7 +25,8 @@ void copy_same_device(const Tensor& dst, const Tensor& src) {
   if (n == 0) return;
   DeviceGuard guard(dst.device().index);
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
-    PE_CUDA_CHECK(cudaMemcpy(dst.raw_data(), src.raw_data(), n * dst->itemsize(), cudaMemcpyDeviceToDevice));
+    PE_CUDA_CHECK(cudaMemcpyAsync(dst.raw_data(), src.raw_data(), n * dst->itemsize(), cudaMemcpyDeviceToDevice,
+                                  current_stream()));
     return;
   }
   TensorIter iter({dst}, {src});

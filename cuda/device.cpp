@@ -1,5 +1,5 @@
-// CUDA device management and byte copies (see device.h). All work goes to the legacy default stream,
-// so copies and kernels on one device are ordered without explicit events.
+// CUDA device management and byte copies (see device.h). Copies go to the current stream of their
+// device (Note [Current stream] in stream.cpp), in order with the kernels there.
 #include "cuda/device.h"
 
 #include <cstring>
@@ -59,8 +59,6 @@ const char* device_name(int index) {
   return names[index].c_str();
 }
 
-cudaStream_t current_stream() { return nullptr; }
-
 int device_index(Device d) { return d.index >= 0 ? d.index : current_device(); }
 
 DeviceGuard::DeviceGuard(int index) {
@@ -80,18 +78,21 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
   if (dst_dev.is_cpu() && src_dev.is_cpu()) {
     std::memcpy(dst, src, nbytes);
   } else if (dst_dev.is_cpu()) {
-    // cudaMemcpy to pageable host memory returns only when the copy is done: the host sees it.
+    // On the current stream of the source's device, then waited for: the host sees the bytes.
     DeviceGuard guard(device_index(src_dev));
-    PE_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToHost));
+    cudaStream_t s = current_stream();
+    PE_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
+    PE_CUDA_CHECK(cudaStreamSynchronize(s));
   } else if (src_dev.is_cpu()) {
-    // Returns once the host buffer has been staged: the caller may free it right away.
+    // Ordered on the current stream; returns once the host buffer has been read or staged (pageable
+    // memory), so the caller may free it. Pinned memory the caller keeps alive (Tensor keeps it).
     DeviceGuard guard(device_index(dst_dev));
-    PE_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyHostToDevice));
+    PE_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, current_stream()));
   } else {
     int di = device_index(dst_dev), si = device_index(src_dev);
     DeviceGuard guard(di);
     if (di == si) {
-      PE_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToDevice));
+      PE_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, current_stream()));
     } else {
       // Serialized with pending and later work on both devices.
       PE_CUDA_CHECK(cudaMemcpyPeer(dst, di, src, si, nbytes));

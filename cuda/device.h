@@ -20,8 +20,9 @@ const char* device_name(int index);  // cudaDeviceProp::name; the pointer stays 
 int device_index(Device d);
 
 // The stream every kernel and async copy of the current device goes to: pass it as launch_kernel's
-// stream argument (never nullptr/0), so that torch.cuda.stream(s) redirects our work. Today the legacy
-// default stream of the current device; the per-device current stream of issue 12 replaces the body.
+// stream argument (never nullptr/0), so that torch.cuda.stream(s) redirects our work. The calling
+// thread's current stream of the current device (Note [Current stream] in stream.cpp); defined in
+// stream.cpp.
 cudaStream_t current_stream();
 
 // Makes `index` the current device for a scope and restores the previous one (a no-op when

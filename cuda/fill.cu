@@ -31,7 +31,7 @@ void fill_kernel(const Tensor& dst, const Scalar& value) {
     const scalar_t v = value.to<scalar_t>();
     if (dst.is_contiguous() && all_zero_bytes(v)) {
       DeviceGuard guard(dst.device().index);
-      PE_CUDA_CHECK(cudaMemset(dst.raw_data(), 0, (size_t)(dst.numel() * dst->itemsize())));
+      PE_CUDA_CHECK(cudaMemsetAsync(dst.raw_data(), 0, (size_t)(dst.numel() * dst->itemsize()), current_stream()));
       return;
     }
     launch_index_fill<scalar_t>(dst, ConstantFunctor<scalar_t>{v});

@@ -72,24 +72,18 @@ inline OffsetCalc<1> row_major_offset_calc(const Tensor& t) {
   return c;
 }
 
-// The device holding operand 0 of iter, for a DeviceGuard: the stubs get no Device, and a kernel
-// must run on the device that owns its memory. -1 (keep the current device) when there is only one.
-inline int iter_device(const TensorIter& iter) {
-  if (device_count() <= 1) return -1;
-  cudaPointerAttributes attr;
-  PE_CUDA_CHECK(cudaPointerGetAttributes(&attr, iter.data(0)));
-  return attr.type == cudaMemoryTypeDevice ? attr.device : -1;
-}
+// The device of operand 0 of iter, for a DeviceGuard: a kernel runs on the device that owns its
+// memory. The op layer's tensors say it (TensorIter::device), so no launch queries a pointer.
+inline int iter_device(const TensorIter& iter) { return device_index(iter.device(0)); }
 
-// Refuses (with a pe::Error, before any launch) an operand whose memory is not on device `dev`
-// (-1: the current one): a kernel reading host memory would fault and poison the CUDA context.
+// Refuses (with a pe::Error, before any launch) an operand that is not on device `dev` (-1: the
+// current one): a kernel reading host memory would fault and poison the CUDA context.
 inline void check_operands_on_device(const TensorIter& iter, int dev, const char* name) {
   if (dev < 0) dev = current_device();
   for (int k = 0; k < iter.ntensors(); ++k) {
-    cudaPointerAttributes attr;
-    PE_CUDA_CHECK(cudaPointerGetAttributes(&attr, iter.data(k)));
-    PE_CHECK(attr.type == cudaMemoryTypeDevice && attr.device == dev, name, ": operand ", k,
-             " is not in the memory of cuda:", dev);
+    const Device d = iter.device(k);
+    PE_CHECK(d.is_cuda() && device_index(d) == dev, name, ": operand ", k, " is not in the memory of cuda:", dev,
+             " (it is on ", d.str(), ")");
   }
 }
 

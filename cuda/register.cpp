@@ -4,6 +4,7 @@
 
 #include "cuda/allocator.h"
 #include "cuda/device.h"
+#include "cuda/host_allocator.h"
 #include "cuda/kernels.h"
 #include "ops/elementwise_stubs.h"
 #include "ops/reduce_stubs.h"
@@ -56,6 +57,8 @@ void register_cuda() {
   h.memory_allocated = &memory_allocated;
   h.memory_reserved = &memory_reserved;
   h.device_name = &device_name;
+  h.pinned_allocator = pinned_host_allocator();
+  h.is_pinned = &is_pinned;
 }
 
 }  // namespace pe::cuda

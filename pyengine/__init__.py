@@ -22,6 +22,7 @@ from . import _tensor_copy  # noqa: E402,F401  (Tensor.__deepcopy__ / __reduce_e
 from ._tensor_str import get_printoptions, set_printoptions  # noqa: E402,F401
 from .storage import TypedStorage  # noqa: E402,F401
 from . import cpu, cuda  # noqa: E402,F401
+from .cuda import OutOfMemoryError  # noqa: E402,F401  (torch.OutOfMemoryError is torch.cuda.OutOfMemoryError)
 from ._functions import (  # noqa: E402,F401
     empty, empty_like, full_like, is_tensor, normal, numel, ones_like, rand_like,
     randint_like, randn_like, set_default_dtype, zeros_like, is_floating_point, clone, reshape,

@@ -106,8 +106,6 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     """normal(mean_tensor, std_tensor), normal(mean, std_tensor), normal(mean_tensor, std),
     or normal(mean, std, size); ``generator`` and ``out`` as PyTorch (out's dtype is the result's)."""
     _check_layout(layout, "normal")
-    if pin_memory:
-        raise RuntimeError("pin_memory=True: pyengine has no pinned (page-locked) host memory allocator")
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:
@@ -125,6 +123,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
         t = _C._normal_tensors(m, s, generator)
     if out is not None:
         return _C._write_out(out, t, "castable", "normal", False)
+    if pin_memory:
+        t = _C._pin_memory(t)
     if requires_grad:
         t.requires_grad_(True)
     return t

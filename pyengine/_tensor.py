@@ -154,20 +154,16 @@ def _nested_tolist(data):
     return data
 
 
-def _check_pin_memory(pin_memory) -> None:
-    if pin_memory:
-        raise RuntimeError("pin_memory=True: pyengine has no pinned (page-locked) host memory allocator")
-
-
 def tensor(data: Any, dtype=None, device=None, requires_grad: builtins.bool = False,
            pin_memory: builtins.bool = False) -> Tensor:
-    """Always copies ``data`` (like ``torch.tensor``)."""
-    _check_pin_memory(pin_memory)
+    """Always copies ``data`` (like ``torch.tensor``); pin_memory=True puts a CPU result in pinned memory."""
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
                       "or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
     t = _tensor_from_data(data, dtype, device)
+    if pin_memory:
+        t = _C._pin_memory(t)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -296,8 +292,9 @@ def _type(self, dtype=None, non_blocking: builtins.bool = False):
 
 
 def _parse_to(args, kwargs):
-    """(dtype, device, copy) of a to() call; memory_format is taken out by the caller, non_blocking is moot
-    (copies are synchronous)."""
+    """(dtype, device, copy) of a to() call; memory_format is taken out by the caller. non_blocking needs no
+    handling: a copy to a CUDA device is always queued on the current stream (asynchronous from pinned
+    memory), and a copy to the host waits for the stream, so its result is always ready to read."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
@@ -326,6 +323,34 @@ def _to(self, *args, memory_format=None, **kwargs):
             from . import cuda
             cuda._check(device)
     return self._to(dtype, device, copy, memory_format)
+
+
+def _check_pin_device(device) -> None:
+    """pin_memory's deprecated device argument: pinned memory serves the CUDA devices only."""
+    if device is not None:
+        d = device if isinstance(device, _C.device) else _C.device(device)
+        if d.type != "cuda":
+            raise RuntimeError(f"pin_memory: expected a cuda device to pin memory for, got '{d}'")
+
+
+def _pin_memory(self, device=None) -> Tensor:
+    """A copy of this CPU tensor in pinned (page-locked) host memory (self when already pinned)."""
+    _check_pin_device(device)
+    return _C._pin_memory(self)
+
+
+def _is_pinned(self, device=None) -> builtins.bool:
+    _check_pin_device(device)
+    return _C._is_pinned(self)
+
+
+def _record_stream(self, stream) -> None:
+    """Marks this CUDA tensor's memory as used by work on `stream`: when the tensor is freed, its block
+    is not reused before that work is done."""
+    from .cuda import Stream
+    if not isinstance(stream, Stream):
+        raise TypeError(f"record_stream(): argument 'stream' must be torch.cuda.Stream, not {type(stream).__name__}")
+    _C._cuda_record_stream(self, stream.cuda_stream)
 
 
 def _cuda(self, device=None, non_blocking: builtins.bool = False, memory_format=None):
@@ -407,6 +432,9 @@ def _install() -> None:
     T.new_full = _new_full
     T.layout = property(_layout)
     T.share_memory_ = _share_memory_
+    T.pin_memory = _pin_memory
+    T.is_pinned = _is_pinned
+    T.record_stream = _record_stream
     T.is_shared = _is_shared
     for name, dt in (("float", _C.float32), ("double", _C.float64), ("half", _C.float16),
                      ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32),

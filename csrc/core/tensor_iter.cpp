@@ -31,6 +31,7 @@ TensorIter::TensorIter(const TensorList& outputs, const TensorList& inputs, bool
     }
     data_[k] = static_cast<char*>(t.raw_data());
     dtypes_[k] = t.dtype();
+    devices_[k] = t.device();
     ++k;
   };
   for (auto& t : outputs) add(t);

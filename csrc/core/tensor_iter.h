@@ -27,6 +27,8 @@ class TensorIter {
   int64_t stride(int d, int arg) const { return strides_[d][arg]; }
   char* data(int arg) const { return data_[arg]; }
   DType dtype(int arg) const { return dtypes_[arg]; }
+  // The device of operand `arg`: kernels launch on the device of operand 0 (no pointer query).
+  Device device(int arg = 0) const { return devices_[arg]; }
   bool is_contiguous() const;  // one dim, every operand dense
 
   // Runs loop(data, inner_strides, n) over [begin, end) of the linearized index space, in chunks
@@ -41,6 +43,7 @@ class TensorIter {
   std::vector<std::array<int64_t, kMaxIterOperands>> strides_;
   std::array<char*, kMaxIterOperands> data_{};
   std::array<DType, kMaxIterOperands> dtypes_{};
+  std::array<Device, kMaxIterOperands> devices_{};
 };
 
 template <class Loop>

@@ -15,8 +15,13 @@ struct TensorOptions {
   std::optional<DType> dtype;  // unset: the op's default (usually the default float dtype)
   Device device;
   bool requires_grad = false;
+  bool pin_memory = false;  // a CPU result in page-locked memory (ops/pinned.cpp)
   DType dtype_or(DType d) const { return dtype ? *dtype : d; }
 };
+
+// ---- pinned host memory (ops/pinned.cpp) ----
+bool is_pinned(const Tensor& t);
+Tensor pin_memory(const Tensor& t);  // t itself when pinned already
 
 // ---- creation (ops/creation.cpp) ----
 Tensor empty(const DimVector& sizes, const TensorOptions& opt);

@@ -44,6 +44,8 @@ struct CudaHooks {
   size_t (*memory_allocated)(int device) = nullptr;
   size_t (*memory_reserved)(int device) = nullptr;
   const char* (*device_name)(int device) = nullptr;
+  Allocator* pinned_allocator = nullptr;             // page-locked host memory (cudaMallocHost)
+  bool (*is_pinned)(const void* ptr) = nullptr;
 };
 CudaHooks& cuda_hooks();
 bool cuda_compiled();

@@ -61,6 +61,7 @@ void bind_tensor(py::module_& m);
 void bind_indexing(py::class_<TensorImpl, TensorHolder>& cls);
 void bind_numpy(py::module_& m, py::class_<TensorImpl, TensorHolder>& cls);
 void bind_functions(py::module_& m);
+void bind_cuda(py::module_& m);  // cuda_bindings.cpp
 
 }  // namespace pe::python
 

@@ -31,4 +31,5 @@ PYBIND11_MODULE(_C, m) {
   pe::python::bind_types(m);
   pe::python::bind_tensor(m);
   pe::python::bind_functions(m);
+  pe::python::bind_cuda(m);
 }

@@ -169,8 +169,7 @@ TensorOptions parse_options(const py::kwargs& kw, const char* fn) {
       PE_CHECK(v.is_none() || std::string(py::repr(v)) == "torch.strided", fn, "(...) is not implemented for ",
                std::string(py::repr(v)), " layout: pyengine has torch.strided only");
     } else if (k == "pin_memory") {
-      PE_CHECK(v.is_none() || !PyObject_IsTrue(v.ptr()),
-               "pin_memory=True: pyengine has no pinned (page-locked) host memory allocator");
+      opt.pin_memory = !v.is_none() && PyObject_IsTrue(v.ptr());  // honoured by the factory (ops/pinned.cpp)
     } else {
       throw TypeError(str(fn, "() got an unexpected keyword argument '", k, "'"));
     }

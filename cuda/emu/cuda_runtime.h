@@ -107,6 +107,7 @@ typedef struct PeEmuEvent* cudaEvent_t;
 #define cudaStreamDefault 0x00
 #define cudaStreamNonBlocking 0x01
 #define cudaEventDefault 0x00
+#define cudaEventBlockingSync 0x01
 #define cudaEventDisableTiming 0x02
 
 cudaError_t cudaMalloc(void** ptr, size_t size);
@@ -122,9 +123,12 @@ cudaError_t cudaMemcpyPeerAsync(void* dst, int dst_device, const void* src, int 
 cudaError_t cudaMemset(void* ptr, int value, size_t count);
 cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t stream = 0);
 
-// ---- streams and events (work runs when it is issued, so every stream is trivially in order) ----
+// ---- streams and events (work runs when it is issued; streams model time: Note [Emulator streams]) ----
 cudaError_t cudaStreamCreate(cudaStream_t* stream);
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags);
+cudaError_t cudaStreamCreateWithPriority(cudaStream_t* stream, unsigned int flags, int priority);
+cudaError_t cudaStreamGetPriority(cudaStream_t stream, int* priority);
+cudaError_t cudaDeviceGetStreamPriorityRange(int* least_priority, int* greatest_priority);
 cudaError_t cudaStreamDestroy(cudaStream_t stream);
 cudaError_t cudaStreamSynchronize(cudaStream_t stream);
 cudaError_t cudaStreamQuery(cudaStream_t stream);
@@ -141,6 +145,12 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end);
 enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
 
 #include "kernel_lang.h"
+
+namespace pe::emu {
+// Emulator only: makes `stream` busy for `ns` more nanoseconds after its earlier work, as a kernel that
+// spins that long would (the emulated torch.cuda._sleep; Note [Emulator streams]).
+cudaError_t delay_stream(cudaStream_t stream, uint64_t ns);
+}  // namespace pe::emu
 
 // Raises the dynamic shared memory a kernel may ask for (the real API's opt-in above 48 KB).
 template <class... KArgs>

@@ -459,11 +459,13 @@ void run_grid(const LaunchConfig& cfg, void (*thread_body)(void*), void* ctx) {
         r.fibers[i].tid = uint3{x, y, z};
         r.fibers[i].linear = i;
       }
+  const auto t0 = std::chrono::steady_clock::now();
   BlockRun* outer = current_run;  // a launch from inside a kernel is not supported, but stay sane
   current_run = &r;
   gridDim = g;
   blockDim = b;
   std::string error;
+  begin_kernel_memcheck();
   for (unsigned bz = 0; bz < g.z && error.empty(); ++bz)
     for (unsigned by = 0; by < g.y && error.empty(); ++by)
       for (unsigned bx = 0; bx < g.x && error.empty(); ++bx) {
@@ -472,9 +474,15 @@ void run_grid(const LaunchConfig& cfg, void (*thread_body)(void*), void* ctx) {
         error = run_block(r);
       }
   current_run = outer;
+  const uintptr_t fault = end_kernel_memcheck();
+  note_work(cfg.stream, std::chrono::steady_clock::now() - t0);
   if (!error.empty()) {
     abandon(r);
     fail(cudaErrorLaunchFailure, "CUDA emulator: kernel failed in " + error);
+    return;
+  }
+  if (fault) {
+    report_fault(fault);
     return;
   }
   check_guards_of(cfg.pointers, cfg.npointers);

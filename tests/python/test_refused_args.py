@@ -12,18 +12,28 @@ torch = pytest.importorskip("torch")
 @pytest.mark.parametrize("call", [
     lambda m: m.linalg.svd(m.ones(2, 2), driver="gesvd"),
     lambda m: m.linalg.svdvals(m.ones(2, 2), driver="gesvd"),
-    lambda m: m.ones(2, pin_memory=True),
-    lambda m: m.tensor([1.0], pin_memory=True),
     lambda m: m.ones(3, 4).cumsum_(1, dtype=m.float64),
     lambda m: m.ones(3, 4, dtype=m.float64).cumprod_(0, dtype=m.float32),
     lambda m: m.ones(2, layout=m.sparse_coo),
-], ids=["svd_driver", "svdvals_driver", "ones_pin_memory", "tensor_pin_memory", "cumsum_dtype", "cumprod_dtype",
-        "ones_sparse_layout"])
+], ids=["svd_driver", "svdvals_driver", "cumsum_dtype", "cumprod_dtype", "ones_sparse_layout"])
 def test_refused_like_torch(call):
     with pytest.raises(RuntimeError):
         call(torch)
     with pytest.raises(RuntimeError):
         call(pe)
+
+
+@pytest.mark.parametrize("call", [lambda m: m.ones(2, pin_memory=True), lambda m: m.tensor([1.0], pin_memory=True)],
+                         ids=["ones_pin_memory", "tensor_pin_memory"])
+def test_pin_memory_needs_a_device(call):
+    # As PyTorch: refused without an accelerator (the reference here is a CPU build), honoured with one.
+    with pytest.raises(RuntimeError, match="accelerator"):
+        call(torch)
+    if pe.cuda.is_available():
+        assert call(pe).is_pinned()
+    else:
+        with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available"):
+            call(pe)
 
 
 def test_layout_strided_and_pin_memory_false_accepted():

@@ -213,7 +213,9 @@ class _BaseDataLoaderIter:
         self._index_sampler = loader._index_sampler
         self._num_workers = loader.num_workers
         self._prefetch_factor = loader.prefetch_factor
-        self._pin_memory = loader.pin_memory
+        import pyengine
+        # Without a device there is no pinned memory: the loader warned at construction, as PyTorch.
+        self._pin_memory = loader.pin_memory and pyengine.cuda.is_available()
         self._timeout = loader.timeout
         self._collate_fn = loader.collate_fn
         self._sampler_iter = iter(self._index_sampler)
@@ -238,6 +240,9 @@ class _BaseDataLoaderIter:
 
     def __next__(self) -> Any:
         data = self._next_data()
+        if self._pin_memory:
+            from . import _pin_memory
+            data = _pin_memory.pin_memory(data)
         self._num_yielded += 1
         if (self._iterable and self._IterableDataset_len_called is not None
                 and self._num_yielded > self._IterableDataset_len_called):

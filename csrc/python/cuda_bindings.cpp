@@ -1,0 +1,113 @@
+// pyengine._C's CUDA runtime calls behind pyengine.cuda (streams, events, allocator statistics,
+// pinned memory, device properties). Compiled in every build; without the CUDA part it binds
+// nothing and pyengine/cuda.py answers "not compiled with CUDA". Streams and events cross as integer
+// handles (a CUDA stream's handle is its cudaStream_t; 0 is the legacy default stream).
+#include "python/common.h"
+
+#ifdef PE_WITH_CUDA
+#include "cuda/allocator.h"
+#include "cuda/cuda_check.h"
+#include "cuda/device.h"
+#include "cuda/stream.h"
+#endif
+
+namespace pe::python {
+
+#ifdef PE_WITH_CUDA
+namespace {
+
+cudaStream_t to_stream(uintptr_t h) { return reinterpret_cast<cudaStream_t>(h); }
+cudaEvent_t to_event(uintptr_t h) { return reinterpret_cast<cudaEvent_t>(h); }
+uintptr_t handle(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+
+void bind_streams(py::module_& m) {
+  using namespace pe::cuda;
+  m.def("_cuda_current_stream", [](int d) { return handle(current_stream(d)); });
+  m.def("_cuda_set_stream", [](int d, uintptr_t s) { set_current_stream(d, to_stream(s)); });
+  m.def("_cuda_stream_create", [](int d, int priority) { return handle(create_stream(d, priority)); });
+  m.def("_cuda_stream_priority", [](uintptr_t s, int d) { return stream_priority(to_stream(s), d); });
+  m.def("_cuda_stream_priority_range", [] {
+    int least = 0, greatest = 0;
+    stream_priority_range(&least, &greatest);
+    return py::make_tuple(least, greatest);
+  });
+  m.def("_cuda_stream_query", [](uintptr_t s, int d) { return stream_query(to_stream(s), d); });
+  m.def("_cuda_stream_synchronize", [](uintptr_t s, int d) {
+    py::gil_scoped_release nogil;
+    stream_synchronize(to_stream(s), d);
+  });
+  m.def("_cuda_stream_wait_event", [](uintptr_t s, int d, uintptr_t e) {
+    stream_wait_event(to_stream(s), d, to_event(e));
+  });
+  m.def("_cuda_event_create", [](int d, bool timing, bool blocking) { return handle(create_event(d, timing, blocking)); });
+  m.def("_cuda_event_destroy", [](uintptr_t e) { destroy_event(to_event(e)); });
+  m.def("_cuda_event_record", [](uintptr_t e, uintptr_t s, int d) { event_record(to_event(e), to_stream(s), d); });
+  m.def("_cuda_event_query", [](uintptr_t e) { return event_query(to_event(e)); });
+  m.def("_cuda_event_synchronize", [](uintptr_t e) {
+    py::gil_scoped_release nogil;
+    event_synchronize(to_event(e));
+  });
+  m.def("_cuda_event_elapsed_time", [](uintptr_t a, uintptr_t b) { return event_elapsed_ms(to_event(a), to_event(b)); });
+  m.def("_cuda_sleep", [](int64_t cycles) { sleep_cycles(cycles); });
+}
+
+void bind_memory(py::module_& m) {
+  using namespace pe::cuda;
+  // torch.cuda.OutOfMemoryError: tried before the module's translator, which would make it a plain
+  // RuntimeError.
+  static py::exception<OutOfMemoryError> oom(m, "OutOfMemoryError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const OutOfMemoryError& e) {
+      PyErr_SetString(oom.ptr(), e.what());
+    }
+  });
+  m.def("_cuda_memory_stats", [](int d) { return memory_stats(d); });
+  m.def("_cuda_reset_peak_memory_stats", [](int d) { reset_peak_stats(d); });
+  m.def("_cuda_reset_accumulated_memory_stats", [](int d) { reset_accumulated_stats(d); });
+  m.def("_cuda_record_stream", [](const Tensor& t, uintptr_t s) {
+    PE_CHECK(t.device().is_cuda(), "record_stream: expected a CUDA tensor, got one on ", t.device().str());
+    record_stream(t->storage()->data(), to_stream(s));
+  });
+  m.def("_cuda_mem_get_info", [](int d) {
+    DeviceGuard guard(d);
+    size_t free_b = 0, total_b = 0;
+    PE_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+    return py::make_tuple(free_b, total_b);
+  });
+  m.def("_cuda_device_properties", [](int d) {
+    PE_CHECK(d >= 0 && d < device_count(), "Invalid device id ", d);
+    cudaDeviceProp p;
+    PE_CUDA_CHECK(cudaGetDeviceProperties(&p, d));
+    py::dict out;
+    out["name"] = std::string(p.name);
+    out["major"] = p.major;
+    out["minor"] = p.minor;
+    out["total_memory"] = p.totalGlobalMem;
+    out["multi_processor_count"] = p.multiProcessorCount;
+    out["max_threads_per_multi_processor"] = p.maxThreadsPerMultiProcessor;
+    out["max_threads_per_block"] = p.maxThreadsPerBlock;
+    out["warp_size"] = p.warpSize;
+    out["regs_per_block"] = p.regsPerBlock;
+    out["shared_memory_per_block"] = p.sharedMemPerBlock;
+    out["shared_memory_per_block_optin"] = p.sharedMemPerBlockOptin;
+    out["shared_memory_per_multiprocessor"] = p.sharedMemPerMultiprocessor;
+    out["L2_cache_size"] = p.l2CacheSize;
+    return out;
+  });
+}
+
+}  // namespace
+#endif
+
+void bind_cuda(py::module_& m) {
+  m.def("_pin_memory", [](const Tensor& t) { return pin_memory(t); });
+  m.def("_is_pinned", [](const Tensor& t) { return is_pinned(t); });
+#ifdef PE_WITH_CUDA
+  bind_streams(m);
+  bind_memory(m);
+#endif
+}
+
+}  // namespace pe::python
