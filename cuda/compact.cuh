@@ -47,7 +47,7 @@ __global__ void count_kernel(P pred, int64_t n, int64_t* counts) {
 }
 
 // counts[0..nb) -> exclusive offsets, counts[nb] = the total. One block.
-__global__ void scan_kernel(int64_t* counts, int64_t nb) {
+static __global__ void scan_kernel(int64_t* counts, int64_t nb) {
   __shared__ int64_t buf[kBlockSize];
   int64_t carry = 0;  // the same in every thread
   for (int64_t base = 0; base < nb; base += blockDim.x) {

@@ -287,8 +287,10 @@ def test_gradients_of_index_ops():
     lambda x, d: x[idx([0, 3], d)],
     lambda x, d: x[:, idx([-5], d)],
     lambda x, d: pe.nn.functional.embedding(idx([1, 3], d), x),
+    lambda x, d: x.clone().index_put_((idx([4], d),), pe.tensor(1.0, device=d)),
+    lambda x, d: x.clone().index_put_((idx([0], d), idx([-5], d)), pe.tensor(1.0, device=d), accumulate=True),
 ], ids=["gather", "gather_neg", "scatter", "scatter_add", "index_select", "index_add", "index_copy", "index_fill",
-        "take", "index", "index_neg", "embedding"])
+        "take", "index", "index_neg", "embedding", "index_put", "index_put_accumulate"])
 def test_out_of_range_raises_at_the_next_sync(op):
     x = pe.arange(12.0).reshape(3, 4)
     with pytest.raises((IndexError, RuntimeError)):  # the CPU checks on the host, right away
