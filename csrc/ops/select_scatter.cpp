@@ -255,6 +255,7 @@ Tensor& index_fill_(Tensor& self, int64_t dim, const Tensor& index, const Scalar
   dim = wrap_dim(dim, self.dim());
   PE_CHECK_INDEX(index.dtype() == DType::Int64, "index_fill_(): Expected dtype int64 for index.");
   PE_CHECK(index.dim() <= 1, "Index has to be a vector/scalar");
+  check_same_device(self, index);
   check_scalar_fits(value, self.dtype());
   // No internal-overlap check: PyTorch allows index_fill_ on expanded tensors.
   Tensor s1 = as_1d(self);

@@ -328,10 +328,13 @@ def test_in_range_indices_never_report():
     lambda a, b: pe.stack([a, b]),
     lambda a, b: a.scatter_add(0, b.long().clamp(0, 2), a),
     lambda a, b: a.index_add(0, b.long().reshape(-1)[:3] % 3, a),
+    lambda a, b: a.index_fill(0, b.long().reshape(-1)[:1], 2.0),
+    lambda a, b: a.index_copy(0, b.long().reshape(-1)[:3] % 3, a),
+    lambda a, b: a.take(b.long()),
     lambda a, b: pe.where(b > 0, a, a),
     lambda a, b: a * b,
 ], ids=["gather", "index_select", "masked_fill", "masked_select", "cat", "stack", "scatter_add", "index_add",
-        "where", "mul"])
+        "index_fill", "index_copy", "take", "where", "mul"])
 def test_mixed_devices_raise(op):
     a = pe.ones(3, 4, device="cuda")
     b = pe.zeros(3, 4)
