@@ -71,7 +71,7 @@ def test_gather_scatter_layouts(name, layout):
         check(lambda t, i: t.gather(0, i), x, i)
         check(lambda t, i: t.scatter(0, i, t[:0]), x, i)
         return
-    i0 = pair(idx([[2, 0, 1, 0], [1, 1, 0, 2]]))
+    i0 = pair(idx([[2, 0, 1, 0], [2, 0, 0, 2]]))  # columns 0 and 1 repeat an index
     i1 = pair(idx([[3, 0], [1, 1], [0, 2]]).t().contiguous().t())  # a transposed index
     check(lambda t, i: t.gather(0, i), x, i0)
     check(lambda t, i: t.gather(1, i), x, i1)
@@ -110,7 +110,7 @@ def test_index_add_copy_fill(name, layout):
     if name != "bool":
         check(lambda t, i, s: t.clone().index_add_(0, i, s), x, i, src)
         check(lambda t, i, s: t.index_add(1, i, s[:, :3], alpha=2), x, j, src)
-    check(lambda t, i, s: t.index_copy(0, i, s), x, j if False else pair(idx([2, 0, 1])), src)
+    check(lambda t, i, s: t.index_copy(0, i, s), x, pair(idx([2, 0, 1])), src)
     check(lambda t, i: t.index_fill(1, i, True if name == "bool" else -2), x, pair(idx([-1, 0])))
 
 
