@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cuda/cuda_check.h"
+#include "cuda/device_assert.h"
 
 namespace pe::cuda {
 
@@ -40,6 +41,7 @@ void synchronize(int index) {
   PE_CHECK(device_count() > 0, "No CUDA GPUs are available");
   DeviceGuard guard(index);
   PE_CUDA_CHECK(cudaDeviceSynchronize());
+  check_device_asserts(-1);  // a synchronization point (Note [Device asserts])
 }
 
 const char* device_name(int index) {
@@ -83,6 +85,7 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
     cudaStream_t s = current_stream();
     PE_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
     PE_CUDA_CHECK(cudaStreamSynchronize(s));
+    check_device_asserts(-1);  // a synchronization point (Note [Device asserts])
   } else if (src_dev.is_cpu()) {
     // Ordered on the current stream; returns once the host buffer has been read or staged (pageable
     // memory), so the caller may free it. Pinned memory the caller keeps alive (Tensor keeps it).

@@ -5,9 +5,10 @@
 // index_put with accumulate must let duplicate indices all land: atomicAdd where the hardware has
 // one for the dtype (float, double, int32, int64), else the same loop in one thread, which is slow
 // but serial like the CPU kernel. Also the pieces ops/indexing.cpp builds them from: bounds, byte
-// offsets and nonzero().
+// offsets (bounds checked on the device, Note [Device asserts]).
 #include <limits>
 
+#include "cuda/device_assert.cuh"
 #include "cuda/kernels.h"
 #include "cuda/launch.cuh"
 #include "cuda/loop.cuh"
@@ -119,12 +120,18 @@ __global__ void bounds_kernel(const int64_t* index, int64_t n, int64_t lo, int64
     if (index[i] < lo || index[i] >= size) atomicMin(first, static_cast<unsigned long long>(i));
 }
 
+// An index outside [-size, size) is reported (Note [Device asserts]) and replaced by 0, so the gather
+// or scatter that uses the offsets stays inside the tensor.
 __global__ void offsets_kernel(char* out, const char* offs, const char* index, OffsetCalc<3> calc, int64_t n,
-                               int64_t size, int64_t stride) {
+                               int64_t size, int64_t stride, DeviceAssertSlot* slot) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
     int64_t off[3];
     calc.get(i, off);
-    const int64_t x = load_offset(index + off[2]);
+    int64_t x = load_offset(index + off[2]);
+    if (x < -size || x >= size) {
+      report_index_out_of_bounds(slot, AssertKind::Index, x, size, -1);
+      x = 0;
+    }
     *reinterpret_cast<int64_t*>(out + off[0]) = load_offset(offs + off[1]) + (x < 0 ? x + size : x) * stride;
   }
 }
@@ -149,12 +156,7 @@ void index_offsets_kernel(const TensorIter& iter, int64_t size, int64_t stride) 
   if (n == 0) return;
   DeviceGuard guard(iter_device(iter));
   launch_kernel(offsets_kernel, grid_size(n), kBlockSize, 0, current_stream(), iter.data(0), iter.data(1), iter.data(2),
-                make_offset_calc<3>(iter), n, size, stride);
-}
-
-// Through the host for now: the count decides the output's size.
-Tensor nonzero_kernel(const Tensor& t) {
-  return to(nonzero(to(t, std::nullopt, Device())), std::nullopt, t.device());
+                make_offset_calc<3>(iter), n, size, stride, device_assert_slot());
 }
 
 }  // namespace pe::cuda

@@ -24,8 +24,20 @@ void index_kernel(const TensorIter& iter);                                      
 void index_put_kernel(const TensorIter& iter, bool accumulate);                 // index.cu
 std::optional<int64_t> index_bounds_kernel(const Tensor& index, int64_t size, bool allow_negative);  // index.cu
 void index_offsets_kernel(const TensorIter& iter, int64_t size, int64_t stride);  // index.cu
-Tensor nonzero_kernel(const Tensor& t);                                          // index.cu
 void randperm_kernel(const Tensor& perm, const Tensor& keys);                    // sort.cu
+
+// Indexing, masks, shape copies and random masks (ops/select_stubs.h, ops/linalg_stubs.h, ops/nn_stubs.h).
+void scatter_gather_kernel(const Tensor& x, const Tensor& index, const Tensor& y, int64_t dim, ScatterOp op,
+                           const Scalar& scalar, bool wrap);                    // gather_scatter.cu
+void mean_div_kernel(const TensorIter& iter);                                   // gather_scatter.cu
+void masked_fill_kernel(const TensorIter& iter, const Tensor& value);           // mask.cu
+int64_t count_true_kernel(const Tensor& mask);                                  // mask.cu
+void masked_select_kernel(const Tensor& out, const Tensor& self, const Tensor& mask);  // mask.cu
+Tensor nonzero_kernel(const Tensor& t);                                          // mask.cu
+void tri_kernel(const Tensor& out, const Tensor& in, int64_t diagonal, bool upper);  // tri.cu
+void dropout_kernel(const Tensor& out, const Tensor& mask, const Tensor& input, double p, double scale,
+                    uint64_t seed, uint64_t first_block);                       // random_mask.cu
+void bernoulli_kernel(const Tensor& dst, double p, const Tensor& probs, uint64_t seed, uint64_t first_block);  // random_mask.cu
 
 // The elementwise op library (ops/elementwise_stubs.h), through cuda/elementwise.cuh.
 void unary_float_kernel(const TensorIter& iter, UnaryFloatOp op);                      // unary_float.cu

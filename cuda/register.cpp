@@ -7,6 +7,8 @@
 #include "cuda/host_allocator.h"
 #include "cuda/kernels.h"
 #include "ops/elementwise_stubs.h"
+#include "ops/linalg_stubs.h"
+#include "ops/nn_stubs.h"
 #include "ops/reduce_stubs.h"
 #include "ops/select_stubs.h"
 #include "ops/stubs.h"
@@ -28,6 +30,14 @@ void register_cuda() {
   index_offsets_stub.set(DeviceType::CUDA, &index_offsets_kernel);
   nonzero_stub.set(DeviceType::CUDA, &nonzero_kernel);
   randperm_stub.set(DeviceType::CUDA, &randperm_kernel);
+  scatter_gather_stub.set(DeviceType::CUDA, &scatter_gather_kernel);
+  mean_div_stub.set(DeviceType::CUDA, &mean_div_kernel);
+  masked_fill_stub.set(DeviceType::CUDA, &masked_fill_kernel);
+  count_true_stub.set(DeviceType::CUDA, &count_true_kernel);
+  masked_select_stub.set(DeviceType::CUDA, &masked_select_kernel);
+  tri_stub.set(DeviceType::CUDA, &tri_kernel);
+  dropout_stub.set(DeviceType::CUDA, &dropout_kernel);
+  bernoulli_stub.set(DeviceType::CUDA, &bernoulli_kernel);
   unary_float_stub.set(DeviceType::CUDA, &unary_float_kernel);
   round_decimals_stub.set(DeviceType::CUDA, &round_decimals_kernel);
   nan_to_num_stub.set(DeviceType::CUDA, &nan_to_num_kernel);

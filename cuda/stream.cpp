@@ -8,6 +8,7 @@
 // default stream is ordered with work on every other (blocking) stream of its device, which is what
 // code that never names a stream expects.
 #include "cuda/stream.h"
+#include "cuda/device_assert.h"
 
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
@@ -62,6 +63,7 @@ bool stream_query(cudaStream_t stream, int device) {
 void stream_synchronize(cudaStream_t stream, int device) {
   DeviceGuard guard(resolve(device));
   PE_CUDA_CHECK(cudaStreamSynchronize(stream));
+  check_device_asserts(-1);  // a synchronization point (Note [Device asserts])
 }
 
 cudaEvent_t create_event(int device, bool enable_timing, bool blocking) {

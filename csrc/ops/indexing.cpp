@@ -103,7 +103,7 @@ Geometry advanced_geometry(const Advanced& a) {
     PE_CHECK_INDEX(size > 0 || offs.numel() == 0, "index is out of bounds for dimension with size 0");
     if (offs.numel() == 0 || !reads) continue;  // nothing is indexed (and nothing checked, as PyTorch)
     Tensor ij = to(a.index[j], DType::Int64, v.device());
-    auto bad = first_out_of_bounds(ij, size, true);
+    auto bad = eager_out_of_bounds(ij, size, true);
     PE_CHECK_INDEX(!bad, "index ", bad.value_or(0), " is out of bounds for dimension ", dim, " with size ", size);
     index_offsets_stub(v.device())(TensorIter({offs}, {offs, expand(ij, bshape)}), size,
                                    v.strides()[dim] * v->itemsize());
@@ -190,6 +190,11 @@ Tensor nonzero(const Tensor& t) { return nonzero_stub(t.device())(t); }
 std::optional<int64_t> first_out_of_bounds(const Tensor& index, int64_t size, bool allow_negative) {
   if (index.numel() == 0) return std::nullopt;
   return index_bounds_stub(index.device())(contiguous(to(index, DType::Int64, std::nullopt)), size, allow_negative);
+}
+
+std::optional<int64_t> eager_out_of_bounds(const Tensor& index, int64_t size, bool allow_negative) {
+  if (index.device().is_cuda()) return std::nullopt;  // the kernel checks (Note [Device asserts])
+  return first_out_of_bounds(index, size, allow_negative);
 }
 
 }  // namespace pe

@@ -128,6 +128,10 @@ Tensor nonzero(const Tensor& t);  // (n, ndim) int64
 // The first element of an integer index tensor outside [-size, size) (allow_negative) or [0, size),
 // found on the index's device; nullopt when all are in range.
 std::optional<int64_t> first_out_of_bounds(const Tensor& index, int64_t size, bool allow_negative);
+// The index ops' bounds check: first_out_of_bounds on the CPU; nullopt on CUDA, whose index kernels
+// check every index themselves and raise at the next synchronization (Note [Device asserts] in
+// cuda/device_assert.h), as a host check would cost a device-to-host sync per op.
+std::optional<int64_t> eager_out_of_bounds(const Tensor& index, int64_t size, bool allow_negative);
 
 // ---- type promotion (ops/promotion.cpp) ----
 // PyTorch's result_type over tensors (dim > 0 and 0-dim ones) and Python scalars (wrapped numbers).

@@ -27,6 +27,9 @@ ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim)
 void check_no_overlap(const Tensor& written, const Tensor& read);
 
 // ---- comparisons and masks (ops/select_mask.cpp) ----
+// PyTorch's "Expected all tensors to be on the same device, but found at least two devices, a and
+// b!" (RuntimeError) when a and b live on different devices.
+void check_same_device(const Tensor& a, const Tensor& b);
 bool equal(const Tensor& a, const Tensor& b);
 Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan);
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan);

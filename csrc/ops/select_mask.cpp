@@ -8,12 +8,10 @@
 
 namespace pe {
 
-namespace {
 void check_same_device(const Tensor& a, const Tensor& b) {
   PE_CHECK(a.device() == b.device(), "Expected all tensors to be on the same device, but found at least two devices, ",
            a.device().str(), " and ", b.device().str(), "!");
 }
-}  // namespace
 
 bool equal(const Tensor& a, const Tensor& b) {
   check_same_device(a, b);
@@ -59,7 +57,7 @@ Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Scalar& value) {
   check_scalar_fits(value, self.dtype());
   // No internal-overlap check: PyTorch allows masked_fill_ on expanded tensors.
   if (self.numel() > 0) {
-    Tensor v = scalar_tensor(value, self.dtype(), self.device());
+    Tensor v = scalar_tensor(value, self.dtype(), Device());  // on the host: kernels take it by value
     masked_fill_stub(self.device())(TensorIter({self}, {self, mask}), v);
   }
   self->bump_version();

@@ -36,6 +36,8 @@ void run(const Tensor& x, int64_t dim, const Tensor& index64, const Tensor& y, S
 
 void scatter_checks(const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src) {
   PE_CHECK(is_int_index(index), "scatter(): Expected dtype int32/int64 for index");
+  check_same_device(self, index);
+  if (src) check_same_device(self, *src);
   if (src) PE_CHECK(src->dtype() == self.dtype(), "scatter(): Expected self.dtype to be equal to src.dtype");
   PE_CHECK(nonempty_dim(index) == nonempty_dim(self), "Index tensor must have the same number of dimensions as self tensor");
   if (src) PE_CHECK(nonempty_dim(index) == nonempty_dim(*src), "Index tensor must have the same number of dimensions as src tensor");
@@ -57,7 +59,7 @@ void scatter_checks(const Tensor& self, int64_t dim, const Tensor& index, const 
 
 void check_gather_scatter_bounds(const Tensor& index64, const Tensor& self, int64_t dim) {
   int64_t size = as_1d(self).sizes()[dim];
-  auto bad = first_out_of_bounds(index64, size, false);
+  auto bad = eager_out_of_bounds(index64, size, false);
   PE_CHECK(!bad, "index ", *bad, " is out of bounds for dimension ", dim, " with size ", size);
 }
 
@@ -72,6 +74,7 @@ ScatterOp reduce_op(const std::string& reduce) {
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
   dim = wrap_dim(dim, self.dim());
   PE_CHECK(is_int_index(index), "gather(): Expected dtype int32/int64 for index");
+  check_same_device(self, index);
   PE_CHECK(nonempty_dim(index) == nonempty_dim(self), "Index tensor must have the same number of dimensions as input tensor");
   Tensor out = make_empty(index.sizes(), self.dtype(), self.device());
   if (index.numel() == 0) return out;
@@ -195,9 +198,10 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   dim = wrap_dim(dim, self.dim());
   PE_CHECK_INDEX(index.dim() <= 1, "index_select(): Index is supposed to be a vector");
   PE_CHECK(is_int_index(index), "index_select(): Expected dtype int32 or int64 for index");
+  check_same_device(self, index);
   Tensor idx = to(as_1d(index), DType::Int64, std::nullopt);
   Tensor s1 = as_1d(self);
-  PE_CHECK_INDEX(!first_out_of_bounds(idx, s1.sizes()[dim], false), "index out of range in self");
+  PE_CHECK_INDEX(!eager_out_of_bounds(idx, s1.sizes()[dim], false), "index out of range in self");
   DimVector shape = s1.sizes();
   shape[dim] = idx.numel();
   Tensor out = make_empty(shape, self.dtype(), self.device());
@@ -218,6 +222,8 @@ Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor&
   PE_CHECK_INDEX(index.dim() <= 1, "index_add_(): Index is supposed to be a vector, but got dim: ", index.dim(),
                  " with type: ", scalar_type_name(index.dtype()), " and size: ", index.sizes());
   PE_CHECK(is_int_index(index), "index_add_(): Expected dtype int32/int64 for index");
+  check_same_device(self, index);
+  check_same_device(self, source);
   PE_CHECK(self.dtype() == source.dtype(), "index_add_(): self (", scalar_type_name(self.dtype()), ") and source (",
            scalar_type_name(source.dtype()), ") must have the same scalar type");
   PE_CHECK(dim == 0 || dim < source.dim(), "index_add_(): Indexing dim ", dim, " is out of bounds of the source tensor with dim ",
@@ -233,7 +239,7 @@ Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor&
   check_no_overlap(self, source);
   check_no_overlap(self, index);
   int64_t size = as_1d(self).sizes()[dim];
-  auto bad = first_out_of_bounds(index, size, false);
+  auto bad = eager_out_of_bounds(index, size, false);
   PE_CHECK(!bad, "index ", *bad, " is out of bounds for dimension ", dim, " with size ", size);
   run(as_1d(self), dim, source_index(self, dim, index, source), as_1d(source), ScatterOp::Add, alpha);
   self->bump_version();
@@ -249,11 +255,12 @@ Tensor& index_fill_(Tensor& self, int64_t dim, const Tensor& index, const Scalar
   dim = wrap_dim(dim, self.dim());
   PE_CHECK_INDEX(index.dtype() == DType::Int64, "index_fill_(): Expected dtype int64 for index.");
   PE_CHECK(index.dim() <= 1, "Index has to be a vector/scalar");
+  check_same_device(self, index);
   check_scalar_fits(value, self.dtype());
   // No internal-overlap check: PyTorch allows index_fill_ on expanded tensors.
   Tensor s1 = as_1d(self);
   int64_t size = s1.sizes()[dim];
-  auto bad = first_out_of_bounds(index, size, true);
+  auto bad = eager_out_of_bounds(index, size, true);
   PE_CHECK_INDEX(!bad, "index ", *bad, " is out of bounds for dimension ", dim, " with size ", size);
   DimVector shape = s1.sizes();
   shape[dim] = index.numel();
@@ -289,6 +296,8 @@ Tensor& index_copy_(Tensor& self, int64_t dim, const Tensor& index, const Tensor
                  "dimensionality (", source.dim(), "), destination dimensionality (", self.dim(), ")");
   PE_CHECK(index.dtype() == DType::Int64, "index_copy_(): Expected a long tensor for index, but got ",
            scalar_type_name(index.dtype()));
+  check_same_device(self, index);
+  check_same_device(self, source);
   PE_CHECK(self.dtype() == source.dtype(), "index_copy_(): self and source expected to have the same dtype, but got (self) ",
            scalar_type_name(self.dtype()), " and (source) ", scalar_type_name(source.dtype()));
   auto sliced = [dim](const Tensor& t) {
@@ -311,7 +320,7 @@ Tensor& index_copy_(Tensor& self, int64_t dim, const Tensor& index, const Tensor
   check_no_overlap(self, source);
   check_no_overlap(self, index);
   int64_t size = as_1d(self).sizes()[dim];
-  auto bad = first_out_of_bounds(index, size, false);
+  auto bad = eager_out_of_bounds(index, size, false);
   PE_CHECK_INDEX(!bad, "index_copy_(): index ", *bad, " is out of bounds for dimension ", dim, " with size ", size);
   run(as_1d(self), dim, source_index(self, dim, index, source), as_1d(source), ScatterOp::Assign);
   self->bump_version();
@@ -326,8 +335,9 @@ Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Te
 Tensor take(const Tensor& self, const Tensor& index) {
   PE_CHECK(index.dtype() == DType::Int64, "take(): Expected a long tensor for index, but got ",
            scalar_type_name(index.dtype()));
+  check_same_device(self, index);
   PE_CHECK_INDEX(!(self.numel() == 0 && index.numel() > 0), "take(): tried to take from an empty tensor");
-  auto bad = first_out_of_bounds(index, self.numel(), true);
+  auto bad = eager_out_of_bounds(index, self.numel(), true);
   PE_CHECK_INDEX(!bad, "out of range: tried to access index ", *bad, " on a tensor of ", self.numel(), " elements.");
   Tensor flat = reshape(self, {self.numel()});
   Tensor idx = reshape(index, {index.numel()});
