@@ -5,6 +5,7 @@
 #include "cuda/allocator.h"
 #include "cuda/device.h"
 #include "cuda/kernels.h"
+#include "cuda/nn_kernels.h"
 #include "ops/elementwise_stubs.h"
 #include "ops/stubs.h"
 
@@ -34,6 +35,7 @@ void register_cuda() {
   sum_stub.set(DeviceType::CUDA, &sum_kernel);
   minmax_stub.set(DeviceType::CUDA, &minmax_kernel);
   logical_stub.set(DeviceType::CUDA, &logical_kernel);
+  register_nn();  // GEMM and the nn kernels (register_nn.cpp)
 
   set_allocator(DeviceType::CUDA, cuda_allocator());
   set_cuda_copy_bytes(&copy_bytes);

@@ -1,0 +1,213 @@
+// The tiled SIMT GEMM of Note [CUDA GEMM] (gemm.cuh) and the CUDA kernel of bmm_stub, which every
+// matrix product of the op layer (mm, bmm, matmul, addmm, baddbmm, addbmm, mv, dot, ...) reaches.
+#include <algorithm>
+#include <type_traits>
+
+#include "cuda/device.h"
+#include "cuda/gemm.cuh"
+#include "cuda/launch.cuh"
+#include "cuda/nn_kernels.h"
+
+namespace pe::cuda {
+namespace {
+
+constexpr int kBM = 64, kBN = 64, kBK = 16;  // block tile: kBM x kBN outputs, kBK-deep slices
+constexpr int kTM = 4, kTN = 4;              // each thread's register block
+constexpr int kThreads = (kBM / kTM) * (kBN / kTN);
+constexpr int kLoads = kBM * kBK / kThreads;  // elements of each operand one thread stages per slice
+constexpr int kPad = 4;  // shared rows of kBM + 4: a column walk of 16 threads spreads over the banks
+static_assert(kBM * kBK == kBN * kBK && kLoads * kThreads == kBM * kBK, "tile shapes");
+
+struct GemmParams {
+  int64_t batch, m, n, k, sums, ktiles, mtiles;
+  int64_t a_rs, a_cs, a_bs, a_ss, b_rs, b_cs, b_bs, b_ss, c_rs, c_cs, c_bs, bias_rs, bias_cs;
+  bool a_k_unit;  // A's column (k) stride is 1: neighbouring threads load along k
+  bool b_n_unit;  // B's column (n) stride is 1: neighbouring threads load along n
+};
+
+template <class T>
+using acc_t = std::conditional_t<std::is_floating_point_v<T>, T, uint64_t>;
+
+template <class T>
+__device__ __forceinline__ acc_t<T> widen(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v;
+  else return (uint64_t)(int64_t)v;
+}
+
+// Slice t (summed product t / ktiles, k offset (t % ktiles) * kBK) of A's rows [row0, row0 + kBM) into
+// registers; element e of thread `tid` is (row, kk) of the slice, zero outside the matrix.
+template <class T>
+__device__ __forceinline__ void load_a(const T* a, const GemmParams& p, int64_t row0, int64_t t, int tid,
+                                       T (&r)[kLoads], int (&rr)[kLoads], int (&kr)[kLoads]) {
+  const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * kBK;
+  const T* base = a + s * p.a_ss;
+#pragma unroll
+  for (int e = 0; e < kLoads; ++e) {
+    const int idx = tid + e * kThreads;
+    const int row = p.a_k_unit ? idx / kBK : idx % kBM;
+    const int kk = p.a_k_unit ? idx % kBK : idx / kBM;
+    const int64_t gr = row0 + row, gk = k0 + kk;
+    r[e] = (gr < p.m && gk < p.k) ? base[gr * p.a_rs + gk * p.a_cs] : T(0);
+    rr[e] = row;
+    kr[e] = kk;
+  }
+}
+
+template <class T>
+__device__ __forceinline__ void load_b(const T* b, const GemmParams& p, int64_t col0, int64_t t, int tid,
+                                       T (&r)[kLoads], int (&cr)[kLoads], int (&kr)[kLoads]) {
+  const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * kBK;
+  const T* base = b + s * p.b_ss;
+#pragma unroll
+  for (int e = 0; e < kLoads; ++e) {
+    const int idx = tid + e * kThreads;
+    const int col = p.b_n_unit ? idx % kBN : idx / kBK;
+    const int kk = p.b_n_unit ? idx / kBN : idx % kBK;
+    const int64_t gc = col0 + col, gk = k0 + kk;
+    r[e] = (gc < p.n && gk < p.k) ? base[gk * p.b_rs + gc * p.b_cs] : T(0);
+    cr[e] = col;
+    kr[e] = kk;
+  }
+}
+
+template <class T>
+__global__ void __launch_bounds__(kThreads) gemm_kernel(const T* a, const T* b, T* c, const T* bias, GemmParams p,
+                                                        acc_t<T> alpha, acc_t<T> beta, bool beta0) {
+  using Acc = acc_t<T>;
+  __shared__ T as[2][kBK][kBM + kPad];
+  __shared__ T bs[2][kBK][kBN + kPad];
+  const int tid = threadIdx.x;
+  const int tx = tid % (kBN / kTN), ty = tid / (kBN / kTN);
+  const int64_t col0 = (int64_t)blockIdx.x * kBN;
+  const int64_t nslices = p.sums * p.ktiles;
+  // Grid-stride over row tiles and batch (grid y and z are capped at 65535); uniform per block.
+  for (int64_t bz = blockIdx.z; bz < p.batch; bz += gridDim.z) {
+    for (int64_t by = blockIdx.y; by < p.mtiles; by += gridDim.y) {
+      const int64_t row0 = by * kBM;
+      const T* ab = a + bz * p.a_bs;
+      const T* bb = b + bz * p.b_bs;
+      Acc acc[kTM][kTN];
+#pragma unroll
+      for (int i = 0; i < kTM; ++i)
+#pragma unroll
+        for (int j = 0; j < kTN; ++j) acc[i][j] = Acc(0);
+      T ra[kLoads], rb[kLoads];
+      int ia[kLoads], ka[kLoads], ib[kLoads], kb[kLoads];
+      if (nslices > 0) {
+        load_a(ab, p, row0, 0, tid, ra, ia, ka);
+        load_b(bb, p, col0, 0, tid, rb, ib, kb);
+#pragma unroll
+        for (int e = 0; e < kLoads; ++e) {
+          as[0][ka[e]][ia[e]] = ra[e];
+          bs[0][kb[e]][ib[e]] = rb[e];
+        }
+      }
+      __syncthreads();
+      for (int64_t t = 0; t < nslices; ++t) {
+        const int cur = (int)(t & 1);
+        const bool more = t + 1 < nslices;
+        if (more) {  // the next slice travels while this one is multiplied
+          load_a(ab, p, row0, t + 1, tid, ra, ia, ka);
+          load_b(bb, p, col0, t + 1, tid, rb, ib, kb);
+        }
+#pragma unroll
+        for (int kk = 0; kk < kBK; ++kk) {
+          Acc fa[kTM], fb[kTN];
+#pragma unroll
+          for (int i = 0; i < kTM; ++i) fa[i] = widen(as[cur][kk][ty * kTM + i]);
+#pragma unroll
+          for (int j = 0; j < kTN; ++j) fb[j] = widen(bs[cur][kk][tx * kTN + j]);
+#pragma unroll
+          for (int i = 0; i < kTM; ++i)
+#pragma unroll
+            for (int j = 0; j < kTN; ++j) acc[i][j] += fa[i] * fb[j];
+        }
+        if (more) {
+#pragma unroll
+          for (int e = 0; e < kLoads; ++e) {
+            as[cur ^ 1][ka[e]][ia[e]] = ra[e];
+            bs[cur ^ 1][kb[e]][ib[e]] = rb[e];
+          }
+        }
+        __syncthreads();
+      }
+      T* cb = c + bz * p.c_bs;
+#pragma unroll
+      for (int i = 0; i < kTM; ++i) {
+        const int64_t row = row0 + ty * kTM + i;
+        if (row >= p.m) continue;
+#pragma unroll
+        for (int j = 0; j < kTN; ++j) {
+          const int64_t col = col0 + tx * kTN + j;
+          if (col >= p.n) continue;
+          T* dst = cb + row * p.c_rs + col * p.c_cs;
+          Acc v = alpha * acc[i][j];
+          if (!beta0) v += beta * widen(*dst);
+          if (bias) v += widen(bias[row * p.bias_rs + col * p.bias_cs]);
+          if constexpr (std::is_floating_point_v<T>) *dst = v;
+          else *dst = (T)(int64_t)v;
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void run_gemm(const GemmProblem& pr) {
+  GemmParams p;
+  p.batch = pr.batch, p.m = pr.m, p.n = pr.n, p.k = pr.k, p.sums = pr.sums;
+  p.ktiles = (pr.k + kBK - 1) / kBK;
+  p.mtiles = (pr.m + kBM - 1) / kBM;
+  p.a_rs = pr.a.rs, p.a_cs = pr.a.cs, p.a_bs = pr.a.bs, p.a_ss = pr.a.ss;
+  p.b_rs = pr.b.rs, p.b_cs = pr.b.cs, p.b_bs = pr.b.bs, p.b_ss = pr.b.ss;
+  p.c_rs = pr.c_rs, p.c_cs = pr.c_cs, p.c_bs = pr.c_bs;
+  p.bias_rs = pr.bias_rs, p.bias_cs = pr.bias_cs;
+  // A single row or column has no meaningful stride in its size-1 dim: judge by the other one.
+  p.a_k_unit = pr.m == 1 ? true : pr.k == 1 ? false : pr.a.cs == 1;
+  p.b_n_unit = pr.k == 1 ? true : pr.n == 1 ? false : pr.b.cs == 1;
+  const bool beta0 = pr.beta.to_double() == 0.0 && (!pr.beta.is_integral() || pr.beta.to_int64() == 0);
+  acc_t<T> alpha, beta;
+  if constexpr (std::is_floating_point_v<T>) {
+    alpha = pr.alpha.to<T>(), beta = pr.beta.to<T>();
+  } else {
+    alpha = (uint64_t)pr.alpha.to_int64(), beta = (uint64_t)pr.beta.to_int64();
+  }
+  const dim3 grid((unsigned)((pr.n + kBN - 1) / kBN), (unsigned)std::min<int64_t>(p.mtiles, 65535),
+                  (unsigned)std::min<int64_t>(pr.batch, 65535));
+  launch_kernel(gemm_kernel<T>, grid, dim3(kThreads), 0, current_stream(), static_cast<const T*>(pr.a.data),
+                static_cast<const T*>(pr.b.data), static_cast<T*>(pr.c), static_cast<const T*>(pr.bias), p, alpha,
+                beta, beta0);
+}
+
+}  // namespace
+
+void bmm_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta) {
+  GemmProblem p;
+  p.dtype = out.dtype();
+  p.batch = out.size(0), p.m = out.size(1), p.n = out.size(2), p.k = a.size(2);
+  p.a = {a.raw_data(), a.stride(1), a.stride(2), a.stride(0), 0};
+  p.b = {b.raw_data(), b.stride(1), b.stride(2), b.stride(0), 0};
+  p.c = out.raw_data();
+  p.c_rs = out.stride(1), p.c_cs = out.stride(2), p.c_bs = out.stride(0);
+  p.alpha = alpha, p.beta = beta;
+  if (p.k == 0) p.a.data = p.b.data = nullptr;  // nothing is read (an empty operand has no memory to check)
+  DeviceGuard guard(out.device().index);
+  gemm(p);
+}
+
+void gemm(const GemmProblem& p) {
+  if (p.batch == 0 || p.m == 0 || p.n == 0) return;
+  switch (p.dtype) {
+    case DType::Float32: return run_gemm<float>(p);
+    case DType::Float64: return run_gemm<double>(p);
+    case DType::UInt8: return run_gemm<uint8_t>(p);
+    case DType::Int8: return run_gemm<int8_t>(p);
+    case DType::Int16: return run_gemm<int16_t>(p);
+    case DType::Int32: return run_gemm<int32_t>(p);
+    case DType::Int64: return run_gemm<int64_t>(p);
+    default:
+      PE_ERROR("CUDA gemm: unsupported dtype ", dtype_name(p.dtype), " (the op layer converts it first)");
+  }
+}
+
+}  // namespace pe::cuda
