@@ -74,8 +74,12 @@ template <class T>
 __global__ void __launch_bounds__(kThreads) gemm_kernel(const T* a, const T* b, T* c, const T* bias, GemmParams p,
                                                         acc_t<T> alpha, acc_t<T> beta, bool beta0) {
   using Acc = acc_t<T>;
-  __shared__ T as[2][kBK][kBM + kPad];
-  __shared__ T bs[2][kBK][kBN + kPad];
+  __shared__ T as_tile[2][kBK][kBM + kPad];
+  __shared__ T bs_tile[2][kBK][kBN + kPad];
+  // The tiles' addresses, taken once: the emulator's __shared__ is thread_local, whose every access
+  // would otherwise be a TLS lookup (on a GPU this is the same shared-memory address).
+  auto* as = as_tile;
+  auto* bs = bs_tile;
   const int tid = threadIdx.x;
   const int tx = tid % (kBN / kTN), ty = tid / (kBN / kTN);
   const int64_t col0 = (int64_t)blockIdx.x * kBN;
