@@ -11,12 +11,17 @@
 namespace pe::cuda {
 namespace {
 
-constexpr int kBM = 64, kBN = 64, kBK = 16;  // block tile: kBM x kBN outputs, kBK-deep slices
-constexpr int kTM = 4, kTN = 4;              // each thread's register block
-constexpr int kThreads = (kBM / kTM) * (kBN / kTN);
-constexpr int kLoads = kBM * kBK / kThreads;  // elements of each operand one thread stages per slice
-constexpr int kPad = 4;  // shared rows of kBM + 4: a column walk of 16 threads spreads over the banks
-static_assert(kBM * kBK == kBN * kBK && kLoads * kThreads == kBM * kBK, "tile shapes");
+// Block tiles: BM x kBN outputs (BM = 64, or 16 for products with at most 16 rows, where a 64-row tile
+// would leave most threads idle), kBK-deep slices; each thread computes a kTM x kTN register block.
+constexpr int kBN = 64, kBK = 16, kTM = 4, kTN = 4;
+constexpr int kPad = 4;  // shared rows of BM + 4: a column walk of 16 threads spreads over the banks
+template <int BM>
+struct Tile {
+  static constexpr int threads = (BM / kTM) * (kBN / kTN);
+  static constexpr int loads_a = BM * kBK / threads;   // elements of A one thread stages per slice
+  static constexpr int loads_b = kBN * kBK / threads;  // elements of B
+  static_assert(loads_a * threads == BM * kBK && loads_b * threads == kBN * kBK, "tile shapes");
+};
 
 struct GemmParams {
   int64_t batch, m, n, k, sums, ktiles, mtiles;
@@ -34,18 +39,18 @@ __device__ __forceinline__ acc_t<T> widen(T v) {
   else return (uint64_t)(int64_t)v;
 }
 
-// Slice t (summed product t / ktiles, k offset (t % ktiles) * kBK) of A's rows [row0, row0 + kBM) into
+// Slice t (summed product t / ktiles, k offset (t % ktiles) * kBK) of A's rows [row0, row0 + BM) into
 // registers; element e of thread `tid` is (row, kk) of the slice, zero outside the matrix.
-template <class T>
+template <class T, int BM, int L = Tile<BM>::loads_a>
 __device__ __forceinline__ void load_a(const T* a, const GemmParams& p, int64_t row0, int64_t t, int tid,
-                                       T (&r)[kLoads], int (&rr)[kLoads], int (&kr)[kLoads]) {
+                                       T (&r)[L], int (&rr)[L], int (&kr)[L]) {
   const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * kBK;
   const T* base = a + s * p.a_ss;
 #pragma unroll
-  for (int e = 0; e < kLoads; ++e) {
-    const int idx = tid + e * kThreads;
-    const int row = p.a_k_unit ? idx / kBK : idx % kBM;
-    const int kk = p.a_k_unit ? idx % kBK : idx / kBM;
+  for (int e = 0; e < L; ++e) {
+    const int idx = tid + e * Tile<BM>::threads;
+    const int row = p.a_k_unit ? idx / kBK : idx % BM;
+    const int kk = p.a_k_unit ? idx % kBK : idx / BM;
     const int64_t gr = row0 + row, gk = k0 + kk;
     r[e] = (gr < p.m && gk < p.k) ? base[gr * p.a_rs + gk * p.a_cs] : T(0);
     rr[e] = row;
@@ -53,14 +58,14 @@ __device__ __forceinline__ void load_a(const T* a, const GemmParams& p, int64_t 
   }
 }
 
-template <class T>
+template <class T, int BM, int L = Tile<BM>::loads_b>
 __device__ __forceinline__ void load_b(const T* b, const GemmParams& p, int64_t col0, int64_t t, int tid,
-                                       T (&r)[kLoads], int (&cr)[kLoads], int (&kr)[kLoads]) {
+                                       T (&r)[L], int (&cr)[L], int (&kr)[L]) {
   const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * kBK;
   const T* base = b + s * p.b_ss;
 #pragma unroll
-  for (int e = 0; e < kLoads; ++e) {
-    const int idx = tid + e * kThreads;
+  for (int e = 0; e < L; ++e) {
+    const int idx = tid + e * Tile<BM>::threads;
     const int col = p.b_n_unit ? idx % kBN : idx / kBK;
     const int kk = p.b_n_unit ? idx / kBN : idx % kBK;
     const int64_t gc = col0 + col, gk = k0 + kk;
@@ -70,11 +75,11 @@ __device__ __forceinline__ void load_b(const T* b, const GemmParams& p, int64_t 
   }
 }
 
-template <class T>
-__global__ void __launch_bounds__(kThreads) gemm_kernel(const T* a, const T* b, T* c, const T* bias, GemmParams p,
+template <class T, int BM>
+__global__ void __launch_bounds__(Tile<BM>::threads) gemm_kernel(const T* a, const T* b, T* c, const T* bias, GemmParams p,
                                                         acc_t<T> alpha, acc_t<T> beta, bool beta0) {
   using Acc = acc_t<T>;
-  __shared__ T as_tile[2][kBK][kBM + kPad];
+  __shared__ T as_tile[2][kBK][BM + kPad];
   __shared__ T bs_tile[2][kBK][kBN + kPad];
   // The tiles' addresses, taken once: the emulator's __shared__ is thread_local, whose every access
   // would otherwise be a TLS lookup (on a GPU this is the same shared-memory address).
@@ -87,7 +92,7 @@ __global__ void __launch_bounds__(kThreads) gemm_kernel(const T* a, const T* b, 
   // Grid-stride over row tiles and batch (grid y and z are capped at 65535); uniform per block.
   for (int64_t bz = blockIdx.z; bz < p.batch; bz += gridDim.z) {
     for (int64_t by = blockIdx.y; by < p.mtiles; by += gridDim.y) {
-      const int64_t row0 = by * kBM;
+      const int64_t row0 = by * BM;
       const T* ab = a + bz * p.a_bs;
       const T* bb = b + bz * p.b_bs;
       Acc acc[kTM][kTN];
@@ -95,24 +100,24 @@ __global__ void __launch_bounds__(kThreads) gemm_kernel(const T* a, const T* b, 
       for (int i = 0; i < kTM; ++i)
 #pragma unroll
         for (int j = 0; j < kTN; ++j) acc[i][j] = Acc(0);
-      T ra[kLoads], rb[kLoads];
-      int ia[kLoads], ka[kLoads], ib[kLoads], kb[kLoads];
+      constexpr int LA = Tile<BM>::loads_a, LB = Tile<BM>::loads_b;
+      T ra[LA], rb[LB];
+      int ia[LA], ka[LA], ib[LB], kb[LB];
       if (nslices > 0) {
-        load_a(ab, p, row0, 0, tid, ra, ia, ka);
-        load_b(bb, p, col0, 0, tid, rb, ib, kb);
+        load_a<T, BM>(ab, p, row0, 0, tid, ra, ia, ka);
+        load_b<T, BM>(bb, p, col0, 0, tid, rb, ib, kb);
 #pragma unroll
-        for (int e = 0; e < kLoads; ++e) {
-          as[0][ka[e]][ia[e]] = ra[e];
-          bs[0][kb[e]][ib[e]] = rb[e];
-        }
+        for (int e = 0; e < LA; ++e) as[0][ka[e]][ia[e]] = ra[e];
+#pragma unroll
+        for (int e = 0; e < LB; ++e) bs[0][kb[e]][ib[e]] = rb[e];
       }
       __syncthreads();
       for (int64_t t = 0; t < nslices; ++t) {
         const int cur = (int)(t & 1);
         const bool more = t + 1 < nslices;
         if (more) {  // the next slice travels while this one is multiplied
-          load_a(ab, p, row0, t + 1, tid, ra, ia, ka);
-          load_b(bb, p, col0, t + 1, tid, rb, ib, kb);
+          load_a<T, BM>(ab, p, row0, t + 1, tid, ra, ia, ka);
+          load_b<T, BM>(bb, p, col0, t + 1, tid, rb, ib, kb);
         }
 #pragma unroll
         for (int kk = 0; kk < kBK; ++kk) {
@@ -128,10 +133,9 @@ __global__ void __launch_bounds__(kThreads) gemm_kernel(const T* a, const T* b, 
         }
         if (more) {
 #pragma unroll
-          for (int e = 0; e < kLoads; ++e) {
-            as[cur ^ 1][ka[e]][ia[e]] = ra[e];
-            bs[cur ^ 1][kb[e]][ib[e]] = rb[e];
-          }
+          for (int e = 0; e < LA; ++e) as[cur ^ 1][ka[e]][ia[e]] = ra[e];
+#pragma unroll
+          for (int e = 0; e < LB; ++e) bs[cur ^ 1][kb[e]][ib[e]] = rb[e];
         }
         __syncthreads();
       }
@@ -156,12 +160,12 @@ __global__ void __launch_bounds__(kThreads) gemm_kernel(const T* a, const T* b, 
   }
 }
 
-template <class T>
+template <class T, int BM>
 void run_gemm(const GemmProblem& pr) {
   GemmParams p;
   p.batch = pr.batch, p.m = pr.m, p.n = pr.n, p.k = pr.k, p.sums = pr.sums;
   p.ktiles = (pr.k + kBK - 1) / kBK;
-  p.mtiles = (pr.m + kBM - 1) / kBM;
+  p.mtiles = (pr.m + BM - 1) / BM;
   p.a_rs = pr.a.rs, p.a_cs = pr.a.cs, p.a_bs = pr.a.bs, p.a_ss = pr.a.ss;
   p.b_rs = pr.b.rs, p.b_cs = pr.b.cs, p.b_bs = pr.b.bs, p.b_ss = pr.b.ss;
   p.c_rs = pr.c_rs, p.c_cs = pr.c_cs, p.c_bs = pr.c_bs;
@@ -178,7 +182,7 @@ void run_gemm(const GemmProblem& pr) {
   }
   const dim3 grid((unsigned)((pr.n + kBN - 1) / kBN), (unsigned)std::min<int64_t>(p.mtiles, 65535),
                   (unsigned)std::min<int64_t>(pr.batch, 65535));
-  launch_kernel(gemm_kernel<T>, grid, dim3(kThreads), 0, current_stream(), static_cast<const T*>(pr.a.data),
+  launch_kernel(gemm_kernel<T, BM>, grid, dim3(Tile<BM>::threads), 0, current_stream(), static_cast<const T*>(pr.a.data),
                 static_cast<const T*>(pr.b.data), static_cast<T*>(pr.c), static_cast<const T*>(pr.bias), p, alpha,
                 beta, beta0);
 }
@@ -201,14 +205,15 @@ void bmm_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Scala
 
 void gemm(const GemmProblem& p) {
   if (p.batch == 0 || p.m == 0 || p.n == 0) return;
+  const bool skinny = p.m <= 16;  // the 16-row tile for the floats (integer products are rare: one tile)
   switch (p.dtype) {
-    case DType::Float32: return run_gemm<float>(p);
-    case DType::Float64: return run_gemm<double>(p);
-    case DType::UInt8: return run_gemm<uint8_t>(p);
-    case DType::Int8: return run_gemm<int8_t>(p);
-    case DType::Int16: return run_gemm<int16_t>(p);
-    case DType::Int32: return run_gemm<int32_t>(p);
-    case DType::Int64: return run_gemm<int64_t>(p);
+    case DType::Float32: return skinny ? run_gemm<float, 16>(p) : run_gemm<float, 64>(p);
+    case DType::Float64: return skinny ? run_gemm<double, 16>(p) : run_gemm<double, 64>(p);
+    case DType::UInt8: return run_gemm<uint8_t, 64>(p);
+    case DType::Int8: return run_gemm<int8_t, 64>(p);
+    case DType::Int16: return run_gemm<int16_t, 64>(p);
+    case DType::Int32: return run_gemm<int32_t, 64>(p);
+    case DType::Int64: return run_gemm<int64_t, 64>(p);
     default:
       PE_ERROR("CUDA gemm: unsupported dtype ", dtype_name(p.dtype), " (the op layer converts it first)");
   }

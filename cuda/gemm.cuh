@@ -7,7 +7,8 @@
 // b < batch, A[b, s] (m, k), B[b, s] (k, n), C[b] (m, n). The `sums` products added into one output
 // are what conv2d's weight gradient needs (one product per sample, summed in sample order, so the
 // result is deterministic). beta == 0 never reads C (NaN there does not propagate), as PyTorch.
-// The kernel: 64x64 output tiles per 256-thread block, each thread a 4x4 register block; 16-deep
+// The kernel: 64x64 output tiles per 256-thread block (16x64 per 64 threads for products of at
+// most 16 rows: conv weights, small batches), each thread a 4x4 register block; 16-deep
 // slices of A and B are staged through shared memory, double buffered (the next slice is read from
 // global memory into registers while the current one is multiplied), with the thread-to-element
 // mapping of each load chosen so that neighbouring threads read neighbouring addresses whichever of
