@@ -12,15 +12,18 @@ namespace pe::cuda {
 namespace {
 
 // Block tiles: BM x kBN outputs (BM = 64, or 16 for products with at most 16 rows, where a 64-row tile
-// would leave most threads idle), kBK-deep slices; each thread computes a kTM x kTN register block.
-constexpr int kBN = 64, kBK = 16, kTM = 4, kTN = 4;
+// would leave most threads idle), bk-deep slices (32 for 4-byte types, 16 for 8-byte ones: two
+// buffers of both tiles stay under 48 KB of static shared memory); each thread computes a kTM x kTN
+// register block.
+constexpr int kBN = 64, kTM = 4, kTN = 4;
 constexpr int kPad = 4;  // shared rows of BM + 4: a column walk of 16 threads spreads over the banks
-template <int BM>
+template <class T, int BM>
 struct Tile {
+  static constexpr int bk = sizeof(T) <= 4 ? 32 : 16;
   static constexpr int threads = (BM / kTM) * (kBN / kTN);
-  static constexpr int loads_a = BM * kBK / threads;   // elements of A one thread stages per slice
-  static constexpr int loads_b = kBN * kBK / threads;  // elements of B
-  static_assert(loads_a * threads == BM * kBK && loads_b * threads == kBN * kBK, "tile shapes");
+  static constexpr int loads_a = BM * bk / threads;   // elements of A one thread stages per slice
+  static constexpr int loads_b = kBN * bk / threads;  // elements of B
+  static_assert(loads_a * threads == BM * bk && loads_b * threads == kBN * bk, "tile shapes");
 };
 
 struct GemmParams {
@@ -39,18 +42,18 @@ __device__ __forceinline__ acc_t<T> widen(T v) {
   else return (uint64_t)(int64_t)v;
 }
 
-// Slice t (summed product t / ktiles, k offset (t % ktiles) * kBK) of A's rows [row0, row0 + BM) into
+// Slice t (summed product t / ktiles, k offset (t % ktiles) * bk) of A's rows [row0, row0 + BM) into
 // registers; element e of thread `tid` is (row, kk) of the slice, zero outside the matrix.
-template <class T, int BM, int L = Tile<BM>::loads_a>
+template <class T, int BM, int L = Tile<T, BM>::loads_a>
 __device__ __forceinline__ void load_a(const T* a, const GemmParams& p, int64_t row0, int64_t t, int tid,
                                        T (&r)[L], int (&rr)[L], int (&kr)[L]) {
-  const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * kBK;
+  const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * Tile<T, BM>::bk;
   const T* base = a + s * p.a_ss;
 #pragma unroll
   for (int e = 0; e < L; ++e) {
-    const int idx = tid + e * Tile<BM>::threads;
-    const int row = p.a_k_unit ? idx / kBK : idx % BM;
-    const int kk = p.a_k_unit ? idx % kBK : idx / BM;
+    const int idx = tid + e * Tile<T, BM>::threads;
+    const int row = p.a_k_unit ? idx / Tile<T, BM>::bk : idx % BM;
+    const int kk = p.a_k_unit ? idx % Tile<T, BM>::bk : idx / BM;
     const int64_t gr = row0 + row, gk = k0 + kk;
     r[e] = (gr < p.m && gk < p.k) ? base[gr * p.a_rs + gk * p.a_cs] : T(0);
     rr[e] = row;
@@ -58,16 +61,16 @@ __device__ __forceinline__ void load_a(const T* a, const GemmParams& p, int64_t 
   }
 }
 
-template <class T, int BM, int L = Tile<BM>::loads_b>
+template <class T, int BM, int L = Tile<T, BM>::loads_b>
 __device__ __forceinline__ void load_b(const T* b, const GemmParams& p, int64_t col0, int64_t t, int tid,
                                        T (&r)[L], int (&cr)[L], int (&kr)[L]) {
-  const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * kBK;
+  const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * Tile<T, BM>::bk;
   const T* base = b + s * p.b_ss;
 #pragma unroll
   for (int e = 0; e < L; ++e) {
-    const int idx = tid + e * Tile<BM>::threads;
-    const int col = p.b_n_unit ? idx % kBN : idx / kBK;
-    const int kk = p.b_n_unit ? idx / kBN : idx % kBK;
+    const int idx = tid + e * Tile<T, BM>::threads;
+    const int col = p.b_n_unit ? idx % kBN : idx / Tile<T, BM>::bk;
+    const int kk = p.b_n_unit ? idx / kBN : idx % Tile<T, BM>::bk;
     const int64_t gc = col0 + col, gk = k0 + kk;
     r[e] = (gc < p.n && gk < p.k) ? base[gk * p.b_rs + gc * p.b_cs] : T(0);
     cr[e] = col;
@@ -76,11 +79,11 @@ __device__ __forceinline__ void load_b(const T* b, const GemmParams& p, int64_t 
 }
 
 template <class T, int BM>
-__global__ void __launch_bounds__(Tile<BM>::threads) gemm_kernel(const T* a, const T* b, T* c, const T* bias, GemmParams p,
+__global__ void __launch_bounds__(Tile<T, BM>::threads) gemm_kernel(const T* a, const T* b, T* c, const T* bias, GemmParams p,
                                                         acc_t<T> alpha, acc_t<T> beta, bool beta0) {
   using Acc = acc_t<T>;
-  __shared__ T as_tile[2][kBK][BM + kPad];
-  __shared__ T bs_tile[2][kBK][kBN + kPad];
+  __shared__ T as_tile[2][Tile<T, BM>::bk][BM + kPad];
+  __shared__ T bs_tile[2][Tile<T, BM>::bk][kBN + kPad];
   // The tiles' addresses, taken once: the emulator's __shared__ is thread_local, whose every access
   // would otherwise be a TLS lookup (on a GPU this is the same shared-memory address).
   auto* as = as_tile;
@@ -100,7 +103,7 @@ __global__ void __launch_bounds__(Tile<BM>::threads) gemm_kernel(const T* a, con
       for (int i = 0; i < kTM; ++i)
 #pragma unroll
         for (int j = 0; j < kTN; ++j) acc[i][j] = Acc(0);
-      constexpr int LA = Tile<BM>::loads_a, LB = Tile<BM>::loads_b;
+      constexpr int LA = Tile<T, BM>::loads_a, LB = Tile<T, BM>::loads_b;
       T ra[LA], rb[LB];
       int ia[LA], ka[LA], ib[LB], kb[LB];
       if (nslices > 0) {
@@ -120,7 +123,7 @@ __global__ void __launch_bounds__(Tile<BM>::threads) gemm_kernel(const T* a, con
           load_b<T, BM>(bb, p, col0, t + 1, tid, rb, ib, kb);
         }
 #pragma unroll
-        for (int kk = 0; kk < kBK; ++kk) {
+        for (int kk = 0; kk < Tile<T, BM>::bk; ++kk) {
           Acc fa[kTM], fb[kTN];
 #pragma unroll
           for (int i = 0; i < kTM; ++i) fa[i] = widen(as[cur][kk][ty * kTM + i]);
@@ -164,7 +167,7 @@ template <class T, int BM>
 void run_gemm(const GemmProblem& pr) {
   GemmParams p;
   p.batch = pr.batch, p.m = pr.m, p.n = pr.n, p.k = pr.k, p.sums = pr.sums;
-  p.ktiles = (pr.k + kBK - 1) / kBK;
+  p.ktiles = (pr.k + Tile<T, BM>::bk - 1) / Tile<T, BM>::bk;
   p.mtiles = (pr.m + BM - 1) / BM;
   p.a_rs = pr.a.rs, p.a_cs = pr.a.cs, p.a_bs = pr.a.bs, p.a_ss = pr.a.ss;
   p.b_rs = pr.b.rs, p.b_cs = pr.b.cs, p.b_bs = pr.b.bs, p.b_ss = pr.b.ss;
@@ -182,7 +185,7 @@ void run_gemm(const GemmProblem& pr) {
   }
   const dim3 grid((unsigned)((pr.n + kBN - 1) / kBN), (unsigned)std::min<int64_t>(p.mtiles, 65535),
                   (unsigned)std::min<int64_t>(pr.batch, 65535));
-  launch_kernel(gemm_kernel<T, BM>, grid, dim3(Tile<BM>::threads), 0, current_stream(), static_cast<const T*>(pr.a.data),
+  launch_kernel(gemm_kernel<T, BM>, grid, dim3(Tile<T, BM>::threads), 0, current_stream(), static_cast<const T*>(pr.a.data),
                 static_cast<const T*>(pr.b.data), static_cast<T*>(pr.c), static_cast<const T*>(pr.bias), p, alpha,
                 beta, beta0);
 }

@@ -8,7 +8,7 @@
 // are what conv2d's weight gradient needs (one product per sample, summed in sample order, so the
 // result is deterministic). beta == 0 never reads C (NaN there does not propagate), as PyTorch.
 // The kernel: 64x64 output tiles per 256-thread block (16x64 per 64 threads for products of at
-// most 16 rows: conv weights, small batches), each thread a 4x4 register block; 16-deep
+// most 16 rows: conv weights, small batches), each thread a 4x4 register block; 16- or 32-deep
 // slices of A and B are staged through shared memory, double buffered (the next slice is read from
 // global memory into registers while the current one is multiplied), with the thread-to-element
 // mapping of each load chosen so that neighbouring threads read neighbouring addresses whichever of

@@ -56,7 +56,7 @@ __device__ __forceinline__ T dmax(T a, T b) {
 template <class T>
 __device__ __forceinline__ T lowest_value() {
   if constexpr (std::is_floating_point_v<T>) return T(-INFINITY);
-  else if constexpr (std::is_signed_v<T>) return T(T(1) << (sizeof(T) * 8 - 1));
+  else if constexpr (std::is_signed_v<T>) return T(-(int64_t)((uint64_t(1) << (sizeof(T) * 8 - 1)) - 1) - 1);
   else return T(0);
 }
 
