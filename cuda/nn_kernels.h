@@ -14,6 +14,12 @@ void register_nn();  // register_nn.cpp: installs everything below
 
 void bmm_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta);  // gemm.cu
 
+// linalg_lu.cu
+void lu_kernel(const Tensor& lu, const Tensor& pivots, const Tensor& info);
+void lu_solve_kernel(const Tensor& lu, const Tensor& pivots, const Tensor& rhs);
+void lu_det_kernel(const Tensor& lu, const Tensor& pivots, const Tensor& det, const Tensor& sign,
+                   const Tensor& logabsdet, bool real_log);
+
 // nn_conv.cu
 void conv2d_kernel(const Conv2dGeom& g, const Tensor& out, const Tensor& x, const Tensor& w, const Tensor& b);
 void conv2d_backward_input_kernel(const Conv2dGeom& g, const Tensor& gi, const Tensor& go, const Tensor& w);

@@ -7,6 +7,9 @@ namespace pe::cuda {
 void register_nn() {
   constexpr DeviceType kCuda = DeviceType::CUDA;
   bmm_stub.set(kCuda, &bmm_kernel);
+  lu_stub.set(kCuda, &lu_kernel);
+  lu_solve_stub.set(kCuda, &lu_solve_kernel);
+  lu_det_stub.set(kCuda, &lu_det_kernel);
   linear_stub.set(kCuda, &linear_kernel);
   conv2d_stub.set(kCuda, &conv2d_kernel);
   conv2d_backward_input_stub.set(kCuda, &conv2d_backward_input_kernel);

@@ -126,6 +126,20 @@ def test_integer_and_half_products():
         check(lambda x, y: x @ y, rand(5, 40), rand(40, 3), dtype=dt, grad=False)
 
 
+def test_lu_family():
+    a = rand(3, 5, 5) + 4 * np.eye(5)
+    check(lambda t: pe.linalg.inv(t), a)
+    check(lambda t: pe.linalg.det(t), a)
+    check(lambda t: pe.linalg.slogdet(t)[1], rand(4, 4))
+    check(lambda t, r: pe.linalg.solve(t, r), a, rand(3, 5, 2))
+    check(lambda t: pe.logdet(t), a, grad=False)
+    big = rand(70, 70) + 10 * np.eye(70)  # more rows than one block's threads take at once per column
+    check(lambda t: pe.linalg.inv(t), big, rtol=1e-9, atol=1e-10)
+    sing = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 1.0]])
+    check(lambda t: pe.linalg.det(t), sing, grad=False)
+    check(lambda t: pe.linalg.slogdet(t)[0], sing, grad=False)
+
+
 # ---- conv2d ----
 
 CONVS = [  # (n, c, h, w, o, kh, kw, stride, padding, dilation, groups, bias)
