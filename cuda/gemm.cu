@@ -42,39 +42,67 @@ __device__ __forceinline__ acc_t<T> widen(T v) {
   else return (uint64_t)(int64_t)v;
 }
 
+// Where element e of thread `tid` sits in a slice: (row, kk) of A's BM x bk slice, (kk, col) of B's
+// bk x kBN one. Recomputed at the store (cheap, e is a constant) instead of kept in registers.
+template <class T, int BM>
+__device__ __forceinline__ void a_slot(const GemmParams& p, int tid, int e, int& row, int& kk) {
+  constexpr int bk = Tile<T, BM>::bk;
+  const int idx = tid + e * Tile<T, BM>::threads;
+  row = p.a_k_unit ? idx / bk : idx % BM;
+  kk = p.a_k_unit ? idx % bk : idx / BM;
+}
+template <class T, int BM>
+__device__ __forceinline__ void b_slot(const GemmParams& p, int tid, int e, int& col, int& kk) {
+  constexpr int bk = Tile<T, BM>::bk;
+  const int idx = tid + e * Tile<T, BM>::threads;
+  col = p.b_n_unit ? idx % kBN : idx / bk;
+  kk = p.b_n_unit ? idx / kBN : idx % bk;
+}
+
 // Slice t (summed product t / ktiles, k offset (t % ktiles) * bk) of A's rows [row0, row0 + BM) into
-// registers; element e of thread `tid` is (row, kk) of the slice, zero outside the matrix.
+// registers, zero outside the matrix.
 template <class T, int BM, int L = Tile<T, BM>::loads_a>
-__device__ __forceinline__ void load_a(const T* a, const GemmParams& p, int64_t row0, int64_t t, int tid,
-                                       T (&r)[L], int (&rr)[L], int (&kr)[L]) {
+__device__ __forceinline__ void load_a(const T* a, const GemmParams& p, int64_t row0, int64_t t, int tid, T (&r)[L]) {
   const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * Tile<T, BM>::bk;
   const T* base = a + s * p.a_ss;
 #pragma unroll
   for (int e = 0; e < L; ++e) {
-    const int idx = tid + e * Tile<T, BM>::threads;
-    const int row = p.a_k_unit ? idx / Tile<T, BM>::bk : idx % BM;
-    const int kk = p.a_k_unit ? idx % Tile<T, BM>::bk : idx / BM;
+    int row, kk;
+    a_slot<T, BM>(p, tid, e, row, kk);
     const int64_t gr = row0 + row, gk = k0 + kk;
     r[e] = (gr < p.m && gk < p.k) ? base[gr * p.a_rs + gk * p.a_cs] : T(0);
-    rr[e] = row;
-    kr[e] = kk;
   }
 }
 
 template <class T, int BM, int L = Tile<T, BM>::loads_b>
-__device__ __forceinline__ void load_b(const T* b, const GemmParams& p, int64_t col0, int64_t t, int tid,
-                                       T (&r)[L], int (&cr)[L], int (&kr)[L]) {
+__device__ __forceinline__ void load_b(const T* b, const GemmParams& p, int64_t col0, int64_t t, int tid, T (&r)[L]) {
   const int64_t s = t / p.ktiles, k0 = (t % p.ktiles) * Tile<T, BM>::bk;
   const T* base = b + s * p.b_ss;
 #pragma unroll
   for (int e = 0; e < L; ++e) {
-    const int idx = tid + e * Tile<T, BM>::threads;
-    const int col = p.b_n_unit ? idx % kBN : idx / Tile<T, BM>::bk;
-    const int kk = p.b_n_unit ? idx / kBN : idx % Tile<T, BM>::bk;
+    int col, kk;
+    b_slot<T, BM>(p, tid, e, col, kk);
     const int64_t gc = col0 + col, gk = k0 + kk;
     r[e] = (gc < p.n && gk < p.k) ? base[gk * p.b_rs + gc * p.b_cs] : T(0);
-    cr[e] = col;
-    kr[e] = kk;
+  }
+}
+
+// The staged registers into shared buffer `buf` of both tiles.
+template <class T, int BM, class TA, class TB>
+__device__ __forceinline__ void store_slices(TA* as, TB* bs, int buf, const GemmParams& p, int tid,
+                                             const T (&ra)[Tile<T, BM>::loads_a],
+                                             const T (&rb)[Tile<T, BM>::loads_b]) {
+#pragma unroll
+  for (int e = 0; e < Tile<T, BM>::loads_a; ++e) {
+    int row, kk;
+    a_slot<T, BM>(p, tid, e, row, kk);
+    as[buf][kk][row] = ra[e];
+  }
+#pragma unroll
+  for (int e = 0; e < Tile<T, BM>::loads_b; ++e) {
+    int col, kk;
+    b_slot<T, BM>(p, tid, e, col, kk);
+    bs[buf][kk][col] = rb[e];
   }
 }
 
@@ -105,22 +133,18 @@ __global__ void __launch_bounds__(Tile<T, BM>::threads) gemm_kernel(const T* a, 
         for (int j = 0; j < kTN; ++j) acc[i][j] = Acc(0);
       constexpr int LA = Tile<T, BM>::loads_a, LB = Tile<T, BM>::loads_b;
       T ra[LA], rb[LB];
-      int ia[LA], ka[LA], ib[LB], kb[LB];
       if (nslices > 0) {
-        load_a<T, BM>(ab, p, row0, 0, tid, ra, ia, ka);
-        load_b<T, BM>(bb, p, col0, 0, tid, rb, ib, kb);
-#pragma unroll
-        for (int e = 0; e < LA; ++e) as[0][ka[e]][ia[e]] = ra[e];
-#pragma unroll
-        for (int e = 0; e < LB; ++e) bs[0][kb[e]][ib[e]] = rb[e];
+        load_a<T, BM>(ab, p, row0, 0, tid, ra);
+        load_b<T, BM>(bb, p, col0, 0, tid, rb);
+        store_slices<T, BM>(as, bs, 0, p, tid, ra, rb);
       }
       __syncthreads();
       for (int64_t t = 0; t < nslices; ++t) {
         const int cur = (int)(t & 1);
         const bool more = t + 1 < nslices;
         if (more) {  // the next slice travels while this one is multiplied
-          load_a<T, BM>(ab, p, row0, t + 1, tid, ra, ia, ka);
-          load_b<T, BM>(bb, p, col0, t + 1, tid, rb, ib, kb);
+          load_a<T, BM>(ab, p, row0, t + 1, tid, ra);
+          load_b<T, BM>(bb, p, col0, t + 1, tid, rb);
         }
 #pragma unroll
         for (int kk = 0; kk < Tile<T, BM>::bk; ++kk) {
@@ -134,12 +158,7 @@ __global__ void __launch_bounds__(Tile<T, BM>::threads) gemm_kernel(const T* a, 
 #pragma unroll
             for (int j = 0; j < kTN; ++j) acc[i][j] += fa[i] * fb[j];
         }
-        if (more) {
-#pragma unroll
-          for (int e = 0; e < LA; ++e) as[cur ^ 1][ka[e]][ia[e]] = ra[e];
-#pragma unroll
-          for (int e = 0; e < LB; ++e) bs[cur ^ 1][kb[e]][ib[e]] = rb[e];
-        }
+        if (more) store_slices<T, BM>(as, bs, cur ^ 1, p, tid, ra, rb);
         __syncthreads();
       }
       T* cb = c + bz * p.c_bs;
