@@ -152,11 +152,31 @@ void conv_backward_input(const Conv2dGeom& g, const Tensor& gi_t, const Tensor& 
   }
 }
 
+// out[i] = (accumulate ? out[i] : 0) + parts[0][i] + parts[1][i] + ... in order.
+template <class T>
+__global__ void sum_partials_kernel(T* out, const T* parts, int64_t nparts, int64_t size, bool accumulate) {
+  PE_CUDA_GRID_LOOP(i, size) {
+    T s = accumulate ? out[i] : T(0);
+    for (int64_t b = 0; b < nparts; ++b) s += parts[b * size + i];
+    out[i] = s;
+  }
+}
+
+// The weight gradient sums one product per sample. When the gradient is only a few GEMM tiles (LeNet:
+// 6x25, 16x150) one output tile would walk every sample alone, so the samples are split into
+// groups of `per`, each group's sum a separate product of one batched GEMM into a workspace, and the
+// group sums are then added in order (deterministic).
+constexpr int64_t kWantBlocks = 128;
+
 template <class T>
 void conv_backward_weight(const Conv2dGeom& g, const Tensor& gw_t, const Tensor& go_t, const Tensor& x_t) {
   const ConvDims d = dims_of(g);
   const int64_t chunk = chunk_of(g, d);
   Tensor col_t = col_buffer(g, d, chunk, x_t.dtype(), x_t.device());
+  const int64_t tiles = ((d.og + 63) / 64) * ((d.K + 63) / 64);
+  const int64_t want = std::min(chunk, (kWantBlocks + tiles - 1) / tiles);  // partial sums per chunk
+  const int64_t per = (chunk + want - 1) / want;                            // samples per partial sum
+  Tensor ws_t = want > 1 ? make_empty({((chunk + per - 1) / per) * d.og * d.K}, x_t.dtype(), x_t.device()) : Tensor();
   T* gw = static_cast<T*>(gw_t.raw_data());
   const T* go = static_cast<const T*>(go_t.raw_data());
   const T* x = static_cast<const T*>(x_t.raw_data());
@@ -165,17 +185,33 @@ void conv_backward_weight(const Conv2dGeom& g, const Tensor& gw_t, const Tensor&
     const T* xs = x + n0 * g.c * g.h * g.w;
     T* col = d.direct ? nullptr : static_cast<T*>(col_t.raw_data());
     if (!d.direct) im2col(g, col, xs, ns);
+    const int64_t nfull = ns / per, rest = ns % per, nparts = nfull + (rest > 0 ? 1 : 0);
     for (int64_t grp = 0; grp < g.groups; ++grp) {
-      GemmProblem p;  // gW[grp] (og, K) (+)= sum_n gy[n, grp] (og, L) @ col[n, grp]^T (L, K)
-      p.dtype = x_t.dtype();
-      p.batch = 1, p.m = d.og, p.n = d.K, p.k = d.L, p.sums = ns;
-      p.a = {go + (n0 * g.o + grp * d.og) * d.L, d.L, 1, 0, g.o * d.L};
-      if (d.direct) p.b = {xs + grp * d.cg * d.L, 1, d.L, 0, g.c * d.L};
-      else p.b = {col + grp * d.K * d.L, 1, d.L, 0, d.col_sample};
-      p.c = gw + grp * d.og * d.K;
-      p.c_rs = d.K, p.c_cs = 1;
-      p.beta = Scalar(int64_t(n0 == 0 ? 0 : 1));
-      gemm(p);
+      // gW[grp] (og, K) (+)= sum_n gy[n, grp] (og, L) @ col[n, grp]^T (L, K), n over `count` samples from `first`
+      auto product = [&](int64_t first, int64_t batch, int64_t count, T* out, int64_t out_bs, bool accumulate) {
+        const int64_t a_sample = g.o * d.L, b_sample = d.direct ? g.c * d.L : d.col_sample;
+        GemmProblem p;
+        p.dtype = x_t.dtype();
+        p.batch = batch, p.m = d.og, p.n = d.K, p.k = d.L, p.sums = count;
+        p.a = {go + ((n0 + first) * g.o + grp * d.og) * d.L, d.L, 1, count * a_sample, a_sample};
+        const T* bbase = d.direct ? xs + grp * d.cg * d.L : col + grp * d.K * d.L;
+        p.b = {bbase + first * b_sample, 1, d.L, count * b_sample, b_sample};
+        p.c = out;
+        p.c_rs = d.K, p.c_cs = 1, p.c_bs = out_bs;
+        p.beta = Scalar(int64_t(accumulate ? 1 : 0));
+        gemm(p);
+      };
+      T* gwg = gw + grp * d.og * d.K;
+      if (nparts == 1) {
+        product(0, 1, ns, gwg, 0, n0 > 0);
+        continue;
+      }
+      T* ws = static_cast<T*>(ws_t.raw_data());
+      const int64_t size = d.og * d.K;
+      if (nfull > 0) product(0, nfull, per, ws, size, false);
+      if (rest > 0) product(nfull * per, 1, rest, ws + nfull * size, 0, false);
+      launch_kernel(sum_partials_kernel<T>, nn_grid(size), kNnBlock, 0, current_stream(), gwg, (const T*)ws, nparts,
+                    size, n0 > 0);
     }
   }
 }

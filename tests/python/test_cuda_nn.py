@@ -149,6 +149,7 @@ CONVS = [  # (n, c, h, w, o, kh, kw, stride, padding, dilation, groups, bias)
     (1, 4, 5, 5, 4, 1, 1, 1, 0, 1, 4, True),   # depthwise 1x1: the direct path
     (3, 2, 4, 4, 5, 1, 1, 1, 0, 1, 1, False),  # 1x1 stride 1: no im2col
     (1, 1, 6, 6, 2, 5, 5, 3, 2, 1, 1, True),
+    (201, 1, 4, 4, 2, 3, 3, 1, 0, 1, 1, True),  # weight gradient in partial sums of 2 samples, plus 1 left over
 ]
 
 
