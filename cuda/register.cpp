@@ -6,6 +6,7 @@
 #include "cuda/device.h"
 #include "cuda/host_allocator.h"
 #include "cuda/kernels.h"
+#include "cuda/nn_kernels.h"
 #include "ops/elementwise_stubs.h"
 #include "ops/linalg_stubs.h"
 #include "ops/nn_stubs.h"
@@ -54,6 +55,7 @@ void register_cuda() {
   scan_stub.set(DeviceType::CUDA, &scan_kernel);
   sort_reduce_stub.set(DeviceType::CUDA, &sort_reduce_kernel);
   sort_stub.set(DeviceType::CUDA, &sort_kernel);
+  register_nn();  // GEMM and the nn kernels (register_nn.cpp)
 
   set_allocator(DeviceType::CUDA, cuda_allocator());
   set_cuda_copy_bytes(&copy_bytes);

@@ -4,7 +4,7 @@
 #   2. run the CUDA C++ tests and the Python CUDA tests (tests/python/test_cuda_ops.py);
 #   3. run compute-sanitizer memcheck on a representative subset (C++ kernel tests, and the Python
 #      elementwise / copy / index / random tests);
-#   4. print the GPU benchmark table beside PyTorch CUDA (benchmarks/gpu/bench_gpu.py).
+#   4. print the GPU benchmark tables beside PyTorch CUDA (benchmarks/gpu/bench_gpu.py, bench_gpu_nn.py).
 # Each step prints its time; the script stops at the first failure. Nothing here runs without a GPU.
 #   bash benchmarks/gpu/check.sh            # everything
 #   PE_GPU_SKIP_BUILD=1 bash benchmarks/gpu/check.sh   # reuse build/gpu
@@ -37,7 +37,7 @@ step "C++ CUDA tests" "$t"
 
 t=$(date +%s)
 python -c "import pyengine as pe; assert pe.cuda.is_available(), 'pyengine sees no GPU'; print(pe.cuda.get_device_name())"
-python -m pytest tests/python/test_cuda_ops.py -q -p no:cacheprovider
+python -m pytest tests/python/test_cuda_ops.py tests/python/test_cuda_nn.py -q -p no:cacheprovider
 step "Python CUDA tests" "$t"
 
 t=$(date +%s)
@@ -54,4 +54,5 @@ step "compute-sanitizer memcheck" "$t"
 
 t=$(date +%s)
 timeout 180 python benchmarks/gpu/bench_gpu.py --sizes 16M,64M,256M --repeat 20
+timeout 180 python benchmarks/gpu/bench_gpu_nn.py --gemm 1024,4096 --batches 64,256 --repeat 10
 step "benchmarks" "$t"

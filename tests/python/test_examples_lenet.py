@@ -13,7 +13,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def _run(args, cwd):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    # The CPU job: training LeNet on `cuda` waits for CUDA part 2 (conv2d/GEMM kernels on the GPU, issue 13).
+    # The CPU job: LeNet trains on `cuda` (part 2's conv2d/GEMM kernels); its evaluation's torch.max(x, 1) waits
+    # for max-with-indices (argmax) on cuda.
     proc = subprocess.run([sys.executable, "-m", "pyengine.examples.lenet", "--device", "cpu", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
