@@ -140,7 +140,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
             if self.in_channels % self.groups != 0:
                 raise ValueError("in_channels must be divisible by groups")
             with no_grad():
-                if self.transposed:
+                if getattr(self, "transposed", "Transpose" in type(self).__name__):
                     self.weight.materialize((self.in_channels, self.out_channels // self.groups,
                                              *self.kernel_size))
                 else:
