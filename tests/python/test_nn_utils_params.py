@@ -285,3 +285,41 @@ def test_prune_random_custom_global_identity():
     with pytest.raises(TypeError, match='Only "unstructured" PRUNING_TYPE'):
         pprune.global_unstructured([(pnn.Linear(2, 2), "weight")], pruning_method=pprune.RandomStructured,
                                    amount=1)
+
+
+@pytest.mark.parametrize("shape,orth_map", [((4, 4), None), ((4, 4), "cayley"), ((4, 4), "householder"),
+                                            ((5, 3), None), ((3, 5), None), ((5, 3), "matrix_exp"),
+                                            ((3, 5), "cayley")])
+def test_parametrizations_orthogonal(shape, orth_map):
+    out_f, in_f = shape
+    p, t = _pair("Linear", in_f, out_f)
+    tnn.utils.parametrizations.orthogonal(t, orthogonal_map=orth_map)
+    pnn.utils.parametrizations.orthogonal(p, orthogonal_map=orth_map)
+    _same_keys(p, t)
+    w = _np(p.weight)
+    k = min(shape)
+    gram = w @ w.T if out_f <= in_f else w.T @ w
+    np.testing.assert_allclose(gram, np.eye(k), atol=1e-10)
+    # the initial value is the orthogonalised original weight, as torch (same base buffer)
+    _close(p.weight, t.weight, rtol=1e-7, atol=1e-9)
+    # same unconstrained original (and base: for non-square shapes its completion columns are random) -> same
+    # weight and same gradients
+    x = np.random.default_rng(2).normal(size=shape) * 0.3
+    with torch.no_grad():
+        t.parametrizations.weight[0].base.copy_(torch.tensor(_np(p.parametrizations.weight[0].base)))
+        t.parametrizations.weight.original.copy_(torch.tensor(x))
+    with pe.no_grad():
+        p.parametrizations.weight.original.copy_(pe.tensor(x))
+    _close(p.weight, t.weight, rtol=1e-7, atol=1e-9)
+    c = np.random.default_rng(3).normal(size=shape)
+    (p.weight * pe.tensor(c)).sum().backward()
+    (t.weight * torch.tensor(c)).sum().backward()
+    _close(p.parametrizations.weight.original.grad, t.parametrizations.weight.original.grad, rtol=1e-6,
+           atol=1e-9)
+
+
+def test_orthogonal_errors():
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices"):
+        pnn.utils.parametrizations.orthogonal(pnn.Linear(2, 2), "bias")
+    with pytest.raises(ValueError, match='orthogonal_map has to be one of "matrix_exp", "cayley", "householder"'):
+        pnn.utils.parametrizations.orthogonal(pnn.Linear(2, 2), orthogonal_map="qr")

@@ -13,8 +13,9 @@ import pyengine.nn.functional as F
 from ..modules.module import Module
 from . import parametrize
 from ._norm_helpers import norm_except_dim, reshape_weight_to_matrix, weight_norm_compute
+from ._orthogonal_maps import householder_product, is_orthogonal, make_orthogonal, matrix_exp
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["orthogonal", "weight_norm", "spectral_norm"]
 
 
 class _WeightNorm(Module):
@@ -119,4 +120,100 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
                            if hasattr(_conv, n))
         dim = 1 if transposed and isinstance(module, transposed) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
+
+
+_ORTH_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+class _Orthogonal(Module):
+    """Maps an unconstrained matrix to an orthogonal one (tall or wide: orthonormal columns or rows). With
+    ``use_trivialization`` the result is ``base @ map(X)``, ``base`` an orthogonal buffer set on assignment."""
+
+    def __init__(self, weight, orthogonal_map: str, *, use_trivialization: bool = True) -> None:
+        super().__init__()
+        if weight.is_complex() and orthogonal_map == "householder":
+            raise ValueError("The householder parametrization does not support complex tensors.")
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, x):
+        n, k = x.size(-2), x.size(-1)
+        transposed = n < k
+        if transposed:
+            x = x.mT
+            n, k = k, n
+        # x is tall (n >= k) from here on
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            x = x.tril()
+            if n != k:
+                x = torch.cat([x, x.new_zeros(tuple(x.shape[:-2]) + (n, n - k))], dim=-1)
+            a = x - x.mT
+            if self.orthogonal_map == "matrix_exp":
+                q = matrix_exp(a)
+            else:
+                eye = torch.eye(n, dtype=a.dtype, device=a.device)
+                q = torch.linalg.solve(eye - 0.5 * a, eye + 0.5 * a)
+            if n != k:
+                q = q[..., :k]
+        else:
+            a = x.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (a * a).sum(dim=-2))
+            q = householder_product(a, tau)
+            # the sign of each column follows the diagonal of x (-1 on the initial value, giving eye(n, k))
+            q = q * x.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        if hasattr(self, "base"):
+            q = self.base @ q
+        if transposed:
+            q = q.mT
+        return q
+
+    def right_inverse(self, q):
+        with torch.no_grad():
+            if q.shape != self.shape:
+                raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                                 f"Got a tensor of shape {q.shape}.")
+            q_init = q
+            n, k = q.size(-2), q.size(-1)
+            transpose = n < k
+            if transpose:
+                q = q.mT
+                n, k = k, n
+            if not hasattr(self, "base"):
+                raise NotImplementedError(
+                    "pyengine's orthogonal parametrization supports assignment only with use_trivialization=True "
+                    "(PyTorch's matrix_exp and cayley maps do not support it either without trivialization).")
+            if n == k:
+                q = q.clone() if is_orthogonal(q) else make_orthogonal(q)
+            else:
+                # complete q into an n x n orthogonal matrix; its first k columns only depend on q
+                extra = torch.randn(tuple(q.shape[:-2]) + (n, n - k), dtype=q.dtype, device=q.device)
+                q = make_orthogonal(torch.cat([q, extra], dim=-1))
+            self.base = q
+            # -Id: with the Householder map, householder(zeros) * (-1 on the diagonal) is eye(n, k)
+            neg_id = torch.zeros_like(q_init)
+            neg_id.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+            return neg_id
+
+
+def orthogonal(module: Module, name: str = "weight", orthogonal_map: Optional[str] = None, *,
+               use_trivialization: bool = True) -> Module:
+    """Constrains ``module.<name>`` to orthogonal (or semi-orthogonal) matrices via ``matrix_exp`` (square
+    default), ``cayley`` or ``householder`` (non-square default). The initial value is the orthogonalised
+    current weight, as PyTorch."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, torch.Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.size(-2) == weight.size(-1) or weight.is_complex() \
+            else "householder"
+    if orthogonal_map not in _ORTH_MAPS:
+        raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
+                         f"Got: {orthogonal_map}")
+    orth = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
     return module
