@@ -92,6 +92,18 @@ CASES = [
     ("chi2", "Chi2", dict(df=_pos(3)), _pos(3), ()),
     ("gumbel", "Gumbel", dict(loc=_arr(3), scale=_pos(3)), _arr(3), ()),
     ("halfnormal", "HalfNormal", dict(scale=_pos(3)), _pos(3), ("cdf", "icdf")),
+    ("halfcauchy", "HalfCauchy", dict(scale=_pos(3)), _pos(3), ("cdf", "icdf")),
+    ("pareto", "Pareto", dict(scale=_pos(3), alpha=np.array([0.5, 1.5, 3.0])), _pos(3) + 3.0, ("cdf", "icdf")),
+    ("weibull", "Weibull", dict(scale=_pos(3), concentration=np.array([0.7, 1.5, 3.0])), _pos(3), ("cdf", "icdf")),
+    ("inversegamma", "InverseGamma", dict(concentration=np.array([0.8, 2.5, 4.0]), rate=_pos(3)), _pos(3), ()),
+    ("kumaraswamy", "Kumaraswamy", dict(concentration1=_pos(3), concentration0=_pos(3)),
+     _arr(3, low=0.05, high=0.95), ()),
+    ("logisticnormal", "LogisticNormal", dict(loc=_arr(2, 3), scale=_pos(2, 3)), _probs(2, 4), ()),
+    ("negbinomial", "NegativeBinomial", dict(total_count=np.array([3.0, 0.5, 10.0]), probs=RNG.uniform(0.1, 0.9, 3)),
+     np.array([0.0, 2, 7]), ()),
+    ("negbinomial_l", "NegativeBinomial", dict(total_count=np.array([2.0, 5.0]), logits=_arr(2)),
+     np.array([1.0, 4]), ()),
+    ("fisher", "FisherSnedecor", dict(df1=np.array([1.5, 3.0, 6.0]), df2=np.array([1.0, 5.0, 9.0])), _pos(3), ()),
 ]
 
 
@@ -177,6 +189,12 @@ MOMENT_CASES = [
     ("HalfNormal", dict(scale=np.array([1.5]))),
     ("Chi2", dict(df=np.array([3.0]))),
     ("Uniform", dict(low=np.array([-1.0]), high=np.array([3.0]))),
+    ("Weibull", dict(scale=np.array([2.0]), concentration=np.array([1.5]))),
+    ("InverseGamma", dict(concentration=np.array([6.0]), rate=np.array([2.0]))),
+    ("Kumaraswamy", dict(concentration1=np.array([2.0]), concentration0=np.array([3.0]))),
+    ("NegativeBinomial", dict(total_count=np.array([4.0]), probs=np.array([0.4]))),
+    ("FisherSnedecor", dict(df1=np.array([8.0]), df2=np.array([30.0]))),
+    ("Pareto", dict(scale=np.array([1.0]), alpha=np.array([6.0]))),
 ]
 
 
