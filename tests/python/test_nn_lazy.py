@@ -28,6 +28,8 @@ def _np(t):
     ("LazyConv2d", (6, (3, 2)), (1, 4, 7, 7)),
     ("LazyBatchNorm1d", (), (4, 3)), ("LazyBatchNorm1d", (), (4, 3, 5)), ("LazyBatchNorm2d", (), (2, 3, 4, 4)),
     ("LazyBatchNorm3d", (), (2, 3, 2, 4, 4)),
+    ("LazyInstanceNorm1d", (), (2, 3, 5)), ("LazyInstanceNorm2d", (), (2, 3, 4, 4)),
+    ("LazyInstanceNorm3d", (), (2, 3, 2, 3, 3)),
 ])
 def test_materialisation_matches_torch(name, args, shape):
     p, t = getattr(pnn, name)(*args), getattr(tnn, name)(*args)
@@ -103,6 +105,13 @@ def test_uninitialized_errors_and_parameter_identity():
     p = pnn.UninitializedParameter()
     p.materialize((2, 3))
     assert type(p) is pnn.Parameter and tuple(p.shape) == (2, 3) and p.requires_grad
+
+
+def test_lazy_instance_norm_unbatched_input_fails_as_torch():
+    # PyTorch takes num_features from input.shape[1] even for unbatched input; the forward then rejects it
+    for mod, lib in ((pnn, pe), (tnn, torch)):
+        with pytest.raises(ValueError, match="to match num_features"):
+            mod.LazyInstanceNorm2d()(lib.ones(3, 4, 4))
 
 
 def test_lazy_in_sequential_and_batchnorm3d():

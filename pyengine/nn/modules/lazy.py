@@ -1,4 +1,4 @@
-"""Lazy modules: LazyLinear, LazyConv*, LazyBatchNorm* infer their input size on the first call.
+"""Lazy modules: LazyLinear, LazyConv*, LazyBatchNorm*, LazyInstanceNorm* infer their input size on the first call.
 
 Until then their parameters are UninitializedParameter/UninitializedBuffer; the first forward (a forward pre-hook)
 materialises and initialises them and turns the module into its ``cls_to_become`` (LazyLinear becomes Linear), as
@@ -16,6 +16,7 @@ from .._autograd_compat import no_grad
 from .._uninitialized import UninitializedBuffer, UninitializedParameter, _MaterializedBuffer, is_lazy
 from . import conv as _conv
 from . import normalization as _norm
+from . import shape_more as _shape_more
 from ._hooks import RemovableHandle
 from .linear import Linear
 
@@ -272,3 +273,60 @@ class LazyBatchNorm3d(_LazyNormBase, _norm._BatchNorm):
 
     cls_to_become = _norm.BatchNorm3d
     _check_input_dim = _norm.BatchNorm3d._check_input_dim
+
+
+class _LazyInstanceNorm(LazyModuleMixin, _shape_more._InstanceNorm):
+    """Lazy InstanceNorm: ``num_features`` from ``input.size(1)``."""
+
+    weight: UninitializedParameter
+    bias: UninitializedParameter
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+                 dtype=None) -> None:
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__(0, eps, momentum, False, False, **factory_kwargs)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if self.affine:
+            self.weight = UninitializedParameter(**factory_kwargs)
+            self.bias = UninitializedParameter(**factory_kwargs)
+        if self.track_running_stats:
+            self.running_mean = UninitializedBuffer(**factory_kwargs)
+            self.running_var = UninitializedBuffer(**factory_kwargs)
+            self.num_batches_tracked = pyengine.tensor(0, dtype=pyengine.int64, device=device)
+
+    def initialize_parameters(self, input) -> None:  # type: ignore[override]
+        if self.has_uninitialized_params():
+            # input.shape[1] even for unbatched input, as PyTorch (whose forward then rejects the mismatch)
+            self.num_features = input.shape[1]
+            with no_grad():
+                if self.affine:
+                    self.weight.materialize((self.num_features,))
+                    self.bias.materialize((self.num_features,))
+                    self.weight.fill_(1)
+                    self.bias.zero_()
+                if self.track_running_stats:
+                    self.running_mean.materialize((self.num_features,))
+                    self.running_var.materialize((self.num_features,))
+                    self._plain_buffers()
+                    self.running_mean.zero_()
+                    self.running_var.fill_(1)
+                    self.num_batches_tracked.zero_()
+
+
+class LazyInstanceNorm1d(_LazyInstanceNorm):
+    cls_to_become = _shape_more.InstanceNorm1d
+    _dims = 3
+
+
+class LazyInstanceNorm2d(_LazyInstanceNorm):
+    cls_to_become = _shape_more.InstanceNorm2d
+    _dims = 4
+
+
+class LazyInstanceNorm3d(_LazyInstanceNorm):
+    cls_to_become = _shape_more.InstanceNorm3d
+    _dims = 5
+
+
+__all__ += ["LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
