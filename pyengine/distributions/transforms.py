@@ -12,10 +12,10 @@ from . import constraints
 from .utils import _sum_rightmost, broadcast_all
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "ComposeTransform", "CumulativeDistributionTransform", "ExpTransform",
+    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CumulativeDistributionTransform", "ExpTransform",
     "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform",
     "ReshapeTransform", "SigmoidTransform", "SoftplusTransform", "TanhTransform", "SoftmaxTransform",
-    "StickBreakingTransform", "Transform", "identity_transform",
+    "StackTransform", "StickBreakingTransform", "Transform", "identity_transform",
 ]
 
 
@@ -736,3 +736,142 @@ class CumulativeDistributionTransform(Transform):
             return self
         return type(self)(self.distribution, cache_size=cache_size)
 
+
+
+class CatTransform(Transform):
+    """Applies ``tseq[i]`` to the slice of length ``lengths[i]`` along ``dim`` (as torch.cat of the pieces)."""
+
+    def __init__(self, tseq, dim: int = 0, lengths=None, cache_size: int = 0) -> None:
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("CatTransform expects a sequence of Transforms")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        if lengths is None:
+            lengths = [1] * len(self.transforms)
+        self.lengths = list(lengths)
+        if len(self.lengths) != len(self.transforms):
+            raise AssertionError(f"CatTransform: {len(self.transforms)} transforms but {len(self.lengths)} lengths")
+        self.dim = dim
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return max(t.event_dim for t in self.transforms)
+
+    @property
+    def length(self) -> int:
+        return sum(self.lengths)
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
+
+    def _pieces(self, x, fns):
+        if not -x.dim() <= self.dim < x.dim():
+            raise AssertionError(f"CatTransform: dim {self.dim} out of range for a {x.dim()}-d input")
+        if x.size(self.dim) != self.length:
+            raise AssertionError(f"CatTransform: size {x.size(self.dim)} along dim {self.dim} != {self.length}")
+        out = []
+        start = 0
+        for fn, length in zip(fns, self.lengths):
+            out.append(fn(x.narrow(self.dim, start, length)))
+            start += length
+        return out
+
+    def _call(self, x):
+        return torch.cat(self._pieces(x, self.transforms), dim=self.dim)
+
+    def _inverse(self, y):
+        return torch.cat(self._pieces(y, [t.inv for t in self.transforms]), dim=self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        if x.size(self.dim) != self.length or y.size(self.dim) != self.length:
+            raise AssertionError(f"CatTransform: size along dim {self.dim} must be {self.length}")
+        logdetjacs = []
+        start = 0
+        for trans, length in zip(self.transforms, self.lengths):
+            xslice = x.narrow(self.dim, start, length)
+            yslice = y.narrow(self.dim, start, length)
+            logdetjac = trans.log_abs_det_jacobian(xslice, yslice)
+            if trans.event_dim < self.event_dim:
+                logdetjac = _sum_rightmost(logdetjac, self.event_dim - trans.event_dim)
+            logdetjacs.append(logdetjac)
+            start += length
+        dim = self.dim
+        if dim >= 0:
+            dim = dim - x.dim()
+        dim = dim + self.event_dim
+        if dim < 0:
+            return torch.cat(logdetjacs, dim=dim)
+        total = logdetjacs[0]
+        for t in logdetjacs[1:]:
+            total = total + t
+        return total
+
+    @property
+    def bijective(self) -> bool:  # type: ignore[override]
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+
+class StackTransform(Transform):
+    """Applies ``tseq[i]`` to the i-th slice along ``dim`` (as torch.stack of the pieces)."""
+
+    def __init__(self, tseq, dim: int = 0, cache_size: int = 0) -> None:
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("StackTransform expects a sequence of Transforms")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.dim = dim
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return StackTransform(self.transforms, self.dim, cache_size)
+
+    def _slice(self, z):
+        return [z.select(self.dim, i) for i in range(z.size(self.dim))]
+
+    def _check(self, z) -> None:
+        if not -z.dim() <= self.dim < z.dim():
+            raise AssertionError(f"StackTransform: dim {self.dim} out of range for a {z.dim()}-d input")
+        if z.size(self.dim) != len(self.transforms):
+            raise AssertionError(f"StackTransform: size {z.size(self.dim)} along dim {self.dim} != "
+                                 f"{len(self.transforms)} transforms")
+
+    def _call(self, x):
+        self._check(x)
+        return torch.stack([t(v) for v, t in zip(self._slice(x), self.transforms)], dim=self.dim)
+
+    def _inverse(self, y):
+        self._check(y)
+        return torch.stack([t.inv(v) for v, t in zip(self._slice(y), self.transforms)], dim=self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        self._check(x)
+        self._check(y)
+        return torch.stack([t.log_abs_det_jacobian(xv, yv)
+                            for xv, yv, t in zip(self._slice(x), self._slice(y), self.transforms)], dim=self.dim)
+
+    @property
+    def bijective(self) -> bool:  # type: ignore[override]
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)

@@ -469,3 +469,25 @@ def test_enumerate_support_and_float32():
     _close(d.log_prob(pe.tensor([1.5])), td.Gamma(torch.tensor([2.0]), torch.tensor([1.0])).log_prob(
         torch.tensor([1.5])), rtol=1e-6)
     assert pd.Normal(0.0, 1.0).sample().shape == ()
+
+
+def test_cat_and_stack_transforms_match_torch():
+    x = _arr(3, 4)
+    pt = pd.transforms.CatTransform([pd.transforms.ExpTransform(), pd.transforms.SigmoidTransform()], dim=1,
+                                    lengths=[1, 3])
+    tt = td.transforms.CatTransform([td.transforms.ExpTransform(), td.transforms.SigmoidTransform()], dim=1,
+                                    lengths=[1, 3])
+    _close(pt(pe.tensor(x)), tt(torch.tensor(x)))
+    _close(pt.inv(pt(pe.tensor(x))), tt.inv(tt(torch.tensor(x))))
+    _close(pt.log_abs_det_jacobian(pe.tensor(x), pt(pe.tensor(x))),
+           tt.log_abs_det_jacobian(torch.tensor(x), tt(torch.tensor(x))))
+    ps = pd.transforms.StackTransform([pd.transforms.ExpTransform(), pd.transforms.TanhTransform(),
+                                       pd.transforms.AffineTransform(1.0, 2.0)], dim=0)
+    ts = td.transforms.StackTransform([td.transforms.ExpTransform(), td.transforms.TanhTransform(),
+                                       td.transforms.AffineTransform(1.0, 2.0)], dim=0)
+    y = _arr(3, 2)
+    _close(ps(pe.tensor(y)), ts(torch.tensor(y)))
+    _close(ps.inv(ps(pe.tensor(y))), ts.inv(ts(torch.tensor(y))))
+    _close(ps.log_abs_det_jacobian(pe.tensor(y), ps(pe.tensor(y))),
+           ts.log_abs_det_jacobian(torch.tensor(y), ts(torch.tensor(y))))
+    assert bool(ps.codomain.check(ps(pe.tensor(y))).all())
