@@ -148,8 +148,8 @@ class Weibull(TransformedDistribution):
                                     - torch.exp(2 * lgamma(1 + self.concentration_reciprocal)))
 
     def entropy(self):
-        return (euler_constant * (1 - self.concentration_reciprocal) + torch.log(self.scale * self.concentration_reciprocal)
-                + 1)
+        return (euler_constant * (1 - self.concentration_reciprocal)
+                + torch.log(self.scale * self.concentration_reciprocal) + 1)
 
 
 class InverseGamma(TransformedDistribution):

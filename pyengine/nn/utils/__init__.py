@@ -1,4 +1,5 @@
-"""nn.utils: gradient clipping and parameter/vector conversion."""
+"""nn.utils: gradient clipping, parameter/vector conversion, rnn packing, parametrize/parametrizations,
+the weight_norm/spectral_norm hooks and prune."""
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_, get_total_norm  # noqa: F401
 from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from . import rnn  # noqa: F401
