@@ -37,6 +37,7 @@ from . import nn, optim  # noqa: E402,F401
 from ._ops_reduce import *  # noqa: E402,F401,F403
 from ._ops_elementwise import *  # noqa: F401,F403,E402
 from ._ops_more import *  # noqa: F401,F403,E402
+from ._ops_random import multinomial  # noqa: F401,E402
 from . import utils  # noqa: E402,F401  (torch.utils.data is reachable after `import torch`)
 from . import autograd  # noqa: E402,F401
 from . import distributed, multiprocessing  # noqa: E402,F401
@@ -44,6 +45,7 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .serialization import save, load  # noqa: F401,E402
 from . import accelerator, backends, compiler, func, profiler  # noqa: E402,F401
+from . import distributions  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401
 from ._default_device import get_default_device, set_default_device  # noqa: E402,F401

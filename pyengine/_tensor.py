@@ -415,7 +415,8 @@ def _install() -> None:
     T = Tensor
     T.__repr__ = _repr
     T.__str__ = _repr
-    T.__format__ = lambda self, spec: format(self.item(), spec) if self.dim() == 0 and spec else str(self)
+    # As PyTorch: a 0-d tensor formats as its Python number (f"{loss}" gives 0.25), others as str().
+    T.__format__ = lambda self, spec: format(self.item(), spec) if self.dim() == 0 else object.__format__(self, spec)
     T.__iter__ = _iter
     T.__hash__ = object.__hash__
     T.tolist = _tolist

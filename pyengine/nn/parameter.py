@@ -8,7 +8,7 @@ from __future__ import annotations
 from .. import _C
 from .._C import Tensor
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "is_lazy"]
 
 
 class Parameter(Tensor):
@@ -56,3 +56,6 @@ class Buffer(Tensor):
 
     def __deepcopy__(self, memo):
         return self.detach().clone()
+
+
+from ._uninitialized import UninitializedBuffer, UninitializedParameter, is_lazy  # noqa: E402,F401

@@ -11,7 +11,7 @@ from .linear import Bilinear, Identity, Linear  # noqa: F401
 from .loss import (  # noqa: F401
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm  # noqa: F401
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401
 from .sparse import Embedding  # noqa: F401
 from .activation_more import *  # noqa: F401,F403
@@ -36,4 +36,7 @@ __all__ = [
     "MultiheadAttention", "EmbeddingBag", "Transformer", "TransformerEncoder", "TransformerDecoder",
     "TransformerEncoderLayer", "TransformerDecoderLayer",
 ]
-__all__ += _act_more + _loss_more + _shape_more
+from .lazy import *  # noqa: F401,F403,E402
+from .lazy import __all__ as _lazy_all  # noqa: E402
+
+__all__ += _act_more + _loss_more + _shape_more + ["BatchNorm3d"] + [n for n in _lazy_all if n != "LazyModuleMixin"]

@@ -1,0 +1,4 @@
+"""Gumbel lives in transformed_family (a transformed Normal/Uniform); this module keeps PyTorch's import path."""
+from .transformed_family import Gumbel  # noqa: F401
+
+__all__ = ["Gumbel"]

@@ -1,0 +1,4 @@
+"""LogNormal lives in transformed_family (a transformed Normal/Uniform); this module keeps PyTorch's import path."""
+from .transformed_family import LogNormal  # noqa: F401
+
+__all__ = ["LogNormal"]
