@@ -1,7 +1,7 @@
 // Stream compaction on the device, in row-major order: the kernels behind nonzero, masked_select and
 // counting a mask (cuda/mask.cu). Three passes over blocks of kChunk elements: each block counts its
 // elements that pass (count_kernel), one block turns the counts into exclusive offsets and the total
-// (scan_kernel), then each block walks its chunk again in tiles of kBlockSize, scans the tile's flags
+// (block_counts_scan_kernel), then each block walks its chunk again in tiles of kBlockSize, scans the tile's flags
 // in shared memory and writes the passing elements at base + rank (compact_kernel), so the output is
 // in row-major order with no atomics. The host reads only the total (the output's size), which is the
 // one sync PyTorch makes here too.
@@ -47,7 +47,7 @@ __global__ void count_kernel(P pred, int64_t n, int64_t* counts) {
 }
 
 // counts[0..nb) -> exclusive offsets, counts[nb] = the total. One block.
-static __global__ void scan_kernel(int64_t* counts, int64_t nb) {
+static __global__ void block_counts_scan_kernel(int64_t* counts, int64_t nb) {
   __shared__ int64_t buf[kBlockSize];
   int64_t carry = 0;  // the same in every thread
   for (int64_t base = 0; base < nb; base += blockDim.x) {
@@ -61,7 +61,7 @@ static __global__ void scan_kernel(int64_t* counts, int64_t nb) {
   if (threadIdx.x == 0) counts[nb] = carry;
 }
 
-// write(i, k) for the k-th (row-major) i with pred(i); offsets from scan_kernel.
+// write(i, k) for the k-th (row-major) i with pred(i); offsets from block_counts_scan_kernel.
 template <class P, class W>
 __global__ void compact_kernel(P pred, W write, int64_t n, const int64_t* offsets) {
   __shared__ int64_t buf[kBlockSize];

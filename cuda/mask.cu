@@ -83,7 +83,7 @@ Tensor count_and_scan(const P& pred, int64_t n, Device dev) {
   Tensor counts = make_empty({nb + 1}, DType::Int64, dev);
   int64_t* c = counts.data_ptr<int64_t>();
   launch_kernel(count_kernel<P>, (unsigned)nb, kBlockSize, 0, current_stream(), pred, n, c);
-  launch_kernel(scan_kernel, 1, kBlockSize, 0, current_stream(), c, nb);
+  launch_kernel(block_counts_scan_kernel, 1, kBlockSize, 0, current_stream(), c, nb);
   return counts;
 }
 
