@@ -62,7 +62,10 @@ int64_t cholesky_one(T* a, int64_t n) {
     for (int64_t j = j0; j < je; ++j) {
       T* rj = a + j * n;
       const T d = rj[j] - dot_n(rj + j0, rj + j0, j - j0);
-      if (!(d > T(0))) return j + 1;  // also catches NaN
+      if (!(d > T(0))) {  // also catches NaN; LAPACK leaves the failed pivot in place
+        rj[j] = d;
+        return j + 1;
+      }
       const T l = std::sqrt(d);
       rj[j] = l;
       for (int64_t i = j + 1; i < je; ++i) {
