@@ -511,6 +511,8 @@ def lu_factor(A: Tensor, *, pivot: bool = True, out=None):
 def _perm_matrix(pivots: Tensor, m: int, like: Tensor) -> Tensor:
     """P with A = P L U from LAPACK's 1-based row swaps (row i swapped with pivots[i] - 1, in order)."""
     batch = tuple(pivots.shape[:-1])
+    if pivots.shape[-1] == 0 or pivots.numel() == 0:  # nothing swapped
+        return _eye_like(m, like).expand(*batch, m, m).clone()
     piv = np.asarray(pivots.reshape(-1, pivots.shape[-1]).tolist(), dtype=np.int64).reshape(-1, pivots.shape[-1]) - 1
     nb = piv.shape[0]
     perm = np.tile(np.arange(m), (nb, 1))

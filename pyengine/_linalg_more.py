@@ -31,6 +31,21 @@ def _type_name(dt) -> str:
             "torch.uint8": "Byte", "torch.bool": "Bool"}.get(str(dt), str(dt))
 
 
+def _cast_for(x: Tensor, dtype, fn: str) -> Tensor:
+    """x in the dtype= of a norm: only widening casts, as PyTorch."""
+    if dtype is None or dtype == x.dtype:
+        return x
+    if _torch.promote_types(x.dtype, dtype) != dtype:
+        raise RuntimeError(f"{fn}: the dtype of the input ({_torch_name(x.dtype)}) should be convertible without "
+                           f"narrowing to the specified dtype ({_torch_name(dtype)})")
+    return x.to(dtype)
+
+
+def _torch_name(dt) -> str:
+    return {"torch.float64": "Double", "torch.float32": "Float", "torch.float16": "Half",
+            "torch.bfloat16": "BFloat16"}.get(str(dt), _type_name(dt))
+
+
 def _tol_dtype(dt):
     return _torch.finfo(dt).eps
 
@@ -47,8 +62,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
                            f"{_type_name(x.dtype)}")
     if isinstance(ord, str) or isinstance(ord, bool):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
-    if dtype is not None:
-        x = x.to(dtype)
+    x = _cast_for(x, dtype, "linalg.vector_norm")
     if isinstance(dim, int):
         dim = (dim,)
     if x.numel() == 0 and ord < 0 or (x.numel() == 0 and math.isinf(ord)):
@@ -83,8 +97,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     dim = tuple(dim)
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {', '.join(map(str, dim))}")
-    if dtype is not None:
-        A = A.to(dtype)
+    A = _cast_for(A, dtype, "linalg.matrix_norm")
     if isinstance(ord, str):
         if ord not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
