@@ -2,10 +2,10 @@
 // householder_product) and eigh (see ops/linalg_decomp_stubs.h). Row-major contiguous batches; the
 // inner loops run along rows. Cholesky and the triangular solve are blocked (panels of kNb, the
 // trailing/off-diagonal products on our GEMM); the Householder QR applies one reflector at a time
-// with row operations; eigh is cyclic Jacobi in double precision (accurate to eps * ||A||, simple
-// and robust, O(n^3) per sweep).
+// with row operations; eigh reduces to tridiagonal form and runs shifted implicit QR, in double.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -240,57 +240,121 @@ void orgqr_kernel(const Tensor& a, const Tensor& tau) {
   });
 }
 
-// ---- symmetric eigendecomposition: cyclic Jacobi in double ----
-// s (n x n, symmetric, overwritten), vt (n x n) receives the eigenvectors as rows, unsorted.
-void jacobi_eigen(std::vector<double>& s, std::vector<double>* vt, int64_t n) {
-  double frob = 0;
-  for (double x : s) frob += x * x;
-  frob = std::sqrt(frob);
-  if (frob == 0.0 || !std::isfinite(frob)) return;
-  const double tiny = 1e-300;
-  for (int sweep = 0; sweep < 100; ++sweep) {
-    double off = 0;
-    for (int64_t p = 0; p < n; ++p)
-      for (int64_t q = p + 1; q < n; ++q) off += s[p * n + q] * s[p * n + q];
-    if (std::sqrt(off) <= 1e-17 * frob) break;
-    for (int64_t p = 0; p + 1 < n; ++p) {
-      for (int64_t q = p + 1; q < n; ++q) {
-        const double apq = s[p * n + q];
-        if (std::abs(apq) <= tiny) continue;
-        const double app = s[p * n + p], aqq = s[q * n + q];
-        // Skip pairs whose coupling no longer changes the diagonal at double precision.
-        if (sweep > 3 && std::abs(apq) * 1e18 <= std::abs(app) && std::abs(apq) * 1e18 <= std::abs(aqq)) {
-          s[p * n + q] = s[q * n + p] = 0.0;
-          continue;
-        }
-        const double theta = (aqq - app) / (2.0 * apq);
-        const double t = std::abs(theta) > 1e150
-                             ? 0.5 / theta
-                             : std::copysign(1.0, theta) / (std::abs(theta) + std::sqrt(1.0 + theta * theta));
-        const double c = 1.0 / std::sqrt(1.0 + t * t), sn = t * c;
-        // S <- J^T S J with J the rotation in the (p, q) plane: rows then columns.
-        double* rp = s.data() + p * n;
-        double* rq = s.data() + q * n;
+// ---- symmetric eigendecomposition, in double: Householder reduction to tridiagonal form, then
+// implicit symmetric QR steps with Wilkinson shifts (Golub & Van Loan 8.3) ----
+
+// Reduces the symmetric s (n x n, row-major, full) to tridiagonal (d, e) with s = Q T Q^T; with
+// qt given, it receives Q^T. Row k of s (right of the diagonal) is column k below it, so every
+// loop runs along rows.
+void tridiagonalize(std::vector<double>& s, int64_t n, std::vector<double>& d, std::vector<double>& e,
+                    std::vector<double>* qt) {
+  std::vector<double> vs(qt ? n * n : 0, 0.0), betas(n, 0.0), v(n), p(n);
+  for (int64_t k = 0; k + 2 < n; ++k) {
+    const int64_t len = n - k - 1;
+    double* x = s.data() + k * n + k + 1;  // the entries below the diagonal of column k
+    double norm = 0;
+    for (int64_t i = 0; i < len; ++i) norm = std::hypot(norm, x[i]);
+    double beta = 0, alpha = x[0];
+    if (norm != 0.0) {
+      alpha = -std::copysign(norm, x[0]);
+      for (int64_t i = 0; i < len; ++i) v[i] = x[i];
+      v[0] -= alpha;
+      double vv = 0;
+      for (int64_t i = 0; i < len; ++i) vv += v[i] * v[i];
+      beta = vv > 0 ? 2.0 / vv : 0.0;
+    }
+    if (beta != 0.0) {
+      // A22 <- H A22 H with H = I - beta v v^T: p = beta A22 v, w = p - (beta/2)(v.p) v, A22 -= v w^T + w v^T.
+      double* a22 = s.data() + (k + 1) * n + k + 1;
+      for (int64_t i = 0; i < len; ++i) p[i] = beta * dot_n(a22 + i * n, v.data(), len);
+      double vp = 0;
+      for (int64_t i = 0; i < len; ++i) vp += v[i] * p[i];
+      const double kk = 0.5 * beta * vp;
+      for (int64_t i = 0; i < len; ++i) p[i] -= kk * v[i];
+      for (int64_t i = 0; i < len; ++i) {
+        double* row = a22 + i * n;
+        const double vi = v[i], wi = p[i];
+        for (int64_t j = 0; j < len; ++j) row[j] -= vi * p[j] + wi * v[j];
+      }
+      if (qt) {
+        std::copy(v.begin(), v.begin() + len, vs.begin() + k * n);
+        betas[k] = beta;
+      }
+    }
+    d[k] = s[k * n + k];
+    e[k] = alpha;
+  }
+  if (n >= 2) {
+    d[n - 2] = s[(n - 2) * n + n - 2];
+    e[n - 2] = s[(n - 2) * n + n - 1];
+  }
+  d[n - 1] = s[(n - 1) * n + n - 1];
+  if (!qt) return;
+  // Q^T = H_{n-3} ... H_0: apply H_0 first to the identity, each as row operations.
+  std::vector<double>& z = *qt;
+  std::fill(z.begin(), z.end(), 0.0);
+  for (int64_t i = 0; i < n; ++i) z[i * n + i] = 1.0;
+  std::vector<double> w(n);
+  for (int64_t k = 0; k + 2 < n; ++k) {
+    if (betas[k] == 0.0) continue;
+    const int64_t len = n - k - 1;
+    const double* vk = vs.data() + k * n;
+    std::fill(w.begin(), w.end(), 0.0);
+    for (int64_t r = 0; r < len; ++r) {
+      const double* row = z.data() + (k + 1 + r) * n;
+      for (int64_t j = 0; j < n; ++j) w[j] += vk[r] * row[j];
+    }
+    for (int64_t r = 0; r < len; ++r) {
+      double* row = z.data() + (k + 1 + r) * n;
+      const double f = betas[k] * vk[r];
+      for (int64_t j = 0; j < n; ++j) row[j] -= f * w[j];
+    }
+  }
+}
+
+// Diagonalizes the symmetric tridiagonal (d, e) in place of d; the rotations R are applied to the
+// rows of zt (zt <- R zt), so rows of zt become the eigenvectors when zt starts as Q^T.
+void tridiagonal_qr(std::vector<double>& d, std::vector<double>& e, int64_t n, std::vector<double>* zt) {
+  const double eps = std::numeric_limits<double>::epsilon();
+  int64_t hi = n - 1, iter = 0;
+  while (hi > 0) {
+    if (std::abs(e[hi - 1]) <= eps * (std::abs(d[hi - 1]) + std::abs(d[hi])) || std::isnan(e[hi - 1])) {
+      e[hi - 1] = 0.0;
+      --hi;
+      iter = 0;
+      continue;
+    }
+    if (++iter > 60) {  // no convergence (NaN/inf input): leave the block as it is
+      --hi;
+      iter = 0;
+      continue;
+    }
+    int64_t lo = hi - 1;
+    while (lo > 0 && std::abs(e[lo - 1]) > eps * (std::abs(d[lo - 1]) + std::abs(d[lo]))) --lo;
+    // Wilkinson shift: the eigenvalue of the trailing 2x2 block closer to d[hi].
+    const double dd = 0.5 * (d[hi - 1] - d[hi]), b = e[hi - 1];
+    const double mu = d[hi] - b * b / (dd + std::copysign(std::hypot(dd, b), dd));
+    double x = d[lo] - mu, z = e[lo];
+    for (int64_t k = lo; k < hi; ++k) {
+      const double r = std::hypot(x, z);
+      const double c = r == 0.0 ? 1.0 : x / r, sn = r == 0.0 ? 0.0 : z / r;
+      if (k > lo) e[k - 1] = r;
+      const double a = d[k], a1 = d[k + 1], bk = e[k];
+      d[k] = c * c * a + 2 * c * sn * bk + sn * sn * a1;
+      d[k + 1] = sn * sn * a - 2 * c * sn * bk + c * c * a1;
+      e[k] = c * sn * (a1 - a) + (c * c - sn * sn) * bk;
+      if (k + 1 < hi) {
+        z = sn * e[k + 1];  // the bulge at (k, k + 2)
+        e[k + 1] *= c;
+      }
+      x = e[k];
+      if (zt) {
+        double* rk = zt->data() + k * n;
+        double* rk1 = rk + n;
         for (int64_t j = 0; j < n; ++j) {
-          const double x = rp[j], y = rq[j];
-          rp[j] = c * x - sn * y;
-          rq[j] = sn * x + c * y;
-        }
-        for (int64_t i = 0; i < n; ++i) {
-          double* ri = s.data() + i * n;
-          const double x = ri[p], y = ri[q];
-          ri[p] = c * x - sn * y;
-          ri[q] = sn * x + c * y;
-        }
-        s[p * n + q] = s[q * n + p] = 0.0;
-        if (vt) {
-          double* vp = vt->data() + p * n;
-          double* vq = vt->data() + q * n;
-          for (int64_t j = 0; j < n; ++j) {
-            const double x = vp[j], y = vq[j];
-            vp[j] = c * x - sn * y;
-            vq[j] = sn * x + c * y;
-          }
+          const double u = rk[j], w = rk1[j];
+          rk[j] = c * u + sn * w;
+          rk1[j] = -sn * u + c * w;
         }
       }
     }
@@ -299,16 +363,13 @@ void jacobi_eigen(std::vector<double>& s, std::vector<double>* vt, int64_t n) {
 
 template <class T>
 void eigh_one(const T* a, int64_t n, T* w, T* v) {
-  std::vector<double> s(a, a + n * n), vt;
-  if (v) {
-    vt.assign(n * n, 0.0);
-    for (int64_t i = 0; i < n; ++i) vt[i * n + i] = 1.0;
-  }
-  jacobi_eigen(s, v ? &vt : nullptr, n);
+  std::vector<double> s(a, a + n * n), vt(v ? n * n : 0), d(n), e(std::max<int64_t>(n, 1), 0.0);
+  tridiagonalize(s, n, d, e, v ? &vt : nullptr);
+  tridiagonal_qr(d, e, n, v ? &vt : nullptr);
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return s[x * n + x] < s[y * n + y]; });
-  for (int64_t j = 0; j < n; ++j) w[j] = T(s[order[j] * n + order[j]]);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return d[x] < d[y]; });
+  for (int64_t j = 0; j < n; ++j) w[j] = T(d[order[j]]);
   if (!v) return;
   for (int64_t j = 0; j < n; ++j) {
     const double* e = vt.data() + order[j] * n;
@@ -323,7 +384,7 @@ void eigh_kernel(const Tensor& a, const Tensor& w, const Tensor& v) {
     const T* pa = a.data_ptr<T>();
     T* pw = w.data_ptr<T>();
     T* pv = v.defined() ? v.data_ptr<T>() : nullptr;
-    for_each_matrix(batch, 8 * n * n * n, [&](int64_t b) {
+    for_each_matrix(batch, 4 * n * n * n, [&](int64_t b) {
       eigh_one(pa + b * n * n, n, pw + b * n, pv ? pv + b * n * n : nullptr);
     });
   });
