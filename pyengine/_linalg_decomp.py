@@ -349,6 +349,29 @@ def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) ->
     return _write_out(out, _HouseholderProduct.apply(A, tau), "linalg_householder_product")
 
 
+def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *,
+          out: Tensor | None = None) -> Tensor:
+    """op(Q) @ other (left) or other @ op(Q), Q the full product of the reflectors of geqrf (LAPACK ormqr)."""
+    if input.dim() < 2 or other.dim() < 2:
+        raise RuntimeError("torch.ormqr: input and other must have at least 2 dimensions.")
+    mn = input.shape[-2]
+    if (other.shape[-2] if left else other.shape[-1]) != mn:
+        raise RuntimeError(f"torch.ormqr: other.shape[{-2 if left else -1}] must be equal to input.shape[-2]")
+    if tau.shape[-1] != min(mn, input.shape[-1]):
+        raise RuntimeError(f"torch.ormqr: tau.shape[-1] must be equal to min(other.shape[{-2 if left else -1}], "
+                           "input.shape[-1])")
+    k = input.shape[-1]
+    if k < mn:
+        pad = _torch.zeros(*input.shape[:-1], mn - k, dtype=input.dtype, device=input.device)
+        full = _torch.cat([input, pad], -1)
+    else:
+        full = input[..., :mn]
+    Q = householder_product(full, tau)
+    if transpose:
+        Q = _mT(Q)
+    return _write_out(out, Q @ other if left else other @ Q, "ormqr")
+
+
 # ---------------------------------------------------------------------------------------------
 # eigh
 # ---------------------------------------------------------------------------------------------

@@ -14,13 +14,14 @@ from ._linalg_decomp import (
     lu_legacy as lu,
     lu_solve_legacy as lu_solve,
     lu_unpack,
+    ormqr,
     qr_legacy as qr,
     triangular_solve,
 )
 from ._linalg_more import matrix_exp, matrix_power, pinverse
 
 __all__ = ["cholesky", "cholesky_inverse", "cholesky_solve", "geqrf", "lu", "lu_solve", "lu_unpack", "matrix_exp",
-           "matrix_power", "orgqr", "pinverse", "qr", "triangular_solve"]
+           "matrix_power", "orgqr", "ormqr", "pinverse", "qr", "triangular_solve"]
 
 
 def _method(fn, name: str):
@@ -32,6 +33,6 @@ def _method(fn, name: str):
 
 
 for _name in ("cholesky", "cholesky_inverse", "cholesky_solve", "geqrf", "lu", "lu_solve", "matrix_exp",
-              "matrix_power", "orgqr", "pinverse", "qr", "triangular_solve"):
+              "matrix_power", "orgqr", "ormqr", "pinverse", "qr", "triangular_solve"):
     setattr(Tensor, _name, _method(globals()[_name], _name))
 del _name

@@ -215,6 +215,14 @@ def test_qr_grads_householder():
     close(pe.linalg.householder_product(pa, pt), torch.linalg.householder_product(ta, tt))
     close(pe.orgqr(pa, pt), torch.orgqr(ta, tt))
     grads_match(pe.linalg.householder_product, torch.linalg.householder_product, [a, tau])
+    c, tau4 = randn(2, 6, 3), randn(2, 4)
+    pc, tc = both(c)
+    pt, tt = both(tau4)
+    for left in (True, False):
+        for transpose in (False, True):
+            cc_p, cc_t = (pc, tc) if left else (pc.mT, tc.mT)
+            close(pe.ormqr(pa, pt, cc_p, left, transpose), torch.ormqr(ta, tt, cc_t, left, transpose))
+    grads_match(lambda x, y, z: pe.ormqr(x, y, z), lambda x, y, z: torch.ormqr(x, y, z), [a, tau4, c])
 
 
 def _fix_signs(v):
