@@ -472,3 +472,18 @@ def test_vander_vecdot_diagonal():
     close(pe.linalg.vecdot(p, py), torch.linalg.vecdot(t, ty))
     close(pe.linalg.vecdot(p, py, dim=-1), torch.linalg.vecdot(t, ty, dim=-1))
     close(pe.linalg.diagonal(py, offset=1, dim1=0, dim2=2), torch.linalg.diagonal(ty, offset=1, dim1=0, dim2=2))
+
+
+@pytest.mark.parametrize("name", ["cholesky", "eigvalsh", "pinv", "qr"])
+def test_double_backward(name):
+    """create_graph: the backward formulas are differentiable again, as PyTorch's."""
+    a = spd(3, 3)
+    res = []
+    for m in (pe, torch):
+        x = m.tensor(a, requires_grad=True)
+        out = getattr(m.linalg, name)(x)
+        out = out[1] if name == "qr" else out
+        (g,) = m.autograd.grad((out ** 3).sum(), [x], create_graph=True)
+        (gg,) = m.autograd.grad((g ** 2).sum(), [x])
+        res.append(gg.detach().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-7, atol=1e-9)
