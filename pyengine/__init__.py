@@ -31,6 +31,7 @@ from ._functions import (  # noqa: E402,F401
 from ._layout import (layout, strided, sparse_coo, memory_format, contiguous_format,  # noqa: E402,F401
                       preserve_format, channels_last, channels_last_3d)
 from ._ops_linalg import *  # noqa: F401,F403,E402
+from ._ops_linalg_decomp import *  # noqa: F401,F403,E402
 from ._ops_select import *  # noqa: F401,F403,E402
 from ._ops_nn import *  # noqa: E402,F401,F403
 from . import nn, optim  # noqa: E402,F401

@@ -1,5 +1,7 @@
-"""torch.linalg: the linear algebra functions implemented by pyengine (LU with partial pivoting,
-one-sided Jacobi SVD, our own GEMM). Singular inputs to inv/solve raise ``LinAlgError`` (a
+"""torch.linalg: the linear algebra functions implemented by pyengine on our own kernels (blocked LU
+with partial pivoting, blocked Cholesky and triangular solves, Householder QR, Jacobi eigh and
+one-sided Jacobi SVD, our own GEMM); the decompositions are in _linalg_decomp.py, the composites
+(norms, pinv, lstsq, matrix_exp, ...) in _linalg_more.py. Singular inputs to inv/solve raise ``LinAlgError`` (a
 RuntimeError subclass), as PyTorch.
 """
 from __future__ import annotations
@@ -14,7 +16,46 @@ from ._ops_linalg import (
     _write_outs,
 )
 
-__all__ = ["LinAlgError", "cross", "det", "inv", "matmul", "slogdet", "solve", "svd", "svdvals"]
+from ._linalg_decomp import (  # noqa: E402
+    cholesky,
+    cholesky_ex,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    householder_product,
+    inv_ex,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+    qr,
+    solve_ex,
+    solve_triangular,
+)
+from ._linalg_more import (  # noqa: E402
+    cond,
+    diagonal,
+    lstsq,
+    matrix_exp,
+    matrix_norm,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    norm,
+    pinv,
+    tensorinv,
+    tensorsolve,
+    vander,
+    vecdot,
+    vector_norm,
+)
+
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
+           "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
+           "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
+           "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv",
+           "tensorsolve", "vander", "vecdot", "vector_norm"]
 
 LinAlgError = _C._LinAlgError
 

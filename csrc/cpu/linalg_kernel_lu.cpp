@@ -22,19 +22,20 @@ inline void axpy_neg(T* a, const T* b, T s, int64_t n) {
   for (int64_t j = 0; j < n; ++j) a[j] -= s * b[j];
 }
 
-// LU of one n x n row-major matrix in place (LAPACK getrf: L unit lower, U upper, piv[j] = the row
-// swapped with row j). Returns info: 0, or 1 + the first column whose pivot is exactly zero (the
-// factorization still completes, as LAPACK's).
+// LU of one m x n row-major matrix in place (LAPACK getrf: L unit lower (m x k), U upper (k x n),
+// k = min(m, n), piv[j] = the row swapped with row j). Returns info: 0, or 1 + the first column whose
+// pivot is exactly zero (the factorization still completes, as LAPACK's).
 template <class T>
-int64_t lu_one(T* a, int64_t n, int64_t* piv) {
+int64_t lu_one(T* a, int64_t m, int64_t n, int64_t* piv) {
   int64_t info = 0;
-  for (int64_t j0 = 0; j0 < n; j0 += kNb) {
-    const int64_t jb = std::min(kNb, n - j0), je = j0 + jb;
-    // Factor the panel: columns [j0, je) of rows [j0, n); swaps move whole rows.
+  const int64_t k = std::min(m, n);
+  for (int64_t j0 = 0; j0 < k; j0 += kNb) {
+    const int64_t jb = std::min(kNb, k - j0), je = j0 + jb;
+    // Factor the panel: columns [j0, je) of rows [j0, m); swaps move whole rows.
     for (int64_t j = j0; j < je; ++j) {
       int64_t p = j;
       T best = std::abs(a[j * n + j]);
-      for (int64_t i = j + 1; i < n; ++i) {
+      for (int64_t i = j + 1; i < m; ++i) {
         const T v = std::abs(a[i * n + j]);
         if (v > best) {
           best = v;
@@ -50,7 +51,7 @@ int64_t lu_one(T* a, int64_t n, int64_t* piv) {
         continue;
       }
       const T inv = T(1) / pivot;
-      for (int64_t i = j + 1; i < n; ++i) {
+      for (int64_t i = j + 1; i < m; ++i) {
         T* row = a + i * n;
         row[j] *= inv;
         axpy_neg(row + j + 1, a + j * n + j + 1, row[j], je - j - 1);
@@ -61,8 +62,9 @@ int64_t lu_one(T* a, int64_t n, int64_t* piv) {
     for (int64_t j = j0; j < je; ++j)
       for (int64_t i = j + 1; i < je; ++i) axpy_neg(a + i * n + je, a + j * n + je, a[i * n + j], n - je);
     // A22 -= L21 U12 with the GEMM.
-    gemm_strided<T>(n - je, n - je, jb, T(-1), a + je * n + j0, n, 1, a + j0 * n + je, n, 1, T(1), a + je * n + je,
-                    n, 1);
+    if (m > je)
+      gemm_strided<T>(m - je, n - je, jb, T(-1), a + je * n + j0, n, 1, a + j0 * n + je, n, 1, T(1), a + je * n + je,
+                      n, 1);
   }
   return info;
 }
@@ -97,13 +99,13 @@ void for_batches(int64_t batch, int64_t work, const F& f) {
 }
 
 void lu_kernel(const Tensor& lu, const Tensor& pivots, const Tensor& info) {
-  const int64_t batch = lu.size(0), n = lu.size(1);
+  const int64_t batch = lu.size(0), m = lu.size(1), n = lu.size(2), k = std::min(m, n);
   dispatch_real(lu.dtype(), "linalg.lu_factor", [&](auto tag) {
       using scalar_t = decltype(tag);
       auto* a = lu.data_ptr<scalar_t>();
       auto* piv = pivots.data_ptr<int64_t>();
       auto* inf = info.data_ptr<int64_t>();
-      for_batches(batch, n * n * n, [&](int64_t b) { inf[b] = lu_one(a + b * n * n, n, piv + b * n); });
+      for_batches(batch, m * n * k, [&](int64_t b) { inf[b] = lu_one(a + b * m * n, m, n, piv + b * k); });
   });
 }
 

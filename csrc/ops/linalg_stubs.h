@@ -26,8 +26,8 @@ extern DispatchStub<CrossFn> cross_stub;
 using TraceFn = void (*)(const Tensor& out, const Tensor& diag);
 extern DispatchStub<TraceFn> trace_stub;
 
-// In-place LU with partial pivoting of contiguous (B, n, n) float32/64 matrices: lu = P L U with unit
-// L below the diagonal. pivots (B, n) int64: row i was swapped with pivots[i] (0-based). info (B)
+// In-place LU with partial pivoting of contiguous (B, m, n) float32/64 matrices: lu = P L U with unit
+// L below the diagonal. pivots (B, min(m, n)) int64: row i was swapped with pivots[i] (0-based). info (B)
 // int64: 0, or 1 + the first column whose pivot is exactly zero (LAPACK's getrf convention).
 using LuFn = void (*)(const Tensor& lu, const Tensor& pivots, const Tensor& info);
 extern DispatchStub<LuFn> lu_stub;
