@@ -1,0 +1,6 @@
+"""Gathers the spatial functional ops (convolutions, padding, interpolation, sampling, pooling) and the
+remaining losses for pyengine.nn.functional, one import there."""
+from ._functional_conv import *  # noqa: F401,F403
+from ._functional_conv import __all__ as _conv_all
+
+__all__ = list(_conv_all)

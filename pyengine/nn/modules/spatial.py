@@ -1,0 +1,6 @@
+"""Gathers the spatial layers (padding, upsampling, fold/unfold, the pools beyond 2-D) and the remaining losses
+for pyengine.nn.modules, one import there."""
+from .padding import *  # noqa: F401,F403
+from .padding import __all__ as _padding_all
+
+__all__ = list(_padding_all)
