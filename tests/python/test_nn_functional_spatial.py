@@ -231,3 +231,217 @@ def test_pad_modules(case):
     if name.startswith("Zero"):
         assert isinstance(pmod, getattr(pnn, "ConstantPad" + name[-2:]))
     check_module(tmod, pmod, shape)
+
+
+# ---- interpolate / grid_sample / affine_grid / pooling / fold ----
+
+SPATIAL = [
+ ("interpolate", [(2,3,5)], dict(size=8, mode="linear")),
+ ("interpolate", [(2,3,5)], dict(scale_factor=1.7, mode="linear", align_corners=True)),
+ ("interpolate", [(2,3,5,4)], dict(size=(7,3), mode="bilinear")),
+ ("interpolate", [(2,3,5,4)], dict(scale_factor=(2.5, 0.6), mode="bicubic")),
+ ("interpolate", [(2,3,5,4)], dict(size=(9,6), mode="bicubic", align_corners=True)),
+ ("interpolate", [(1,2,3,4,5)], dict(size=(4,6,3), mode="trilinear")),
+ ("interpolate", [(2,3,5,4)], dict(size=(9,6), mode="nearest")),
+ ("interpolate", [(2,3,5,4)], dict(scale_factor=1.3, mode="nearest")),
+ ("interpolate", [(2,3,5,4)], dict(scale_factor=2, mode="nearest")),
+ ("interpolate", [(2,3,5,4,3)], dict(size=(3,7,2), mode="nearest-exact")),
+ ("interpolate", [(2,3,7,5)], dict(size=(3,2), mode="area")),
+ ("interpolate", [(2,3,7,5,6)], dict(scale_factor=0.5, mode="area")),
+ ("interpolate", [(2,3,7)], dict(size=3, mode="area")),
+ ("interpolate", [(2,3,7,5)], dict(scale_factor=0.7, mode="bilinear", recompute_scale_factor=True)),
+ ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bilinear", padding_mode="zeros", align_corners=False)),
+ ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bilinear", padding_mode="border", align_corners=True)),
+ ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bilinear", padding_mode="reflection", align_corners=False)),
+ ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bilinear", padding_mode="reflection", align_corners=True)),
+ ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="nearest", padding_mode="zeros", align_corners=False)),
+ ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bicubic", padding_mode="zeros", align_corners=False)),
+ ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bicubic", padding_mode="reflection", align_corners=True)),
+ ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bicubic", padding_mode="border", align_corners=False)),
+ ("grid_sample", [(2,3,4,5,4),(2,3,2,6,3)], dict(mode="bilinear", padding_mode="zeros", align_corners=False)),
+ ("grid_sample", [(2,3,4,5,4),(2,3,2,6,3)], dict(mode="nearest", padding_mode="border", align_corners=True)),
+ ("affine_grid", [(2,2,3)], dict(size=(2,3,5,4), align_corners=False)),
+ ("affine_grid", [(2,3,4)], dict(size=(2,3,5,4,3), align_corners=True)),
+ ("max_pool1d", [(2,3,9)], dict(kernel_size=3, stride=2, padding=1, dilation=2, ceil_mode=True, return_indices=True)),
+ ("max_pool3d", [(2,3,5,6,7)], dict(kernel_size=(2,3,2), stride=(1,2,2), padding=1, return_indices=True)),
+ ("max_pool3d", [(3,5,6,7)], dict(kernel_size=2, ceil_mode=True, dilation=(1,2,1), return_indices=True)),
+ ("avg_pool1d", [(2,3,9)], dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)),
+ ("avg_pool1d", [(3,9)], dict(kernel_size=4, stride=3, padding=2, ceil_mode=True)),
+ ("avg_pool3d", [(2,3,5,6,7)], dict(kernel_size=(2,3,2), stride=(1,2,2), padding=1, ceil_mode=True)),
+ ("avg_pool3d", [(2,3,5,6,7)], dict(kernel_size=3, stride=2, padding=1, count_include_pad=False)),
+ ("avg_pool3d", [(3,5,6,7)], dict(kernel_size=2, divisor_override=3)),
+ ("adaptive_avg_pool1d", [(2,3,9)], dict(output_size=4)),
+ ("adaptive_avg_pool3d", [(2,3,5,6,7)], dict(output_size=(2,None,3))),
+ ("adaptive_max_pool1d", [(2,3,9)], dict(output_size=4, return_indices=True)),
+ ("adaptive_max_pool2d", [(3,9,7)], dict(output_size=(4,5), return_indices=True)),
+ ("adaptive_max_pool3d", [(2,3,5,6,7)], dict(output_size=(3,4,2), return_indices=True)),
+ ("lp_pool1d", [(2,3,9)], dict(norm_type=2, kernel_size=3, stride=2)),
+ ("lp_pool2d", [(2,3,9,8)], dict(norm_type=3, kernel_size=(3,2))),
+ ("lp_pool3d", [(2,3,5,6,7)], dict(norm_type=2, kernel_size=2, ceil_mode=True)),
+ ("unfold", [(2,3,6,7)], dict(kernel_size=(2,3), dilation=(2,1), padding=1, stride=(2,1))),
+ ("unfold", [(3,6,7)], dict(kernel_size=3)),
+ ("fold", [(2,12,15)], dict(output_size=(5,6), kernel_size=2, stride=(1,1), padding=0, dilation=(2,1))),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
+@pytest.mark.parametrize("case", SPATIAL, ids=[f"{c[0]}-{i}" for i, c in enumerate(SPATIAL)])
+def test_spatial_ops(case, layout, dtype):
+    name, shapes, kw = case
+    check(name, shapes, kw, dtype, layout)
+
+
+def test_interpolate_errors():
+    x4 = lambda m: m.randn(1, 2, 3, 4)  # noqa: E731
+    raises_like_torch(ValueError, "align_corners option can only be set with the interpolating modes",
+                      lambda m: m.nn.functional.interpolate(x4(m), size=3, mode="nearest", align_corners=True))
+    raises_like_torch(ValueError, "only one of size or scale_factor should be defined",
+                      lambda m: m.nn.functional.interpolate(x4(m), size=3, scale_factor=2))
+    raises_like_torch(ValueError, "either size or scale_factor should be defined",
+                      lambda m: m.nn.functional.interpolate(x4(m)))
+    raises_like_torch(ValueError, "Input and output must have the same number of spatial dimensions",
+                      lambda m: m.nn.functional.interpolate(x4(m), size=(2, 3, 4)))
+    raises_like_torch(ValueError, "recompute_scale_factor is not meaningful with an explicit size",
+                      lambda m: m.nn.functional.interpolate(x4(m), size=3, recompute_scale_factor=True))
+    raises_like_torch(NotImplementedError, "Got 4D input, but linear mode needs 3D input",
+                      lambda m: m.nn.functional.interpolate(x4(m), size=3, mode="linear"))
+    raises_like_torch(NotImplementedError, "Got 4D input, but trilinear mode needs 5D input",
+                      lambda m: m.nn.functional.interpolate(x4(m), size=3, mode="trilinear"))
+    raises_like_torch(NotImplementedError, "Input Error: Only 3D, 4D and 5D input Tensors supported",
+                      lambda m: m.nn.functional.interpolate(x4(m), size=3, mode="cubic"))
+    raises_like_torch(ValueError, "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes",
+                      lambda m: m.nn.functional.interpolate(x4(m), size=3, mode="nearest", antialias=True))
+    with pytest.raises(NotImplementedError, match="antialias=True\\) is not implemented"):
+        F.interpolate(pe.randn(1, 2, 8, 8), size=3, mode="bilinear", antialias=True)
+
+
+def test_grid_sample_affine_grid_errors():
+    raises_like_torch(ValueError, "expected mode to be 'bilinear', 'nearest' or 'bicubic'",
+                      lambda m: m.nn.functional.grid_sample(m.randn(1, 1, 2, 2), m.randn(1, 2, 2, 2), mode="area"))
+    raises_like_torch(ValueError, "expected padding_mode to be 'zeros', 'border', or 'reflection'",
+                      lambda m: m.nn.functional.grid_sample(m.randn(1, 1, 2, 2), m.randn(1, 2, 2, 2),
+                                                            padding_mode="wrap"))
+    raises_like_torch(RuntimeError, "expected grid to have size 2 in last dimension",
+                      lambda m: m.nn.functional.grid_sample(m.randn(1, 1, 2, 2), m.randn(1, 2, 2, 3),
+                                                            align_corners=False))
+    raises_like_torch(RuntimeError, "bicubic interpolation only supports 4D input",
+                      lambda m: m.nn.functional.grid_sample(m.randn(1, 1, 2, 2, 2), m.randn(1, 2, 2, 2, 3),
+                                                            mode="bicubic", align_corners=False))
+    raises_like_torch(ValueError, "Expected a batch of 2D affine matrices of shape Nx2x3",
+                      lambda m: m.nn.functional.affine_grid(m.randn(1, 3, 3), (1, 1, 4, 4), align_corners=False))
+    raises_like_torch(ValueError, "Expected non-zero, positive output size",
+                      lambda m: m.nn.functional.affine_grid(m.randn(1, 2, 3), (1, 1, 0, 4), align_corners=False))
+
+
+def test_pool_errors():
+    raises_like_torch(RuntimeError, "padding should be at most half of kernel size",
+                      lambda m: m.nn.functional.max_pool1d(m.randn(1, 2, 8), 2, padding=2))
+    raises_like_torch(RuntimeError, "pad should be at most half of effective kernel size, but got pad=2",
+                      lambda m: m.nn.functional.avg_pool3d(m.randn(1, 2, 8, 8, 8), 2, padding=2))
+    raises_like_torch(RuntimeError, "Output size is too small",
+                      lambda m: m.nn.functional.max_pool3d(m.randn(1, 2, 2, 2, 2), 3))
+    raises_like_torch(RuntimeError, "stride should not be zero",
+                      lambda m: m.nn.functional.avg_pool3d(m.randn(1, 2, 4, 4, 4), 2, stride=0))
+    raises_like_torch(RuntimeError, "non-empty 4D or 5D \\(batch mode\\) tensor expected for input",
+                      lambda m: m.nn.functional.max_pool3d(m.randn(2, 2), 1))
+    raises_like_torch(RuntimeError, "Found an invalid max index",
+                      lambda m: m.nn.functional.max_unpool1d(m.ones(1, 1, 2), m.tensor([[[0, 9]]]), 2))
+    raises_like_torch(RuntimeError, "",
+                      lambda m: m.nn.functional.fold(m.randn(1, 5, 4), (3, 3), 2))
+    raises_like_torch(RuntimeError, "but its components must be at least one",
+                      lambda m: m.nn.functional.unfold(m.randn(1, 2, 3, 3), 4))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_max_unpool_inverts_max_pool(nd, dtype):
+    shape = (2, 3) + (7, 6, 5)[:nd]
+    _, (tx,), (px,) = _inputs([shape], dtype, 3, "transposed")
+    pool_t, unpool_t = getattr(TF, f"max_pool{nd}d"), getattr(TF, f"max_unpool{nd}d")
+    pool_p, unpool_p = getattr(F, f"max_pool{nd}d"), getattr(F, f"max_unpool{nd}d")
+    tv, ti = pool_t(tx, 2, stride=2, return_indices=True)
+    pv, pi = pool_p(px, 2, stride=2, return_indices=True)
+    np.testing.assert_array_equal(pi.numpy(), ti.numpy())
+    want = unpool_t(tv, ti, 2, output_size=shape[2:])
+    got = unpool_p(pv, pi, 2, output_size=shape[2:])
+    _close(got, want, dtype)
+    g = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    want.backward(torch.from_numpy(g))
+    got.backward(pe.tensor(g))
+    _close(px.grad, tx.grad, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", [(2, (2, 3, 9, 8), dict(kernel_size=2, output_size=(4, 5))),
+                                  (2, (3, 10, 7), dict(kernel_size=(3, 2), output_ratio=(0.5, 0.5))),
+                                  (3, (2, 2, 6, 7, 5), dict(kernel_size=2, output_size=(3, 4, 2))),
+                                  (3, (2, 6, 7, 8), dict(kernel_size=(2, 3, 2), output_ratio=(0.5, 0.4, 0.6)))])
+def test_fractional_max_pool(case, dtype):
+    nd, shape, kw = case
+    batch = shape[0] if len(shape) == nd + 2 else 1
+    chans = shape[1] if len(shape) == nd + 2 else shape[0]
+    samples = np.random.default_rng(5).uniform(size=(batch, chans, nd)).astype(dtype)
+    _, (tx,), (px,) = _inputs([shape], dtype, 4, "transposed")
+    want = getattr(TF, f"fractional_max_pool{nd}d")(tx, return_indices=True,
+                                                    _random_samples=torch.from_numpy(samples), **kw)
+    got = getattr(F, f"fractional_max_pool{nd}d")(px, return_indices=True, _random_samples=pe.tensor(samples), **kw)
+    _close(got[0], want[0], dtype)
+    np.testing.assert_array_equal(got[1].numpy(), want[1].numpy())
+    g = np.random.default_rng(1).standard_normal(tuple(want[0].shape)).astype(dtype)
+    want[0].backward(torch.from_numpy(g))
+    got[0].backward(pe.tensor(g))
+    _close(px.grad, tx.grad, dtype)
+    # Without samples: random windows, but the output shape is PyTorch's.
+    assert tuple(getattr(F, f"fractional_max_pool{nd}d")(px, **kw).shape) == tuple(want[0].shape)
+
+
+def test_max_pool_nan_and_ties_like_torch():
+    a = np.array([[[1.0, np.nan, 3.0, 3.0, -np.inf, -np.inf, 2.0, 2.0]]])
+    tv, ti = TF.max_pool1d(torch.from_numpy(a), 2, return_indices=True)
+    pv, pi = F.max_pool1d(pe.tensor(a), 2, return_indices=True)
+    np.testing.assert_array_equal(pv.numpy(), tv.numpy())
+    np.testing.assert_array_equal(pi.numpy(), ti.numpy())
+
+
+SPATIAL_MODULES = [
+    ("MaxPool1d", (3,), dict(stride=2, padding=1, ceil_mode=True), (2, 3, 9)),
+    ("MaxPool3d", (2,), dict(stride=(1, 2, 1), dilation=(1, 1, 2)), (2, 5, 4, 6)),
+    ("AvgPool1d", (3,), dict(stride=2, padding=1, count_include_pad=False), (2, 3, 9)),
+    ("AvgPool3d", ((2, 3, 2),), dict(stride=1, padding=(1, 1, 0), divisor_override=5), (1, 2, 4, 5, 4)),
+    ("AdaptiveAvgPool1d", (4,), {}, (2, 3, 9)),
+    ("AdaptiveAvgPool3d", ((2, None, 3),), {}, (2, 3, 5, 4, 7)),
+    ("AdaptiveMaxPool1d", (4,), {}, (2, 3, 9)),
+    ("AdaptiveMaxPool2d", ((3, None),), dict(return_indices=True), (2, 3, 7, 5)),
+    ("AdaptiveMaxPool3d", (2,), {}, (2, 5, 4, 3)),
+    ("LPPool1d", (2, 3), dict(stride=2), (2, 3, 9)),
+    ("LPPool2d", (1.5, (2, 3)), {}, (2, 3, 6, 7)),
+    ("LPPool3d", (2, 2), dict(ceil_mode=True), (2, 3, 5, 4, 5)),
+    ("Upsample", (), dict(scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
+    ("Upsample", (), dict(size=(3, 7, 4), mode="trilinear", align_corners=True), (1, 2, 4, 5, 3)),
+    ("Upsample", (), dict(scale_factor=(1.5, 0.5)), (2, 3, 4, 6)),
+    ("UpsamplingNearest2d", (), dict(size=(7, 3)), (2, 3, 4, 5)),
+    ("UpsamplingBilinear2d", (), dict(scale_factor=2), (2, 3, 4, 5)),
+    ("Unfold", ((2, 3),), dict(padding=1, stride=2), (2, 3, 6, 7)),
+    ("Fold", ((4, 5), 2), dict(stride=1), (2, 8, 12)),
+]
+
+
+@pytest.mark.parametrize("case", SPATIAL_MODULES, ids=[f"{c[0]}-{i}" for i, c in enumerate(SPATIAL_MODULES)])
+def test_spatial_modules(case):
+    name, args, kw, shape = case
+    check_module(getattr(torch.nn, name)(*args, **kw), getattr(pnn, name)(*args, **kw), shape)
+
+
+def test_module_reprs_and_errors():
+    for t, p in [(torch.nn.MaxUnpool3d(3, 1), pnn.MaxUnpool3d(3, 1)),
+                 (torch.nn.FractionalMaxPool2d(2, output_ratio=0.5), pnn.FractionalMaxPool2d(2, output_ratio=0.5))]:
+        assert repr(p) == repr(t)
+    with pytest.raises(ValueError, match="requires specifying either an output size, or a pooling ratio"):
+        pnn.FractionalMaxPool3d(2)
+    with pytest.raises(ValueError, match="output_ratio must be between 0 and 1"):
+        pnn.FractionalMaxPool2d(2, output_ratio=1.5)
+    m = pnn.MaxUnpool2d(2)
+    x, idx = F.max_pool2d(pe.randn(1, 1, 4, 4), 2, return_indices=True)
+    assert tuple(m(x, idx).shape) == (1, 1, 4, 4)
+    assert tuple(m(x, idx, output_size=(5, 5)).shape) == (1, 1, 5, 5)

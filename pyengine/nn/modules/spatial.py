@@ -2,5 +2,9 @@
 for pyengine.nn.modules, one import there."""
 from .padding import *  # noqa: F401,F403
 from .padding import __all__ as _padding_all
+from .pooling_more import *  # noqa: F401,F403
+from .pooling_more import __all__ as _pooling_all
+from .upsampling import *  # noqa: F401,F403
+from .upsampling import __all__ as _upsampling_all
 
-__all__ = list(_padding_all)
+__all__ = list(_padding_all) + list(_pooling_all) + list(_upsampling_all)
