@@ -7,4 +7,7 @@ from ._functional_pool import __all__ as _pool_all
 from ._functional_sample import *  # noqa: F401,F403
 from ._functional_sample import __all__ as _sample_all
 
-__all__ = list(_conv_all) + list(_pool_all) + list(_sample_all)
+from ._functional_loss_seq import *  # noqa: F401,F403
+from ._functional_loss_seq import __all__ as _loss_all
+
+__all__ = list(_conv_all) + list(_pool_all) + list(_sample_all) + list(_loss_all)

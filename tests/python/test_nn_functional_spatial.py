@@ -445,3 +445,115 @@ def test_module_reprs_and_errors():
     x, idx = F.max_pool2d(pe.randn(1, 1, 4, 4), 2, return_indices=True)
     assert tuple(m(x, idx).shape) == (1, 1, 4, 4)
     assert tuple(m(x, idx, output_size=(5, 5)).shape) == (1, 1, 5, 5)
+
+
+# ---- losses ----
+
+def _loss_pair(fn_t, fn_p, x, args_t, args_p, kw_t=None, kw_p=None, dtype=np.float64, prep=None):
+    tx = torch.from_numpy(x.copy()).requires_grad_(True)
+    px = pt(x, "transposed" if x.ndim >= 2 else "contiguous").requires_grad_(True)
+    ti, pi = (prep[0](tx), prep[1](px)) if prep else (tx, px)
+    want = fn_t(ti, *args_t, **(kw_t or {}))
+    got = fn_p(pi, *args_p, **(kw_p or {}))
+    _close(got, want, dtype)
+    g = np.random.default_rng(2).standard_normal(tuple(want.shape)).astype(dtype)
+    want.backward(torch.from_numpy(g))
+    got.backward(pe.tensor(g))
+    _close(px.grad, tx.grad, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kw", [dict(), dict(p=2, margin=0.5), dict(weight=True, reduction="sum"),
+                                dict(reduction="none")])
+@pytest.mark.parametrize("batched", [True, False])
+def test_multi_margin_loss(kw, batched, dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 5) if batched else (5,)).astype(dtype)
+    t = np.array([0, 4, 2, 2]) if batched else np.array(3)
+    kt, kp = dict(kw), dict(kw)
+    if kw.get("weight"):
+        w = rng.uniform(size=5).astype(dtype)
+        kt["weight"], kp["weight"] = torch.from_numpy(w), pe.tensor(w)
+    _loss_pair(TF.multi_margin_loss, F.multi_margin_loss, x, (torch.from_numpy(t),), (pe.tensor(t),), kt, kp, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_multilabel_margin_loss(reduction, dtype):
+    x = np.random.default_rng(1).standard_normal((4, 5)).astype(dtype)
+    t = np.array([[3, 0, -1, 1, 2], [1, 2, 3, 4, 0], [-1, 0, 0, 0, 0], [4, 4, 1, -1, 2]])
+    kw = dict(reduction=reduction)
+    _loss_pair(TF.multilabel_margin_loss, F.multilabel_margin_loss, x, (torch.from_numpy(t),), (pe.tensor(t),),
+               kw, kw, dtype)
+    _loss_pair(TF.multilabel_margin_loss, F.multilabel_margin_loss, x[0], (torch.from_numpy(t[0]),),
+               (pe.tensor(t[0]),), kw, kw, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("log_softmax", [True, False])
+@pytest.mark.parametrize("concat", [False, True])
+def test_ctc_loss(reduction, log_softmax, concat, dtype):
+    t_len, n, c = 12, 3, 5
+    x = np.random.default_rng(3).standard_normal((t_len, n, c)).astype(dtype)
+    targets = np.array([[1, 2, 2, 3], [4, 1, 0, 0], [3, 3, 3, 1]])
+    il, tl = [12, 9, 11], [4, 2, 3]
+    if concat:
+        targets = np.concatenate([targets[i, :tl[i]] for i in range(n)])
+    prep = (lambda t: t.log_softmax(2), lambda p: p.log_softmax(2)) if log_softmax else None
+    _loss_pair(TF.ctc_loss, F.ctc_loss, x, (torch.from_numpy(targets), torch.tensor(il), torch.tensor(tl)),
+               (pe.tensor(targets), pe.tensor(il), pe.tensor(tl)), dict(reduction=reduction),
+               dict(reduction=reduction), dtype, prep)
+
+
+def test_ctc_loss_unbatched_impossible_and_zero_infinity():
+    x = np.random.default_rng(4).standard_normal((6, 4))
+    for zi in (False, True):
+        want = TF.ctc_loss(torch.from_numpy(x).log_softmax(1), torch.tensor([1, 1, 1, 1]), torch.tensor(5),
+                           torch.tensor(4), reduction="none", zero_infinity=zi)
+        got = F.ctc_loss(pe.tensor(x).log_softmax(1), pe.tensor([1, 1, 1, 1]), pe.tensor(5), pe.tensor(4),
+                         reduction="none", zero_infinity=zi)
+        assert float(got) == float(want)
+    _loss_pair(TF.ctc_loss, F.ctc_loss, x, (torch.tensor([1, 2]), torch.tensor(6), torch.tensor(2)),
+               (pe.tensor([1, 2]), pe.tensor(6), pe.tensor(2)), prep=(lambda t: t.log_softmax(1),
+                                                                      lambda p: p.log_softmax(1)))
+
+
+def test_loss_errors():
+    raises_like_torch(ValueError, "only p == 1 and p == 2 supported",
+                      lambda m: m.nn.functional.multi_margin_loss(m.randn(3, 4), m.tensor([0, 1, 2]), p=3))
+    raises_like_torch(RuntimeError, "target out of range",
+                      lambda m: m.nn.functional.multi_margin_loss(m.randn(3, 4), m.tensor([0, 1, 5])))
+    raises_like_torch(RuntimeError, "inconsistent target size",
+                      lambda m: m.nn.functional.multilabel_margin_loss(m.randn(3, 4), m.tensor([0, 1, 2])))
+    lp = lambda m: m.randn(5, 2, 4).log_softmax(2)  # noqa: E731
+    raises_like_torch(RuntimeError, "Expected input_lengths to have value at most 5",
+                      lambda m: m.nn.functional.ctc_loss(lp(m), m.tensor([[1, 2], [1, 1]]), m.tensor([5, 6]),
+                                                         m.tensor([2, 2])))
+    raises_like_torch(RuntimeError, "blank must be in label range",
+                      lambda m: m.nn.functional.ctc_loss(lp(m), m.tensor([[1, 2], [1, 1]]), m.tensor([5, 5]),
+                                                         m.tensor([2, 2]), blank=4))
+    raises_like_torch(RuntimeError, "Expected tensor to have size at least 3 at dimension 1",
+                      lambda m: m.nn.functional.ctc_loss(lp(m), m.tensor([[1, 2], [1, 1]]), m.tensor([5, 5]),
+                                                         m.tensor([2, 3])))
+    with pytest.raises(ValueError, match="expected weight to be None or 1D tensor"):
+        pnn.MultiMarginLoss(weight=pe.ones(2, 2))
+
+
+def test_loss_modules():
+    x = np.random.default_rng(5).standard_normal((4, 5))
+    t = np.array([0, 4, 2, 2])
+    w = np.linspace(0.5, 1.5, 5)
+    tm = torch.nn.MultiMarginLoss(p=2, margin=0.7, weight=torch.from_numpy(w), reduction="sum")
+    pm = pnn.MultiMarginLoss(p=2, margin=0.7, weight=pe.tensor(w), reduction="sum")
+    assert repr(pm) == repr(tm) and "weight" in dict(pm.named_buffers())
+    _close(pm(pe.tensor(x), pe.tensor(t)), tm(torch.from_numpy(x), torch.from_numpy(t)), np.float64)
+    tl = np.array([[3, 0, -1, 1, 2]] * 4)
+    _close(pnn.MultiLabelMarginLoss()(pe.tensor(x), pe.tensor(tl)),
+           torch.nn.MultiLabelMarginLoss()(torch.from_numpy(x), torch.from_numpy(tl)), np.float64)
+    lp = np.log(np.random.default_rng(6).dirichlet(np.ones(5), size=(7, 2)))
+    tc, pc = torch.nn.CTCLoss(blank=4, zero_infinity=True), pnn.CTCLoss(blank=4, zero_infinity=True)
+    assert repr(pc) == repr(tc)
+    _close(pc(pe.tensor(lp), pe.tensor([[0, 1, 1], [2, 3, 0]]), pe.tensor([7, 6]), pe.tensor([3, 2])),
+           tc(torch.from_numpy(lp), torch.tensor([[0, 1, 1], [2, 3, 0]]), torch.tensor([7, 6]), torch.tensor([3, 2])),
+           np.float64)
