@@ -49,6 +49,8 @@ def _taps(mode: str, in_size: int, out_size: int, align_corners: bool, scale: Op
             src = np.floor(dst / 2)
         return [np.minimum(src.astype(np.int64), in_size - 1)], None
     s = _scale(in_size, out_size, align_corners, scale)
+    if mode.startswith("aa-"):
+        return _aa_taps(mode[3:], in_size, out_size, s)
     src = s * dst if align_corners else s * (dst + 0.5) - 0.5
     if mode == "linear":
         src = np.maximum(src, 0.0)
@@ -70,6 +72,34 @@ def _taps(mode: str, in_size: int, out_size: int, align_corners: bool, scale: Op
 
     idx = [np.clip(i + k, 0, in_size - 1) for k in (-1, 0, 1, 2)]
     return idx, [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _aa_taps(kind: str, in_size: int, out_size: int, scale: float):
+    """Antialiased (PIL-style) taps: the filter (triangle, or cubic with a = -0.5) widened by the downscale
+    factor, every tap of the window [center - support, center + support) weighted, weights normalised."""
+    interp = 2 if kind == "linear" else 4
+    support = interp * 0.5 * scale if scale >= 1.0 else interp * 0.5
+    invscale = 1.0 / scale if scale >= 1.0 else 1.0
+
+    def filt(x):
+        x = np.abs(x)
+        if kind == "linear":
+            return np.where(x < 1.0, 1.0 - x, 0.0)
+        a = -0.5
+        near = ((a + 2) * x - (a + 3)) * x * x + 1
+        far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        return np.where(x < 1.0, near, np.where(x < 2.0, far, 0.0))
+
+    center = scale * (np.arange(out_size) + 0.5)
+    xmin = np.maximum(np.trunc(center - support + 0.5).astype(np.int64), 0)
+    xsize = np.minimum(np.trunc(center + support + 0.5).astype(np.int64), in_size) - xmin
+    k = int(xsize.max())
+    j = np.arange(k)[None, :]
+    w = filt((j + xmin[:, None] - center[:, None] + 0.5) * invscale) * (j < xsize[:, None])
+    total = w.sum(1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w)
+    idx = np.minimum(xmin[:, None] + j, in_size - 1)
+    return [idx[:, i] for i in range(k)], [w[:, i] for i in range(k)]
 
 
 def _resample_dim(x: Tensor, dim: int, mode: str, out_size: int, align_corners: bool, scale) -> Tensor:
@@ -100,7 +130,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
 
     mode: 'nearest', 'nearest-exact', 'linear' (3-D), 'bilinear' / 'bicubic' (4-D), 'trilinear' (5-D), 'area'.
     align_corners maps the corner pixels' centres onto each other (linear modes only); with scale_factor and
-    recompute_scale_factor not True the given scale (not in/out) places the samples, as PyTorch.
+    recompute_scale_factor not True the given scale (not in/out) places the samples, as PyTorch. antialias
+    (bilinear/bicubic, 4-D) widens the filter when downsampling, as PIL and PyTorch do.
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -147,9 +178,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor "
                          "as input")
-    if antialias:
-        raise NotImplementedError("interpolate(antialias=True) is not implemented in pyengine; use antialias=False "
-                                  "(or low-pass filter the input first)")
     if output_size is None:
         output_size = [int(math.floor(float(input.shape[i + 2]) * scale_factors[i])) for i in range(dim)]
     if mode not in _MODES or dim > 3:
@@ -170,6 +198,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         from ._functional_pool import _adaptive_avg_pool
         return _adaptive_avg_pool(input, output_size, dim)
     kind = {"linear": "linear", "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}.get(mode, mode)
+    if antialias:
+        kind = "aa-" + kind
     out = input
     for i in range(dim):
         s = None if scale_factors is None else scale_factors[i]

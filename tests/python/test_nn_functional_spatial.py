@@ -250,6 +250,9 @@ SPATIAL = [
  ("interpolate", [(2,3,7,5,6)], dict(scale_factor=0.5, mode="area")),
  ("interpolate", [(2,3,7)], dict(size=3, mode="area")),
  ("interpolate", [(2,3,7,5)], dict(scale_factor=0.7, mode="bilinear", recompute_scale_factor=True)),
+ ("interpolate", [(2,3,11,9)], dict(size=(3,5), mode="bilinear", antialias=True)),
+ ("interpolate", [(2,3,11,9)], dict(scale_factor=0.3, mode="bicubic", antialias=True, align_corners=True)),
+ ("interpolate", [(2,3,11,9)], dict(scale_factor=(0.5, 1.7), mode="bicubic", antialias=True)),
  ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bilinear", padding_mode="zeros", align_corners=False)),
  ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bilinear", padding_mode="border", align_corners=True)),
  ("grid_sample", [(2,3,5,4),(2,3,6,2)], dict(mode="bilinear", padding_mode="reflection", align_corners=False)),
@@ -312,8 +315,6 @@ def test_interpolate_errors():
                       lambda m: m.nn.functional.interpolate(x4(m), size=3, mode="cubic"))
     raises_like_torch(ValueError, "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes",
                       lambda m: m.nn.functional.interpolate(x4(m), size=3, mode="nearest", antialias=True))
-    with pytest.raises(NotImplementedError, match="antialias=True\\) is not implemented"):
-        F.interpolate(pe.randn(1, 2, 8, 8), size=3, mode="bilinear", antialias=True)
 
 
 def test_grid_sample_affine_grid_errors():
