@@ -80,9 +80,13 @@ def _gather_windows(x: Tensor, nd: int, pos: List[np.ndarray], fill: float):
     flat = np.broadcast_to(flat, full).reshape(int(np.prod(outs)), int(np.prod(ks)))
     valid = np.broadcast_to(valid, full).reshape(flat.shape)
     n, c = x.shape[0], x.shape[1]
-    src = x.reshape(n, c, -1)
-    vals = src.index_select(2, pyengine.tensor(flat.reshape(-1), device=x.device)).reshape([n, c] + outs + [flat.shape[1]])
+    src = x.reshape(n, c, math.prod(sizes))  # explicit sizes: -1 is ambiguous for an empty batch
+    vals = src.index_select(2, pyengine.tensor(flat.reshape(-1), device=x.device))
+    vals = vals.reshape([n, c] + outs + [flat.shape[1]])
     if not valid.all():
+        if not x.is_floating_point() and math.isinf(fill):  # integer max pooling pads with the dtype's min
+            fill = pyengine.iinfo(x.dtype).min if x.dtype != pyengine.bool else False
+        fill = pyengine.full((), fill, dtype=x.dtype, device=x.device)  # keeps the input's dtype
         vals = pyengine.where(pyengine.tensor(valid.reshape(outs + [flat.shape[1]]), device=x.device), vals, fill)
     return vals, flat, valid
 
@@ -196,8 +200,10 @@ def _avg_pool_nd(name: str, nd: int, input: Tensor, kernel_size, stride, padding
     pos = [_window_pos(sizes[i], k[i], s[i], p[i], 1, outs[i]) for i in range(nd)]
     vals, _, valid = _gather_windows(x, nd, pos, 0.0)
     total = vals.sum(-1)
+    if not x.is_floating_point():
+        total = total.to(x.dtype)
     if divisor_override is not None:
-        out = total / divisor_override
+        out = _divide(total, divisor_override)
     else:
         # The divisor: taps inside the input, or (count_include_pad) inside the padded input.
         div = np.ones([1] * nd)
@@ -211,8 +217,15 @@ def _avg_pool_nd(name: str, nd: int, input: Tensor, kernel_size, stride, padding
             shape = [1] * nd
             shape[i] = outs[i]
             div = div * cnt.reshape(shape)
-        out = total / pyengine.tensor(div, dtype=x.dtype, device=x.device)
+        out = _divide(total, pyengine.tensor(div.astype(np.int64), device=x.device))
     return out.squeeze(0) if unbatched else out
+
+
+def _divide(total: Tensor, divisor) -> Tensor:
+    """Window sums over divisors: integer inputs divide as C++ integers do (truncating), as PyTorch's kernels."""
+    if total.is_floating_point():
+        return total / divisor
+    return pyengine.div(total, divisor, rounding_mode="trunc")
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -383,14 +396,14 @@ def _max_unpool(nd: int, input: Tensor, indices: Tensor, kernel_size, stride, pa
     idx = indices.unsqueeze(0) if unbatched else indices
     n, c = x.shape[0], x.shape[1]
     total = math.prod(out_size)
-    flat_idx = idx.reshape(n, c, -1)
+    flat_idx = idx.reshape(n, c, math.prod(spatial_in))
     if flat_idx.numel() > 0:
         lo, hi = int(flat_idx.min()), int(flat_idx.max())
         if lo < 0 or hi >= total:
             bad = lo if lo < 0 else hi
             raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                                f"{'x'.join(str(v) for v in out_size)}")
-    out = pyengine.zeros((n, c, total), dtype=x.dtype, device=x.device).scatter(2, flat_idx, x.reshape(n, c, -1))
+    out = pyengine.zeros((n, c, total), dtype=x.dtype, device=x.device).scatter(2, flat_idx, x.reshape(n, c, math.prod(spatial_in)))
     out = out.reshape([n, c] + out_size)
     return out.squeeze(0) if unbatched else out
 
@@ -460,7 +473,7 @@ def _fractional_max_pool(nd: int, input: Tensor, kernel_size, output_size, outpu
     p, kk = math.prod(outs), math.prod(k)
     flat = np.broadcast_to(flat, [n, c] + outs + list(k)).reshape(n * c, p * kk)
     table = pyengine.tensor(flat, device=x.device)
-    vals = x.reshape(n * c, -1).gather(1, table).reshape(n * c, p, kk)
+    vals = x.reshape(n * c, math.prod(sizes)).gather(1, table).reshape(n * c, p, kk)
     nan = vals != vals
     arg = pyengine.where(nan.any(-1, keepdim=True), nan.to(pyengine.int64).argmax(-1, keepdim=True),
                          vals.argmax(-1, keepdim=True))
@@ -535,7 +548,8 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     outs, pos = _fold_positions(list(x.shape[2:]), k, d, p, s, "unfold")
     vals, _, _ = _gather_windows(x, 2, pos, 0.0)  # (N, C, oh, ow, K)
     n, c = x.shape[0], x.shape[1]
-    out = vals.reshape(n, c, outs[0] * outs[1], k[0] * k[1]).transpose(2, 3).reshape(n, c * k[0] * k[1], -1)
+    out = vals.reshape(n, c, outs[0] * outs[1], k[0] * k[1]).transpose(2, 3).reshape(n, c * k[0] * k[1],
+                                                                                      outs[0] * outs[1])
     return out.squeeze(0) if unbatched else out
 
 

@@ -343,8 +343,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     n, c = input.shape[0], input.shape[1]
     sizes = list(input.shape[2:])  # (D,) H, W
     out_spatial = list(grid.shape[1:-1])
-    flat = input.reshape(n, c, -1)
-    g = grid.reshape(n, -1, nd)
+    flat = input.reshape(n, c, math.prod(sizes))
+    g = grid.reshape(n, math.prod(out_spatial), nd)
     # grid's last dim is (x, y[, z]): reversed relative to the input's (d,) h, w dims.
     raw = [_unnormalize(g[:, :, nd - 1 - k], sizes[k], align_corners) for k in range(nd)]
     if mode == "bicubic":

@@ -72,6 +72,10 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: Optional[int] = None) -> Tensor:
+    if not input.is_floating_point():  # integer inputs: the composite of _functional_pool (truncating division)
+        from ._functional_pool import _avg_pool_nd
+        return _avg_pool_nd("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                            divisor_override)
     return _nn.avg_pool2d(input, kernel_size, None if _no_stride(stride) else stride, padding, ceil_mode,
                           count_include_pad, divisor_override)
 
