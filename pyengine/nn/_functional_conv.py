@@ -84,6 +84,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Option
     if nd not in (1, 2, 3) or input.dim() not in (nd + 1, nd + 2):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
                                   + _NONCONST_HELP)
+    if mode != "circular" and input.dtype == pyengine.bool:
+        kind = "reflection" if mode == "reflect" else "replication"
+        raise NotImplementedError(f"\"{kind}_pad{nd}d\" not implemented for 'Bool'")
     shape = _shape(input)
     nonbatch = shape[1:] if input.dim() == nd + 2 else shape
     if any(s == 0 for s in nonbatch):

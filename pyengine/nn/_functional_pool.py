@@ -30,6 +30,18 @@ __all__ = [
 ]
 
 
+_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _check_dtype(x: Tensor, kernel: str, also=()) -> None:
+    """PyTorch's dispatch error for a dtype its CPU kernel has no instance for (floating types always do)."""
+    name = str(x.dtype).split(".")[-1]
+    if x.is_floating_point() or name in also:
+        return
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES.get(name, name)}\'')
+
+
 def _tuple(x, n: int, name: str) -> Tuple[int, ...]:
     if isinstance(x, (list, tuple)):
         if len(x) == 1:
@@ -148,6 +160,10 @@ def _hw(v) -> str:
 
 def _max_pool_nd(name: str, nd: int, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool):
     k, s, p, d = _check_pool_args(name, nd, kernel_size, stride, padding, dilation)
+    if nd == 1:
+        _check_dtype(input, "max_pool1d_impl")
+    else:
+        _check_dtype(input, name, also=("int64", "int32", "int16", "int8", "uint8"))
     x, unbatched = _batched(input, nd, name)
     sizes = list(x.shape[2:])
     outs = [_pool_out(sizes[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(nd)]
@@ -191,6 +207,7 @@ def _avg_pool_nd(name: str, nd: int, input: Tensor, kernel_size, stride, padding
     k, s, p, d = _check_pool_args(name, nd, kernel_size, stride, padding, 1)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
+    _check_dtype(input, "avg_pool3d_out_frame" if nd == 3 else "avg_pool2d", also=("int64",))
     x, unbatched = _batched(input, nd, name)
     sizes = list(x.shape[2:])
     outs = [_pool_out(sizes[i], k[i], s[i], p[i], 1, ceil_mode) for i in range(nd)]
@@ -263,6 +280,7 @@ def _adaptive_sizes(name: str, input: Tensor, output_size, nd: int) -> List[int]
 
 def _adaptive_avg_pool(input: Tensor, output_size: Sequence[int], nd: int) -> Tensor:
     name = f"adaptive_avg_pool{nd}d"
+    _check_dtype(input, "adaptive_avg_pool3d_cpu" if nd == 3 else "adaptive_avg_pool2d")
     if nd == 2:
         return _C._nn.adaptive_avg_pool2d(input, tuple(output_size))
     x, unbatched = _batched(input, nd, name)
@@ -290,6 +308,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 
 def _adaptive_max_pool(input: Tensor, output_size, nd: int):
     name = f"adaptive_max_pool{nd}d"
+    _check_dtype(input, "adaptive_max_pool3d_cpu" if nd == 3 else "adaptive_max_pool2d")
     sizes = _adaptive_sizes(name, input, output_size, nd)
     x, unbatched = _batched(input, nd, name)
     if any(o <= 0 for o in sizes):
@@ -384,6 +403,7 @@ def _max_unpool(nd: int, input: Tensor, indices: Tensor, kernel_size, stride, pa
             lo, hi = default[i] - s[i], default[i] + s[i]
             if not lo < out_size[i] < hi:
                 raise ValueError(f'invalid output_size "{out_size}" (dim {i} must be between {lo} and {hi})')
+    _check_dtype(input, "max_unpool3d" if nd == 3 else "max_unpool2d")
     if indices.dtype != pyengine.int64:
         raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
     if tuple(indices.shape) != tuple(input.shape):
@@ -445,6 +465,7 @@ def _fractional_max_pool(nd: int, input: Tensor, kernel_size, output_size, outpu
     if output_size is None and output_ratio is None:
         raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
     k = _tuple(kernel_size, nd, "kernel_size")
+    _check_dtype(input, f"fractional_max_pool{nd}d_out_frame")
     x, unbatched = _batched(input, nd, name)
     sizes = list(x.shape[2:])
     if output_size is None:
@@ -540,6 +561,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     if input.dim() not in (3, 4):
         raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
     k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
+    _check_dtype(input, "im2col_out_cpu", also=("bool",))
     unbatched = input.dim() == 3
     x = input.unsqueeze(0) if unbatched else input
     if x.shape[1] == 0 or x.shape[2] == 0 or x.shape[3] == 0:
@@ -559,6 +581,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
         raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
                                   f"(got {input.dim()}D)")
     k, d, p, s = _fold_args(kernel_size, dilation, padding, stride)
+    _check_dtype(input, "col2im_out_cpu", also=("bool",))
     size = list(_tuple(output_size, 2, "output_size"))
     unbatched = input.dim() == 2
     x = input.unsqueeze(0) if unbatched else input

@@ -192,8 +192,15 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if any(s == 0 for s in input.shape[1:]):
         raise RuntimeError(f"Non-empty {dim + 2}D data tensor expected but got a tensor with sizes "
                            f"{list(input.shape)}")
-    if not input.is_floating_point() and mode not in ("nearest", "nearest-exact"):
-        raise NotImplementedError(f"\"upsample_{mode}\" not implemented for '{_dtype_name(input)}'")
+    if not input.is_floating_point():
+        # uint8 nearest is exact here (a gather); PyTorch's fixed-point uint8 linear/cubic kernels are not.
+        if mode in ("nearest", "nearest-exact") and input.dtype == pyengine.uint8:
+            pass
+        else:
+            kernel = {"nearest": "compute_indices_weights_nearest", "nearest-exact": "compute_indices_weights_nearest",
+                      "bicubic": "compute_indices_weights_cubic", "area": "adaptive_avg_pool2d"}.get(
+                          mode, f"upsample_{mode}")
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype_name(input)}'")
     if mode == "area":
         from ._functional_pool import _adaptive_avg_pool
         return _adaptive_avg_pool(input, output_size, dim)
@@ -317,6 +324,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
                       "1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
                       "documentation of grid_sample for details.", stacklevel=2)
         align_corners = False
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"grid_sampler_2d_cpu\" not implemented for '{_dtype_name(input)}'")
     if input.dtype != grid.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
                            f"{input.dtype} and grid has {grid.dtype}")

@@ -558,3 +558,60 @@ def test_loss_modules():
     _close(pc(pe.tensor(lp), pe.tensor([[0, 1, 1], [2, 3, 0]]), pe.tensor([7, 6]), pe.tensor([3, 2])),
            tc(torch.from_numpy(lp), torch.tensor([[0, 1, 1], [2, 3, 0]]), torch.tensor([7, 6]), torch.tensor([3, 2])),
            np.float64)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.nn.functional.max_pool3d(x, 2, padding=1, return_indices=True),
+    lambda m, x: m.nn.functional.avg_pool3d(x, 3, stride=2, padding=1, ceil_mode=True),
+    lambda m, x: m.nn.functional.avg_pool2d(x[:, :, 0], 3, stride=2, padding=1, count_include_pad=False),
+    lambda m, x: m.nn.functional.avg_pool1d(x[:, :, 0, 0], 2, padding=1),
+    lambda m, x: m.nn.functional.pad(x, (1, 2, 0, 1, 2, 0), mode="reflect"),
+    lambda m, x: m.nn.functional.pad(x, (1, 2, 0, 1, 2, 0), mode="circular"),
+    lambda m, x: m.nn.functional.conv3d(x, m.ones(2, 3, 2, 2, 2, dtype=x.dtype), padding=1),
+])
+def test_integer_inputs_and_empty_batch(call):
+    a = np.random.default_rng(0).integers(-50, 50, (2, 3, 4, 5, 4))
+    want, got = call(torch, torch.from_numpy(a)), call(pe, pe.tensor(a))
+    for w, g in zip(want if isinstance(want, tuple) else (want,), got if isinstance(got, tuple) else (got,)):
+        assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1]
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+    e = np.zeros((0, 3, 4, 5, 4))
+    want, got = call(torch, torch.from_numpy(e)), call(pe, pe.tensor(e))
+    w0, g0 = (want[0], got[0]) if isinstance(want, tuple) else (want, got)
+    assert tuple(g0.shape) == tuple(w0.shape)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool"])
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.nn.functional.adaptive_max_pool3d(x, 2),
+    lambda m, x: m.nn.functional.adaptive_avg_pool1d(x[:, :, 0, 0], 2),
+    lambda m, x: m.nn.functional.unfold(x[:, :, 0], 2),
+    lambda m, x: m.nn.functional.interpolate(x, scale_factor=2),
+    lambda m, x: m.nn.functional.pad(x, (1, 1, 1, 1, 1, 1), mode="reflect"),
+    lambda m, x: m.nn.functional.max_pool1d(x[:, :, 0, 0], 2),
+    lambda m, x: m.nn.functional.max_pool3d(x, 2),
+    lambda m, x: m.nn.functional.avg_pool3d(x, 2),
+    lambda m, x: m.nn.functional.max_unpool1d(x[:, :, 0, 0], m.zeros(2, 3, 4, dtype=m.int64), 2),
+])
+def test_dtype_support_like_torch(call, dtype):
+    """Each non-float dtype either works as in PyTorch or raises PyTorch's NotImplementedError."""
+    def run(m):
+        try:
+            out = call(m, m.ones(2, 3, 4, 4, 4, dtype=getattr(m, dtype)))
+            return None, out
+        except NotImplementedError as e:
+            return str(e), None
+    (t_err, t_out), (p_err, p_out) = run(torch), run(pe)
+    if dtype == "uint8" and t_err is not None and p_err is None:
+        pytest.fail(f"pyengine accepts {dtype} where PyTorch raises {t_err}")
+    assert (t_err is None) == (p_err is None), (t_err, p_err)
+    if t_err is None:
+        np.testing.assert_array_equal(p_out.numpy(), t_out.numpy())
+    else:
+        assert p_err.split(" not implemented")[0] == t_err.split(" not implemented")[0], (p_err, t_err)
+
+
+def test_uint8_linear_interpolation_refused():
+    # PyTorch's uint8 bilinear/bicubic use fixed-point weights this composite does not reproduce: refused.
+    with pytest.raises(NotImplementedError, match="compute_indices_weights_cubic"):
+        F.interpolate(pe.ones(1, 1, 4, 4, dtype=pe.uint8), scale_factor=2, mode="bicubic")
