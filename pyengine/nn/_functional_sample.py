@@ -215,8 +215,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
 
 
 def _dtype_name(t: Tensor) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(str(t.dtype).replace("pyengine.", "").replace("torch.", ""), str(t.dtype))
+    from ._functional_pool import _TYPE_NAMES
+    name = str(t.dtype).split(".")[-1]
+    return _TYPE_NAMES.get(name, name)
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
