@@ -108,15 +108,10 @@ def _window_pos(size: int, k: int, s: int, p: int, d: int, out: int) -> np.ndarr
 
 
 def _max_over_windows(vals: Tensor, flat: np.ndarray, nd: int) -> Tuple[Tensor, Tensor]:
-    """Max over the last (window) axis, NaN winning as in PyTorch; indices mapped to flat input positions."""
-    nan = vals != vals
-    if bool(nan.any()):
-        # A NaN tap is the max: rank it above +inf by picking it through argmax of a 0/1 mask first.
-        has_nan = nan.any(-1, keepdim=True)
-        arg = pyengine.where(has_nan, nan.to(pyengine.int64).argmax(-1, keepdim=True), vals.argmax(-1, keepdim=True))
-    else:
-        arg = vals.argmax(-1, keepdim=True)
-    out = vals.gather(-1, arg).squeeze(-1)
+    """Max over the last (window) axis; indices mapped to flat input positions. max(dim) already picks the first
+    NaN, else the first of equal maxima, as PyTorch's pooling kernels, and routes the gradient to that tap."""
+    out, arg = vals.max(-1, keepdim=True)
+    out = out.squeeze(-1)
     n, c, k = vals.shape[0], vals.shape[1], vals.shape[-1]
     outs = list(vals.shape[2:-1])
     table = pyengine.tensor(flat, device=vals.device).reshape([1, 1] + outs + [k]).expand(list(vals.shape))
@@ -495,10 +490,8 @@ def _fractional_max_pool(nd: int, input: Tensor, kernel_size, output_size, outpu
     flat = np.broadcast_to(flat, [n, c] + outs + list(k)).reshape(n * c, p * kk)
     table = pyengine.tensor(flat, device=x.device)
     vals = x.reshape(n * c, math.prod(sizes)).gather(1, table).reshape(n * c, p, kk)
-    nan = vals != vals
-    arg = pyengine.where(nan.any(-1, keepdim=True), nan.to(pyengine.int64).argmax(-1, keepdim=True),
-                         vals.argmax(-1, keepdim=True))
-    out = vals.gather(-1, arg).reshape([n, c] + outs)
+    out, arg = vals.max(-1, keepdim=True)
+    out = out.reshape([n, c] + outs)
     idx = table.reshape(n * c, p, kk).gather(-1, arg).reshape([n, c] + outs)
     if unbatched:
         out, idx = out.squeeze(0), idx.squeeze(0)

@@ -140,17 +140,32 @@ class Conv1d(_ConvForward):
     _nd = 1
     _fn = staticmethod(F.conv1d)
 
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+
 
 class Conv2d(_ConvForward):
     """2-D convolution over an (N, C, H, W) or (C, H, W) input."""
     _nd = 2
     _fn = staticmethod(F.conv2d)
 
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+
 
 class Conv3d(_ConvForward):
     """3-D convolution over an (N, C, D, H, W) or (C, D, H, W) input."""
     _nd = 3
     _fn = staticmethod(F.conv3d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -201,14 +216,32 @@ class ConvTranspose1d(_ConvTransposeNd):
     _nd = 1
     _fn = staticmethod(F.conv_transpose1d)
 
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
+                         dilation, padding_mode, device, dtype)
+
 
 class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-D convolution over (N, C, H, W) or (C, H, W)."""
     _nd = 2
     _fn = staticmethod(F.conv_transpose2d)
 
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
+                         dilation, padding_mode, device, dtype)
+
 
 class ConvTranspose3d(_ConvTransposeNd):
     """Transposed 3-D convolution over (N, C, D, H, W) or (C, D, H, W)."""
     _nd = 3
     _fn = staticmethod(F.conv_transpose3d)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
+                         dilation, padding_mode, device, dtype)
