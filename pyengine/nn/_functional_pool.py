@@ -418,7 +418,8 @@ def _max_unpool(nd: int, input: Tensor, indices: Tensor, kernel_size, stride, pa
             bad = lo if lo < 0 else hi
             raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                                f"{'x'.join(str(v) for v in out_size)}")
-    out = pyengine.zeros((n, c, total), dtype=x.dtype, device=x.device).scatter(2, flat_idx, x.reshape(n, c, math.prod(spatial_in)))
+    src = x.reshape(n, c, math.prod(spatial_in))
+    out = pyengine.zeros((n, c, total), dtype=x.dtype, device=x.device).scatter(2, flat_idx, src)
     out = out.reshape([n, c] + out_size)
     return out.squeeze(0) if unbatched else out
 
