@@ -208,7 +208,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if antialias:
         kind = "aa-" + kind
     out = input
-    for i in range(dim):
+    # index_select along the last dim is the slow path: run it while the tensor is smallest (first when
+    # upsampling, last when downsampling).
+    order = list(range(dim))
+    if output_size[-1] >= input.shape[-1]:
+        order.reverse()
+    for i in order:
         s = None if scale_factors is None else scale_factors[i]
         out = _resample_dim(out, 2 + i, kind, output_size[i], bool(align_corners), s)
     return out
