@@ -52,7 +52,7 @@ def _reduction(size_average, reduce, reduction: str) -> str:
     return "sum" if reduce else "none"
 
 
-# ---- convolution / linear / pad ----
+# ---- convolution / linear (conv1d/3d, the transposed convs and pad: _functional_conv) ----
 
 def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
@@ -63,11 +63,6 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=
 def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """input @ weight.T + bias."""
     return _nn.linear(input, weight, bias)
-
-
-def pad(input: Tensor, pad, mode: str = "constant", value: Optional[float] = None) -> Tensor:
-    """Pads the trailing dims by (last_lo, last_hi, ...); negative amounts crop. Only mode='constant'."""
-    return _nn.pad(input, list(pad), mode, value)
 
 
 # ---- pooling ----
@@ -91,6 +86,10 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: Optional[int] = None) -> Tensor:
+    if not input.is_floating_point():  # integer inputs: the composite of _functional_pool (truncating division)
+        from ._functional_pool import _avg_pool_nd
+        return _avg_pool_nd("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                            divisor_override)
     return _nn.avg_pool2d(input, kernel_size, None if _no_stride(stride) else stride, padding, ceil_mode,
                           count_include_pad, divisor_override)
 
@@ -291,8 +290,10 @@ from ._functional_attention import multi_head_attention_forward, scaled_dot_prod
 from ._functional_sparse import embedding_bag, one_hot  # noqa: E402,F401
 from ._functional_more import *  # noqa: E402,F401,F403
 from ._functional_more import __all__ as _more_all  # noqa: E402
+from ._functional_spatial import *  # noqa: E402,F401,F403
+from ._functional_spatial import __all__ as _spatial_all  # noqa: E402
 
-__all__ += _more_all
+__all__ += _more_all + [n for n in _spatial_all if n not in __all__]
 
 # Note [Autocast]: inside an autocast region the float32-list entries cast 16-bit inputs up (wrapped once, here).
 from ..amp.autocast_mode import _install_float32_policy  # noqa: E402

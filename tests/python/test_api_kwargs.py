@@ -76,6 +76,13 @@ ALLOWED = {
     ("optim.SparseAdam.__init__", "*"): "SparseAdam needs sparse gradients, which pyengine does not have: step() "
                                         "raises PyTorch's dense-gradient error (test_optim_more.py)",
     ("F.max_pool2d_with_indices", "return_indices"): "as PyTorch: always returns (output, indices)",
+    ("F.max_pool1d_with_indices", "return_indices"): "as PyTorch: always returns (output, indices)",
+    ("F.max_pool3d_with_indices", "return_indices"): "as PyTorch: always returns (output, indices)",
+    ("F.adaptive_max_pool1d_with_indices", "return_indices"): "as PyTorch: always returns (output, indices)",
+    ("F.adaptive_max_pool2d_with_indices", "return_indices"): "as PyTorch: always returns (output, indices)",
+    ("F.adaptive_max_pool3d_with_indices", "return_indices"): "as PyTorch: always returns (output, indices)",
+    ("F.fractional_max_pool2d_with_indices", "return_indices"): "as PyTorch: always returns (output, indices)",
+    ("F.fractional_max_pool3d_with_indices", "return_indices"): "as PyTorch: always returns (output, indices)",
     ("Tensor.topk", "sorted"): "sorted=False allows any order; the CPU kernels (ours, PyTorch's) return it sorted",
     ("pyengine.topk", "sorted"): "sorted=False allows any order; the CPU kernels (ours, PyTorch's) return it sorted",
     # --- checked elsewhere, with PyTorch as the reference ---

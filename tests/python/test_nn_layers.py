@@ -305,8 +305,7 @@ def test_conv_constructor_errors():
         nn.Conv2d(1, 1, 3, padding="full")
     with pytest.raises(ValueError, match="padding_mode must be one of"):
         nn.Conv2d(1, 1, 3, padding_mode="wrap")
-    with pytest.raises(NotImplementedError, match="padding_mode='reflect' is not supported"):
-        nn.Conv2d(1, 1, 3, padding_mode="reflect")
+    assert nn.Conv2d(1, 1, 3, padding=1, padding_mode="reflect")(pe.zeros(1, 1, 4, 4)).shape == (1, 1, 4, 4)
 
 
 def test_factory_kwargs_dtype():

@@ -4,7 +4,7 @@ from . import utils  # noqa: F401  (torch.nn.modules.utils: _pair, consume_prefi
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
 from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
 from .container_params import ParameterDict, ParameterList  # noqa: F401
-from .conv import Conv2d  # noqa: F401
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .linear import Bilinear, Identity, Linear  # noqa: F401
@@ -20,6 +20,8 @@ from .loss_more import *  # noqa: F401,F403
 from .loss_more import __all__ as _loss_more
 from .shape_more import *  # noqa: F401,F403
 from .shape_more import __all__ as _shape_more
+from .spatial import *  # noqa: F401,F403
+from .spatial import __all__ as _spatial
 from .attention import MultiheadAttention  # noqa: F401
 from .embedding_bag import EmbeddingBag  # noqa: F401
 from .transformer import (  # noqa: F401
@@ -29,7 +31,8 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBas
 
 __all__ = [
     "Module", "GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "ModuleDict", "ModuleList",
-    "Sequential", "ParameterDict", "ParameterList", "Conv2d", "Dropout", "Flatten", "Unflatten", "Bilinear",
+    "Sequential", "ParameterDict", "ParameterList", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+    "ConvTranspose2d", "ConvTranspose3d", "Dropout", "Flatten", "Unflatten", "Bilinear",
     "Identity", "Linear", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss",
     "SmoothL1Loss", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d",
     "Embedding", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
@@ -39,4 +42,5 @@ __all__ = [
 from .lazy import *  # noqa: F401,F403,E402
 from .lazy import __all__ as _lazy_all  # noqa: E402
 
-__all__ += _act_more + _loss_more + _shape_more + ["BatchNorm3d"] + [n for n in _lazy_all if n != "LazyModuleMixin"]
+__all__ += _act_more + _loss_more + _shape_more + _spatial + ["BatchNorm3d"]
+__all__ += [n for n in _lazy_all if n != "LazyModuleMixin"]
