@@ -39,8 +39,10 @@ PE_HOST_DEVICE inline double nan_value() { return std::nan(""); }
 template <class M>
 PE_HOST_DEVICE M digamma_asymptotic(M x) {
   const M z = M(1) / (x * x);
-  const M tail = z * (M(1.0 / 12) -
-                      z * (M(1.0 / 120) - z * (M(1.0 / 252) - z * (M(1.0 / 240) - z * (M(1.0 / 132) - z * (M(691.0 / 32760) - z / M(12)))))));
+  const M tail =
+      z * (M(1.0 / 12) -
+           z * (M(1.0 / 120) -
+                z * (M(1.0 / 252) - z * (M(1.0 / 240) - z * (M(1.0 / 132) - z * (M(691.0 / 32760) - z / M(12)))))));
   return std::log(x) - M(0.5) / x - tail;
 }
 
@@ -82,8 +84,11 @@ PE_HOST_DEVICE M trigamma(M x) {
     x += 1;
   }
   const M z = M(1) / (x * x);
-  const M tail = 1 / x + z / 2 +
-                 z / x * (M(1.0 / 6) - z * (M(1.0 / 30) - z * (M(1.0 / 42) - z * (M(1.0 / 30) - z * (M(5.0 / 66) - z * (M(691.0 / 2730) - z * M(7.0 / 6)))))));
+  const M series =
+      M(1.0 / 6) -
+      z * (M(1.0 / 30) -
+           z * (M(1.0 / 42) - z * (M(1.0 / 30) - z * (M(5.0 / 66) - z * (M(691.0 / 2730) - z * M(7.0 / 6))))));
+  const M tail = 1 / x + z / 2 + z / x * series;
   return sign * (result + tail);
 }
 

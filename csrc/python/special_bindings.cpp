@@ -79,13 +79,17 @@ void bind_special(py::module_& m, TensorClass& cls) {
              [](Tensor& a, TS b) -> Tensor& { return pe::lcm_(a, b); }, false);
 
   // polygamma(n, input, *, out=None), input.polygamma(n), input.polygamma_(n)
-  m.def("polygamma", [](int64_t n, py::handle a, py::handle out) {
+  // (n is anything with __index__, a 0-d integer tensor too, as PyTorch's int arguments)
+  m.def("polygamma", [](py::handle n, py::handle a, py::handle out) {
     Tensor t = tensor_arg(a, "polygamma", "input", 2);
     check_out(out, {&t});
-    return with_out(out, autograd::polygamma(n, t));
+    return with_out(out, autograd::polygamma(index_to_int64(n), t));
   }, py::arg("n"), py::arg("input"), py::kw_only(), py::arg("out") = py::none());
-  cls.def("polygamma", [](const Tensor& a, int64_t n) { return autograd::polygamma(n, a); }, py::arg("n"));
-  cls.def("polygamma_", [](Tensor& a, int64_t n) -> Tensor& { return autograd::polygamma_(a, n); }, py::arg("n"));
+  cls.def("polygamma", [](const Tensor& a, py::handle n) { return autograd::polygamma(index_to_int64(n), a); },
+          py::arg("n"));
+  cls.def("polygamma_", [](Tensor& a, py::handle n) -> Tensor& {
+    return autograd::polygamma_(a, index_to_int64(n));
+  }, py::arg("n"));
 
   // frexp(input) -> (mantissa, exponent): pyengine/_ops_special.py names the pair and handles out=
   m.def("_frexp", [](const Tensor& a) {

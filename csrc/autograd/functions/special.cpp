@@ -54,10 +54,12 @@ Tensor normal_pdf(const Tensor& x) {
 const SpecialSpec kLgamma{"LgammaBackward0", true, false, [](const Tensor& g, const Tensor& s, const Tensor&, int64_t) {
   return autograd::mul(g, autograd::digamma(s));
 }};
-const SpecialSpec kDigamma{"DigammaBackward0", true, false, [](const Tensor& g, const Tensor& s, const Tensor&, int64_t) {
+const SpecialSpec kDigamma{"DigammaBackward0", true, false,
+    [](const Tensor& g, const Tensor& s, const Tensor&, int64_t) {
   return autograd::mul(g, autograd::polygamma(1, s));
 }};
-const SpecialSpec kPolygamma{"PolygammaBackward0", true, false, [](const Tensor& g, const Tensor& s, const Tensor&, int64_t n) {
+const SpecialSpec kPolygamma{"PolygammaBackward0", true, false,
+    [](const Tensor& g, const Tensor& s, const Tensor&, int64_t n) {
   return autograd::mul(g, autograd::polygamma(n + 1, s));
 }};
 // 0.5 sqrt(pi) exp(erfinv(x)^2)
@@ -68,7 +70,8 @@ const SpecialSpec kI0{"I0Backward0", true, false, [](const Tensor& g, const Tens
   return autograd::mul(g, autograd::special_i1(s));
 }};
 // i1e(x) - sgn(x) i0e(x)
-const SpecialSpec kI0e{"SpecialI0EBackward0", true, true, [](const Tensor& g, const Tensor& s, const Tensor& r, int64_t) {
+const SpecialSpec kI0e{"SpecialI0EBackward0", true, true,
+    [](const Tensor& g, const Tensor& s, const Tensor& r, int64_t) {
   return autograd::mul(g, autograd::sub(autograd::special_i1e(s), autograd::mul(::pe::sign(s), r)));
 }};
 // i0(x) - i1(x) / x, 1/2 at 0
@@ -77,7 +80,8 @@ const SpecialSpec kI1{"SpecialI1Backward0", true, true, [](const Tensor& g, cons
   return autograd::mul(g, autograd::where(::pe::eq(s, Scalar(0.0)), Scalar(0.5), d));
 }};
 // i0e(x) - i1e(x) (sgn(x) + 1/x), 1/2 at 0
-const SpecialSpec kI1e{"SpecialI1EBackward0", true, true, [](const Tensor& g, const Tensor& s, const Tensor& r, int64_t) {
+const SpecialSpec kI1e{"SpecialI1EBackward0", true, true,
+    [](const Tensor& g, const Tensor& s, const Tensor& r, int64_t) {
   Tensor d = autograd::sub(autograd::special_i0e(s),
                            autograd::mul(r, autograd::add(autograd::reciprocal(s), ::pe::sign(s))));
   return autograd::mul(g, autograd::where(::pe::eq(s, Scalar(0.0)), Scalar(0.5), d));
@@ -87,21 +91,25 @@ const SpecialSpec kNdtr{"MulBackward1", true, false, [](const Tensor& g, const T
   return autograd::mul(g, normal_pdf(s));
 }};
 // sqrt(2 pi) exp(ndtri(p)^2 / 2)
-const SpecialSpec kNdtri{"SpecialNdtriBackward0", false, true, [](const Tensor& g, const Tensor&, const Tensor& r, int64_t) {
+const SpecialSpec kNdtri{"SpecialNdtriBackward0", false, true,
+    [](const Tensor& g, const Tensor&, const Tensor& r, int64_t) {
   return autograd::mul(g, autograd::mul(autograd::exp(autograd::mul(sq(r), Scalar(0.5))), Scalar(kSqrt2Pi)));
 }};
 // exp(-(log_ndtr(x) + x^2/2)) / sqrt(2 pi)
-const SpecialSpec kLogNdtr{"SpecialLogNdtrBackward0", true, true, [](const Tensor& g, const Tensor& s, const Tensor& r, int64_t) {
+const SpecialSpec kLogNdtr{"SpecialLogNdtrBackward0", true, true,
+    [](const Tensor& g, const Tensor& s, const Tensor& r, int64_t) {
   Tensor e = autograd::exp(autograd::neg(autograd::add(r, autograd::mul(sq(s), Scalar(0.5)))));
   return autograd::mul(g, autograd::div(e, Scalar(kSqrt2Pi)));
 }};
 // 2 x erfcx(x) - 2/sqrt(pi)
-const SpecialSpec kErfcx{"SpecialErfcxBackward0", true, true, [](const Tensor& g, const Tensor& s, const Tensor& r, int64_t) {
+const SpecialSpec kErfcx{"SpecialErfcxBackward0", true, true,
+    [](const Tensor& g, const Tensor& s, const Tensor& r, int64_t) {
   Tensor d = autograd::sub(autograd::mul(autograd::mul(s, r), Scalar(2.0)), Scalar(2.0 / kSqrtPi));
   return autograd::mul(g, d);
 }};
 // -(1 + log x)
-const SpecialSpec kEntr{"SpecialEntrBackward0", true, false, [](const Tensor& g, const Tensor& s, const Tensor&, int64_t) {
+const SpecialSpec kEntr{"SpecialEntrBackward0", true, false,
+    [](const Tensor& g, const Tensor& s, const Tensor&, int64_t) {
   return autograd::mul(g, autograd::neg(autograd::add(autograd::log(s), Scalar(int64_t(1)))));
 }};
 
@@ -195,19 +203,21 @@ struct SpecialBinaryBackward : Node {
           r[0] = reduce_grad(autograd::where(mask, Scalar(0.0), d), self_info_);
         }
         if (want_other)
-          r[1] = reduce_grad(autograd::div(autograd::mul(grad, self), autograd::add(other, Scalar(int64_t(1)))), other_info_);
+          r[1] = reduce_grad(autograd::div(autograd::mul(grad, self), autograd::add(other, Scalar(int64_t(1)))),
+                             other_info_);
         break;
       case Kind::Zeta:  // d/dq zeta(s, q) = -s zeta(s + 1, q)
         if (want_other) {
-          Tensor d = autograd::mul(autograd::neg(self), autograd::special_zeta(autograd::add(self, Scalar(1.0)), other));
+          Tensor next = autograd::special_zeta(autograd::add(self, Scalar(1.0)), other);
+          Tensor d = autograd::mul(autograd::neg(self), next);
           r[1] = reduce_grad(autograd::mul(grad, d), other_info_);
         }
         break;
       case Kind::Igamma:
       case Kind::Igammac:  // d/dx P(a, x) = x^(a-1) e^-x / Gamma(a)
         if (want_other) {
-          Tensor e = autograd::sub(autograd::sub(autograd::mul(autograd::sub(self, Scalar(1.0)), autograd::log(other)), other),
-                                   autograd::lgamma(self));
+          Tensor e = autograd::mul(autograd::sub(self, Scalar(1.0)), autograd::log(other));
+          e = autograd::sub(autograd::sub(e, other), autograd::lgamma(self));
           Tensor d = autograd::mul(grad, autograd::exp(e));
           r[1] = reduce_grad(kind_ == Kind::Igamma ? d : autograd::neg(d), other_info_);
         }
