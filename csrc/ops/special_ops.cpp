@@ -2,6 +2,8 @@
 // shared elementwise drivers (ops/elementwise_util.h) run the kernels of ops/special_stubs.h.
 #include "ops/special.h"
 
+#include <string>
+
 #include "ops/elementwise_util.h"
 
 namespace pe {
@@ -15,13 +17,43 @@ using ew::elementwise_out;
 
 namespace {
 
-Tensor run_unary(const Tensor& a, SpecialUnaryOp op, int64_t n = 0) {
+// PyTorch has float32/float64 kernels only for these (NotImplementedError "bessel_j0_cpu" not
+// implemented for 'Half'); our functors would run, but an accepted dtype must mean PyTorch's.
+bool wide_floats_only(SpecialUnaryOp op) {
+  switch (op) {
+    case SpecialUnaryOp::Ndtri: case SpecialUnaryOp::LogNdtr: case SpecialUnaryOp::Erfcx:
+    case SpecialUnaryOp::AiryAi: case SpecialUnaryOp::BesselJ0: case SpecialUnaryOp::BesselJ1:
+    case SpecialUnaryOp::BesselY0: case SpecialUnaryOp::BesselY1: case SpecialUnaryOp::ModifiedBesselI0:
+    case SpecialUnaryOp::ModifiedBesselI1: case SpecialUnaryOp::ModifiedBesselK0:
+    case SpecialUnaryOp::ModifiedBesselK1: case SpecialUnaryOp::ScaledModifiedBesselK0:
+    case SpecialUnaryOp::ScaledModifiedBesselK1: case SpecialUnaryOp::SphericalBesselJ0:
+      return true;
+    default:
+      return false;
+  }
+}
+bool wide_floats_only(SpecialBinaryOp op) {
+  return op != SpecialBinaryOp::Xlog1py && op != SpecialBinaryOp::Igamma && op != SpecialBinaryOp::Igammac &&
+         op != SpecialBinaryOp::Nextafter && op != SpecialBinaryOp::Gcd && op != SpecialBinaryOp::Lcm;
+}
+// PyTorch's kernel name: the op without its "special_" prefix, then "_cpu".
+void check_width(bool wide_only, DType dt, const char* name) {
+  if (!wide_only || (dt != DType::Float16 && dt != DType::BFloat16)) return;
+  std::string n(name);
+  if (n.rfind("special_", 0) == 0) n = n.substr(8);
+  if (n.size() < 4 || n.compare(n.size() - 4, 4, "_cpu") != 0) n += "_cpu";
+  ew::not_implemented(n.c_str(), dt);
+}
+
+Tensor run_unary(const Tensor& a, SpecialUnaryOp op, int64_t n = 0, const char* name = "") {
   DType dt = ew::float_of(a.dtype());
+  check_width(wide_floats_only(op), dt, name);
   TensorOrScalar x(a);
   return elementwise_out({&x}, dt, dt, [&](const TensorIter& it) { special_unary_stub(a.device())(it, op, n); });
 }
-Tensor& run_unary_(Tensor& a, SpecialUnaryOp op, int64_t n = 0) {
+Tensor& run_unary_(Tensor& a, SpecialUnaryOp op, int64_t n = 0, const char* name = "") {
   DType dt = ew::float_of(a.dtype());
+  check_width(wide_floats_only(op), dt, name);
   return elementwise_inplace(a, {}, dt, dt, [&](const TensorIter& it) { special_unary_stub(a.device())(it, op, n); });
 }
 
@@ -40,6 +72,7 @@ DType binary_dtype(const TensorOrScalar& a, const TensorOrScalar& b, SpecialBina
   // igamma/igammac have no integer kernels in PyTorch (they do not promote)
   if ((op == SpecialBinaryOp::Igamma || op == SpecialBinaryOp::Igammac) && !is_floating(common))
     ew::not_implemented(name, common);
+  check_width(wide_floats_only(op), ew::float_of(common), name);
   return ew::float_of(common);
 }
 
@@ -57,9 +90,9 @@ Tensor& run_binary_(Tensor& self, const TensorOrScalar& b, SpecialBinaryOp op, c
 
 }  // namespace
 
-#define PE_DEFINE_SPECIAL_UNARY(Name, name, expr)                                  \
-  Tensor name(const Tensor& a) { return run_unary(a, SpecialUnaryOp::Name); }      \
-  Tensor& name##_(Tensor& a) { return run_unary_(a, SpecialUnaryOp::Name); }
+#define PE_DEFINE_SPECIAL_UNARY(Name, name, expr)                                        \
+  Tensor name(const Tensor& a) { return run_unary(a, SpecialUnaryOp::Name, 0, #name); }  \
+  Tensor& name##_(Tensor& a) { return run_unary_(a, SpecialUnaryOp::Name, 0, #name); }
 PE_FORALL_SPECIAL_UNARY_OPS(PE_DEFINE_SPECIAL_UNARY)
 #undef PE_DEFINE_SPECIAL_UNARY
 

@@ -345,3 +345,23 @@ def test_errors_as_pytorch():
         pe.gcd(pe.tensor([1]), 2)
     with pytest.raises(RuntimeError, match="out="):
         S.i0e(pe.tensor([1.0], requires_grad=True), out=pe.empty(1))
+
+
+def test_half_precision_as_pytorch():
+    # PyTorch has float32/float64 kernels only for the Bessel functions, ndtri, log_ndtr, erfcx, zeta and the
+    # polynomials; the others run in float16 and bfloat16
+    for dt in ["float16", "bfloat16"]:
+        x = pe.tensor([0.25, 0.5]).to(getattr(pe, dt))
+        tx = torch.tensor([0.25, 0.5]).to(getattr(torch, dt))
+        with pytest.raises(NotImplementedError, match="bessel_j0_cpu"):
+            S.bessel_j0(x)
+        with pytest.raises(NotImplementedError, match="ndtri_cpu"):
+            S.ndtri(x)
+        with pytest.raises(NotImplementedError, match="zeta_cpu"):
+            S.zeta(x, x)
+        with pytest.raises(NotImplementedError, match="chebyshev_polynomial_t_cpu"):
+            S.chebyshev_polynomial_t(x, x)
+        for f, tf in [(pe.lgamma, torch.lgamma), (S.i0e, TS.i0e), (S.ndtr, TS.ndtr),
+                      (lambda t: pe.polygamma(2, t), lambda t: torch.polygamma(2, t)),
+                      (lambda t: pe.nextafter(t, t * 0), lambda t: torch.nextafter(t, t * 0))]:
+            check_close(f(x).float(), tf(tx).float(), rtol=1e-2, atol=1e-3)
