@@ -390,6 +390,7 @@ CALLS = {
     ("pyengine.where", "input"): lambda m, v: m.where(m.tensor([True, False]), input=m.ones(2), other=m.zeros(2)),
     ("pyengine.where", "other"): lambda m, v: m.where(m.tensor([True, False]), m.ones(2), other=m.zeros(2) - 1),
     ("pyengine.where", "out"): lambda m, v: m.where(m.tensor([True, False]), m.ones(2), m.zeros(2), out=v),
+    ("pyengine.polygamma", "out"): lambda m, v: m.polygamma(2, m.tensor([1.5, 3.0]), out=v),
     ("pyengine.conv2d", "bias"): lambda m, v: m.conv2d(m.ones(1, 1, 4, 4), m.ones(2, 1, 3, 3), bias=m.tensor([1., 2.])),
     ("pyengine.conv2d", "stride"): lambda m, v: m.conv2d(m.ones(1, 1, 5, 5), m.ones(2, 1, 3, 3), stride=2),
     ("pyengine.conv2d", "padding"): lambda m, v: m.conv2d(m.ones(1, 1, 4, 4), m.ones(2, 1, 3, 3), padding=1),
