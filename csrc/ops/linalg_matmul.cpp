@@ -71,11 +71,6 @@ void bmm_out(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& 
   bmm_stub(out.device())(out, a, b, alpha, beta);
 }
 
-void check_same_device(const Tensor& a, const Tensor& b) {
-  PE_CHECK(a.device() == b.device(), "Expected all tensors to be on the same device, but found at least two devices, ",
-           a.device().str(), " and ", b.device().str(), "!");
-}
-
 void check_bmm(const Tensor& a, const Tensor& b) {
   PE_CHECK(a.dim() == 3, "batch1 must be a 3D tensor");
   PE_CHECK(b.dim() == 3, "batch2 must be a 3D tensor");

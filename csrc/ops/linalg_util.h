@@ -1,6 +1,7 @@
 // Helpers shared by the linear algebra op files: the dtype gates of the matrix products and factorizations.
 #pragma once
 #include "core/tensor.h"
+#include "ops/select.h"
 
 namespace pe::linalg {
 
@@ -16,7 +17,7 @@ void check_factor_dtype(const Tensor& t, const char* fn);
 // "fn: The input tensor A must have at least 2 dimensions." and square matrices.
 void check_square(const Tensor& t, const char* fn, const char* arg = "A");
 
-void check_same_device(const Tensor& a, const Tensor& b);
+using ::pe::check_same_device;  // ops/select.h: the one same-device check of the op layer
 // bmm's shape checks: 3-D operands, b's (batch, rows) equal to (a's batch, a's cols).
 void check_bmm(const Tensor& a, const Tensor& b);
 bool is_zero(const Scalar& s);
