@@ -257,26 +257,9 @@ GRAD_FNS = {
 }
 
 
-# Their backward scatters the gradient (autograd/functions/select_reduce.cpp): the CUDA scatter kernel
-# comes with the CUDA indexing work of issue 12.
-SCATTER_BACKWARD = {"sort", "topk", "kthvalue"}
-
-
-def cuda_scatter_available() -> bool:
-    try:
-        pe.zeros(2, device="cuda").scatter(0, pe.tensor([1], device="cuda"), pe.ones(1, device="cuda"))
-    except RuntimeError as e:
-        if "not implemented for device" in str(e):
-            return False
-        raise
-    return True
-
-
 @pytest.mark.parametrize("op", list(GRAD_FNS))
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "sliced"])
 def test_reduce_grads_on_cuda(op, layout):
-    if op in SCATTER_BACKWARD and not cuda_scatter_available():
-        pytest.skip("needs the CUDA scatter kernel")
     fn = GRAD_FNS[op]
     v = np.array([0.5, -1.25, 2.0, 0.75, -0.5, 1.5, 2.25, -2.0, 1.0, 0.25, -0.75, 1.75])  # distinct: one argmax
     grads = []
