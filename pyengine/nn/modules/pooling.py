@@ -33,8 +33,10 @@ class MaxPool2d(Module):
                 "ceil_mode={ceil_mode}".format(**self.__dict__))
 
 
-class AvgPool2d(Module):
+class _AvgPoolNd(Module):
+    """The 2-D and 3-D average pools: the same arguments, F.avg_pool{n}d named by ``_functional``."""
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"]
+    _functional = "avg_pool2d"
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override: Optional[int] = None) -> None:
@@ -47,11 +49,15 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return getattr(F, self._functional)(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                            self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    _functional = "avg_pool2d"
 
 
 class AdaptiveAvgPool2d(Module):
