@@ -10,6 +10,7 @@
 #include "ops/elementwise_stubs.h"
 #include "ops/reduce_stubs.h"
 #include "ops/select_stubs.h"
+#include "ops/special_stubs.h"
 #include "ops/stubs.h"
 
 namespace pe::cuda {
@@ -42,6 +43,9 @@ void bernoulli_kernel(const Tensor& dst, double p, const Tensor& probs, uint64_t
 // The elementwise op library (ops/elementwise_stubs.h), through cuda/elementwise.cuh.
 void unary_float_kernel(const TensorIter& iter, UnaryFloatOp op);                      // unary_float.cu
 void round_decimals_kernel(const TensorIter& iter, int64_t decimals);                  // unary_float.cu
+void special_unary_kernel(const TensorIter& iter, SpecialUnaryOp op, int64_t n);        // special.cu
+void special_binary_kernel(const TensorIter& iter, SpecialBinaryOp op);                 // special.cu
+void frexp_kernel(const TensorIter& iter, bool exponent);                                // special.cu
 void nan_to_num_kernel(const TensorIter& iter, double nan, double posinf, double neginf);  // unary_float.cu
 void unary_misc_kernel(const TensorIter& iter, UnaryMiscOp op);                        // unary_misc.cu
 void predicate_kernel(const TensorIter& iter, PredicateOp op);                         // unary_misc.cu

@@ -55,6 +55,9 @@ void register_cuda() {
   scan_stub.set(DeviceType::CUDA, &scan_kernel);
   sort_reduce_stub.set(DeviceType::CUDA, &sort_reduce_kernel);
   sort_stub.set(DeviceType::CUDA, &sort_kernel);
+  special_unary_stub.set(DeviceType::CUDA, &special_unary_kernel);
+  special_binary_stub.set(DeviceType::CUDA, &special_binary_kernel);
+  frexp_stub.set(DeviceType::CUDA, &frexp_kernel);
   register_nn();  // GEMM and the nn kernels (register_nn.cpp)
 
   set_allocator(DeviceType::CUDA, cuda_allocator());

@@ -3,7 +3,6 @@ avg (1d, 3d), LPPool1-3d, MaxUnpool1-3d, FractionalMaxPool2d/3d. Arguments kept 
 modules keep them, so reprs and state match; the work is the F.* of the same name."""
 from __future__ import annotations
 
-
 from ..._C import Tensor
 from .. import functional as F
 from .module import Module
