@@ -33,6 +33,10 @@ void scatter_gather_kernel(const Tensor& x, const Tensor& index, const Tensor& y
 void mean_div_kernel(const TensorIter& iter);                                   // gather_scatter.cu
 void masked_fill_kernel(const TensorIter& iter, const Tensor& value);           // mask.cu
 int64_t count_true_kernel(const Tensor& mask);                                  // mask.cu
+void isclose_kernel(const TensorIter& iter, double rtol, double atol, bool equal_nan);  // compare_more.cu
+bool equal_kernel(const Tensor& a, const Tensor& b);                              // compare_more.cu
+void trace_kernel(const Tensor& out, const Tensor& diag);                         // compare_more.cu
+void cross_kernel(const Tensor& out, const Tensor& a, const Tensor& b, int64_t dim);  // compare_more.cu
 void masked_select_kernel(const Tensor& out, const Tensor& self, const Tensor& mask);  // mask.cu
 Tensor nonzero_kernel(const Tensor& t);                                          // mask.cu
 void tri_kernel(const Tensor& out, const Tensor& in, int64_t diagonal, bool upper);  // tri.cu

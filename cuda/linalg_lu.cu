@@ -15,19 +15,22 @@ namespace {
 constexpr int kLuBlock = 256;
 
 template <class T>
-__global__ void lu_kernel_impl(T* a_all, int64_t* piv_all, int64_t* info_all, int64_t batch, int64_t n) {
+__global__ void lu_kernel_impl(T* a_all, int64_t* piv_all, int64_t* info_all, int64_t batch, int64_t m,
+                               int64_t n) {
   __shared__ T sval[kLuBlock];
   __shared__ int64_t sidx[kLuBlock];
   const int tid = threadIdx.x, nt = blockDim.x;
   for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
-    T* a = a_all + b * n * n;
-    int64_t* piv = piv_all + b * n;
+    // (m, n) row-major; min(m, n) pivots, as the CPU kernel (cpu/linalg_kernel_lu.cpp) and LAPACK's getrf.
+    const int64_t kmin = m < n ? m : n;
+    T* a = a_all + b * m * n;
+    int64_t* piv = piv_all + b * kmin;
     int64_t info = 0;
-    for (int64_t j = 0; j < n; ++j) {
+    for (int64_t j = 0; j < kmin; ++j) {
       // The first row of the largest |a[i][j]|, i >= j.
       T best = T(-1);
       int64_t bi = j;
-      for (int64_t i = j + tid; i < n; i += nt) {
+      for (int64_t i = j + tid; i < m; i += nt) {
         const T v = std::abs(a[i * n + j]);
         if (v > best) best = v, bi = i;
       }
@@ -58,10 +61,10 @@ __global__ void lu_kernel_impl(T* a_all, int64_t* piv_all, int64_t* info_all, in
         continue;
       }
       const T inv = T(1) / pivot;
-      for (int64_t i = j + 1 + tid; i < n; i += nt) a[i * n + j] *= inv;
+      for (int64_t i = j + 1 + tid; i < m; i += nt) a[i * n + j] *= inv;
       __syncthreads();
-      const int64_t w = n - j - 1;
-      for (int64_t e = tid; e < w * w; e += nt) {
+      const int64_t wr = m - j - 1, w = n - j - 1;
+      for (int64_t e = tid; e < wr * w; e += nt) {
         const int64_t i = j + 1 + e / w, c = j + 1 + e % w;
         a[i * n + c] -= a[i * n + j] * a[j * n + c];
       }
@@ -125,13 +128,13 @@ unsigned batch_grid(int64_t batch) { return (unsigned)std::max<int64_t>(1, std::
 }  // namespace
 
 void lu_kernel(const Tensor& lu, const Tensor& pivots, const Tensor& info) {
-  const int64_t batch = lu.size(0), n = lu.size(1);
+  const int64_t batch = lu.size(0), m = lu.size(1), n = lu.size(2);
   if (batch == 0) return;
   DeviceGuard guard(lu.device().index);
   PE_CUDA_DISPATCH_NN_FLOAT(lu.dtype(), "linalg.lu_factor", [&] {
     launch_kernel(lu_kernel_impl<scalar_t>, batch_grid(batch), kLuBlock, 0, current_stream(),
-                  n ? lu.data_ptr<scalar_t>() : nullptr, n ? pivots.data_ptr<int64_t>() : nullptr,
-                  info.data_ptr<int64_t>(), batch, n);
+                  m * n ? lu.data_ptr<scalar_t>() : nullptr, m * n ? pivots.data_ptr<int64_t>() : nullptr,
+                  info.data_ptr<int64_t>(), batch, m, n);
   });
 }
 

@@ -58,6 +58,10 @@ void register_cuda() {
   special_unary_stub.set(DeviceType::CUDA, &special_unary_kernel);
   special_binary_stub.set(DeviceType::CUDA, &special_binary_kernel);
   frexp_stub.set(DeviceType::CUDA, &frexp_kernel);
+  isclose_stub.set(DeviceType::CUDA, &isclose_kernel);
+  equal_stub.set(DeviceType::CUDA, &equal_kernel);
+  trace_stub.set(DeviceType::CUDA, &trace_kernel);
+  cross_stub.set(DeviceType::CUDA, &cross_kernel);
   register_nn();  // GEMM and the nn kernels (register_nn.cpp)
 
   set_allocator(DeviceType::CUDA, cuda_allocator());

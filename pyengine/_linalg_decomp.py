@@ -641,7 +641,7 @@ def _solve_with_info(A: Tensor, B: Tensor, left: bool, fn: str, check_errors: bo
     if info is None or _first_bad(info) is None:
         X = _C._linalg_solve(A, B, left=left) if B is not None else _C._linalg_inv(A)
         if info is None:
-            info = _torch.zeros(*A.shape[:-2], dtype=_torch.int32)
+            info = _torch.zeros(*A.shape[:-2], dtype=_torch.int32, device=A.device)
         return X, info
     if check_errors:
         i, v = _first_bad(info)

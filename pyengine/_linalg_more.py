@@ -161,7 +161,7 @@ def cond(A: Tensor, p=None, *, out=None) -> Tensor:
         raise RuntimeError(f"linalg.cond: A must be batches of square matrices, but they are {A.shape[-2]} by "
                            f"{A.shape[-1]} matrices")
     if A.numel() == 0:
-        return _write_out(out, _torch.zeros(A.shape[:-2], dtype=A.dtype), "linalg_cond")
+        return _write_out(out, _torch.zeros(A.shape[:-2], dtype=A.dtype, device=A.device), "linalg_cond")
     Ainv, info = inv_ex(A)
     r = matrix_norm(A, p) * matrix_norm(Ainv, p)
     if _first_bad(info) is not None:  # singular: infinite condition number, as PyTorch
@@ -176,12 +176,13 @@ def cond(A: Tensor, p=None, *, out=None) -> Tensor:
 def _tolerance(A: Tensor, smax: Tensor, atol, rtol):
     """max(atol, rtol * smax) with PyTorch's defaults (rtol = eps * max(m, n) when atol is unset or 0)."""
     if isinstance(atol, Tensor) or isinstance(rtol, Tensor):
-        atol_t = atol if isinstance(atol, Tensor) else _torch.tensor(0.0 if atol is None else atol, dtype=A.dtype)
+        atol_t = atol if isinstance(atol, Tensor) else _torch.tensor(0.0 if atol is None else atol, dtype=A.dtype,
+                                                                     device=A.device)
         if rtol is None:
             rtol_v = _tol_dtype(A.dtype) * max(A.shape[-2], A.shape[-1])
             rtol_t = _torch.where(atol_t > 0, _torch.zeros_like(atol_t), _torch.full_like(atol_t, rtol_v))
         else:
-            rtol_t = rtol if isinstance(rtol, Tensor) else _torch.tensor(rtol, dtype=A.dtype)
+            rtol_t = rtol if isinstance(rtol, Tensor) else _torch.tensor(rtol, dtype=A.dtype, device=A.device)
         return _torch.maximum(atol_t.to(A.dtype), rtol_t.to(A.dtype) * smax)
     if rtol is None:
         rtol = _tol_dtype(A.dtype) * max(A.shape[-2], A.shape[-1]) if (atol is None or atol <= 0) else 0.0
@@ -204,7 +205,8 @@ def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol
     with _torch.no_grad():
         s = _svals(A, hermitian)
         if s.shape[-1] == 0:
-            return _write_out(out, _torch.zeros(A.shape[:-2], dtype=_torch.int64), "linalg_matrix_rank")
+            return _write_out(out, _torch.zeros(A.shape[:-2], dtype=_torch.int64, device=A.device),
+                              "linalg_matrix_rank")
         tolv = _tolerance(A, s[..., :1], atol, rtol)
         if tolv.dim() < s.dim():
             tolv = tolv.unsqueeze(-1)
@@ -215,7 +217,7 @@ def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol
 def _pinv_value(A: Tensor, atol, rtol, hermitian: bool) -> Tensor:
     m, n = A.shape[-2], A.shape[-1]
     if A.numel() == 0:
-        return _torch.zeros(*A.shape[:-2], n, m, dtype=A.dtype)
+        return _torch.zeros(*A.shape[:-2], n, m, dtype=A.dtype, device=A.device)
     if hermitian:
         w, V = _torch.linalg.eigh(A)
         aw = w.abs()
@@ -303,17 +305,17 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
         S = _torch.linalg.svdvals(A)
     with _torch.no_grad():
         if A.numel() == 0:
-            rank = _torch.zeros(A.shape[:-2], dtype=_torch.int64)
+            rank = _torch.zeros(A.shape[:-2], dtype=_torch.int64, device=A.device)
         else:
             rank = (S > S[..., :1] * rcond).sum(-1)
-    empty = _torch.empty(0, dtype=A.dtype)
+    empty = _torch.empty(0, dtype=A.dtype, device=A.device)
     residuals = X.reshape(-1)[:0]  # empty, but an output of the graph as PyTorch's
     full_rank = A.numel() > 0 and bool((rank == n).all())
     if m > n and driver != "gelsy" and full_rank:
         residuals = ((A @ X - Bm) ** 2).sum(-2)
         if vector:
             residuals = residuals.squeeze(-1)
-    rank_out = _torch.empty(0, dtype=_torch.int64) if driver == "gels" else rank
+    rank_out = _torch.empty(0, dtype=_torch.int64, device=A.device) if driver == "gels" else rank
     sv = S if driver in ("gelsd", "gelss") else empty
     if vector:
         X = X.squeeze(-1)
@@ -333,7 +335,7 @@ def _matrix_exp_pade(A: Tensor) -> Tensor:
     """exp(A) by scaling and squaring with the [13/13] Pade approximant (Higham 2005), one scaling for the
     batch (the largest any matrix needs). Differentiable ops throughout."""
     n = A.shape[-1]
-    eye = _torch.eye(n, dtype=A.dtype).expand(*A.shape)
+    eye = _torch.eye(n, dtype=A.dtype, device=A.device).expand(*A.shape)
     with _torch.no_grad():
         norm1 = float(A.abs().sum(-2).amax()) if A.numel() else 0.0
     s = 0 if not math.isfinite(norm1) or norm1 <= _THETA13 else int(math.ceil(math.log2(norm1 / _THETA13)))
@@ -373,7 +375,7 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"linalg_matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     if n == 0:
-        r = _torch.eye(A.shape[-1], dtype=A.dtype).expand(*A.shape).clone()
+        r = _torch.eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape).clone()
         if A.requires_grad and _torch.is_grad_enabled():
             r = r + 0 * A
         return _write_out(out, r, "linalg_matrix_power")
@@ -499,7 +501,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
         raise RuntimeError("N must be greater than 1.")
     if x.dtype == _torch.bool:
         raise RuntimeError("linalg.vander: x must be a floating point, integer or complex tensor. Got Bool")
-    ones = _torch.ones(*x.shape, 1, dtype=x.dtype)
+    ones = _torch.ones(*x.shape, 1, dtype=x.dtype, device=x.device)
     powers = x.unsqueeze(-1).expand(*x.shape, N - 1).cumprod(-1)
     return _torch.cat([ones, powers], -1)
 

@@ -7,6 +7,7 @@
 
 #include "cpu/loop.h"
 #include "ops/elementwise_functors.h"
+#include "ops/isclose_functor.h"
 #include "ops/select_stubs.h"
 
 namespace pe::cpu {
@@ -84,33 +85,10 @@ bool equal_kernel(const Tensor& a, const Tensor& b) {
   return same.load();
 }
 
-// PyTorch computes isclose as a sequence of ops, each rounded to the tensor's dtype:
-//   close = a == b || (equal_nan && isnan(a) && isnan(b)) ||
-//           (isfinite(|a - b|) && |a - b| <= atol + |rtol * b|)
-// Integer (and bool) inputs compute the error terms in double, without wrap-around.
-template <class T>
-bool isclose_one(T a_, T b_, double rtol, double atol, bool equal_nan) {
-  if constexpr (std::is_integral_v<T>) {
-    double a = (double)a_, b = (double)b_;
-    if (a == b) return true;
-    if (rtol == 0 && atol == 0) return false;
-    return std::fabs(a - b) <= atol + std::fabs(rtol * b);
-  } else {
-    using V = opmath_t<T>;
-    auto r = [](V v) { return static_cast<V>(static_cast<T>(v)); };  // round to T
-    V a = static_cast<V>(a_), b = static_cast<V>(b_);
-    if (a == b) return true;
-    if (equal_nan && std::isnan(a) && std::isnan(b)) return true;
-    if (rtol == 0 && atol == 0) return false;
-    V actual = r(std::fabs(r(a - b)));
-    V allowed = r(static_cast<V>(atol) + r(std::fabs(r(static_cast<V>(rtol) * b))));
-    return std::isfinite(actual) && actual <= allowed;
-  }
-}
-
 void isclose_kernel(const TensorIter& iter, double rtol, double atol, bool equal_nan) {
   PE_DISPATCH_ALL_TYPES(iter.dtype(1), "isclose", [&] {
-    cpu_kernel(iter, [=](scalar_t a, scalar_t b) -> bool { return isclose_one<scalar_t>(a, b, rtol, atol, equal_nan); });
+    const IsCloseFunctor<scalar_t> f{rtol, atol, equal_nan};
+    cpu_kernel(iter, [f](scalar_t a, scalar_t b) -> bool { return f(a, b); });
   });
 }
 

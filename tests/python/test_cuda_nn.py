@@ -348,3 +348,14 @@ def test_optimizers_match_cpu(make):
         params[dev] = w
     assert params["cuda"].device.type == "cuda"
     assert_same_as_cpu(params["cuda"].detach(), params["cpu"].detach(), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (5, 3), (2, 6, 4), (3, 3), (0, 2, 2)])
+def test_lu_factor_rectangular_on_cuda(shape):
+    """LU with partial pivoting of m x n matrices (min(m, n) pivots) gives the CPU's factors and pivots."""
+    x = pe.tensor(np.random.default_rng(3).standard_normal(shape))
+    lu_c, piv_c = pe.linalg.lu_factor(x)
+    lu_g, piv_g = pe.linalg.lu_factor(x.cuda())
+    assert lu_g.device.type == "cuda"
+    np.testing.assert_array_equal(piv_g.cpu().numpy(), piv_c.numpy())
+    np.testing.assert_allclose(lu_g.cpu().numpy(), lu_c.numpy(), rtol=1e-12, atol=1e-12)

@@ -102,3 +102,67 @@ def test_gradients_on_cuda(name):
         assert x.grad.device.type == dev
         outs.append(x.grad)
     assert_same_as_cpu(outs[1], outs[0], rtol=1e-10, atol=1e-12)
+
+
+# ---- isclose / allclose / equal / trace / cross (cuda/compare_more.cu) ----
+@pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int64", "uint8"])
+def test_isclose_allclose_equal_on_cuda(dtype, layout):
+    a = _values(0)
+    b = a + np.where(np.arange(12) % 3 == 0, 1e-7, 0.5)
+    if dtype in ("int64", "uint8"):
+        a, b = np.abs(np.round(a * 3)), np.abs(np.round(b * 3))
+    ca, ga = device_tensor(a, dtype, layout, "cpu"), device_tensor(a, dtype, layout, "cuda")
+    cb, gb = device_tensor(b, dtype, layout, "cpu"), device_tensor(b, dtype, layout, "cuda")
+    for kw in ({}, {"rtol": 0.1, "atol": 0.2}, {"rtol": 0.0, "atol": 0.0}, {"equal_nan": True}):
+        got = pe.isclose(ga, gb, **kw)
+        assert got.device.type == "cuda"
+        assert_same_as_cpu(got, pe.isclose(ca, cb, **kw))
+        assert pe.allclose(ga, gb, **kw) == pe.allclose(ca, cb, **kw)
+    assert pe.equal(ga, ga.clone()) and pe.equal(ga, gb) == pe.equal(ca, cb)
+
+
+def test_equal_and_isclose_edges_on_cuda():
+    nan = pe.tensor([1.0, float("nan")], device="cuda")
+    assert not pe.equal(nan, nan.clone())
+    assert pe.isclose(nan, nan.clone(), equal_nan=True).all().item()
+    assert pe.equal(pe.ones(2, 3, device="cuda"), pe.ones(2, 3, dtype=pe.int64, device="cuda"))
+    assert not pe.equal(pe.ones(2, device="cuda"), pe.ones(3, device="cuda"))
+    assert pe.equal(pe.ones(0, device="cuda"), pe.ones(0, device="cuda"))
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        pe.isclose(pe.ones(2, device="cuda"), pe.ones(2))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int8"])
+def test_trace_on_cuda(dtype):
+    for shape in ((5, 5), (3, 7), (300, 2), (0, 4)):
+        v = np.arange(np.prod(shape)).reshape(shape) % 11 - 4
+        c = pe.tensor(v).to(pe_dtype_of(dtype))
+        g = c.cuda()
+        assert_same_as_cpu(pe.trace(g), pe.trace(c))
+        assert_same_as_cpu(pe.trace(g.t()), pe.trace(c.t()))
+    x = pe.randn(4, 4, dtype=pe.float64, device="cuda", requires_grad=True)
+    pe.trace(x).backward()
+    assert_same_as_cpu(x.grad, pe.eye(4, dtype=pe.float64))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_cross_on_cuda(dtype):
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(-5, 6, (4, 3, 5)), rng.integers(-5, 6, (4, 3, 5))
+    ca, cb = pe.tensor(a).to(pe_dtype_of(dtype)), pe.tensor(b).to(pe_dtype_of(dtype))
+    ga, gb = ca.cuda(), cb.cuda()
+    assert_same_as_cpu(pe.linalg.cross(ga, gb, dim=1), pe.linalg.cross(ca, cb, dim=1))
+    assert_same_as_cpu(pe.cross(ga.transpose(1, 2), gb.transpose(1, 2), dim=2),
+                       pe.cross(ca.transpose(1, 2), cb.transpose(1, 2), dim=2))
+    assert_same_as_cpu(pe.linalg.cross(ga[:, :, :1], gb[:1], dim=1), pe.linalg.cross(ca[:, :, :1], cb[:1], dim=1))
+    if dtype == "float64":
+        x = ga.clone().requires_grad_(True)
+        pe.linalg.cross(x, gb, dim=1).sum().backward()
+        y = ca.clone().requires_grad_(True)
+        pe.linalg.cross(y, cb, dim=1).sum().backward()
+        assert_same_as_cpu(x.grad, y.grad)
+
+
+def pe_dtype_of(name):
+    return getattr(pe, name)

@@ -117,7 +117,7 @@ class _ConvNd(Module):
 
 
 class _ConvForward(_ConvNd):
-    _fn = None
+    _functional = ""  # the F.* function, looked up per call (the profiler and autocast wrap F's entries)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
@@ -125,7 +125,7 @@ class _ConvForward(_ConvNd):
                          (0,) * self._nd, groups, bias, padding_mode, device, dtype)
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Optional[Tensor]) -> Tensor:
-        fn = type(self)._fn
+        fn = getattr(F, self._functional)
         if self.padding_mode != "zeros":
             padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return fn(padded, weight, bias, self.stride, (0,) * self._nd, self.dilation, self.groups)
@@ -138,7 +138,7 @@ class _ConvForward(_ConvNd):
 class Conv1d(_ConvForward):
     """1-D convolution over an (N, C, L) or (C, L) input."""
     _nd = 1
-    _fn = staticmethod(F.conv1d)
+    _functional = "conv1d"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
@@ -149,7 +149,7 @@ class Conv1d(_ConvForward):
 class Conv2d(_ConvForward):
     """2-D convolution over an (N, C, H, W) or (C, H, W) input."""
     _nd = 2
-    _fn = staticmethod(F.conv2d)
+    _functional = "conv2d"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
@@ -160,7 +160,7 @@ class Conv2d(_ConvForward):
 class Conv3d(_ConvForward):
     """3-D convolution over an (N, C, D, H, W) or (C, D, H, W) input."""
     _nd = 3
-    _fn = staticmethod(F.conv3d)
+    _functional = "conv3d"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
@@ -169,7 +169,7 @@ class Conv3d(_ConvForward):
 
 
 class _ConvTransposeNd(_ConvNd):
-    _fn = None
+    _functional = ""  # the F.* function, looked up per call (the profiler and autocast wrap F's entries)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
@@ -207,14 +207,15 @@ class _ConvTransposeNd(_ConvNd):
     def forward(self, input: Tensor, output_size: Optional[List[int]] = None) -> Tensor:
         output_padding = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size,
                                               self._nd, self.dilation)
-        return type(self)._fn(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                              self.groups, self.dilation)
+        fn = getattr(F, self._functional)
+        return fn(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                  self.dilation)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
     """Transposed 1-D convolution (the input gradient of Conv1d) over (N, C, L) or (C, L)."""
     _nd = 1
-    _fn = staticmethod(F.conv_transpose1d)
+    _functional = "conv_transpose1d"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
@@ -226,7 +227,7 @@ class ConvTranspose1d(_ConvTransposeNd):
 class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-D convolution over (N, C, H, W) or (C, H, W)."""
     _nd = 2
-    _fn = staticmethod(F.conv_transpose2d)
+    _functional = "conv_transpose2d"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
@@ -238,7 +239,7 @@ class ConvTranspose2d(_ConvTransposeNd):
 class ConvTranspose3d(_ConvTransposeNd):
     """Transposed 3-D convolution over (N, C, D, H, W) or (C, D, H, W)."""
     _nd = 3
-    _fn = staticmethod(F.conv_transpose3d)
+    _functional = "conv_transpose3d"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
