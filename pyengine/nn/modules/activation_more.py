@@ -19,14 +19,14 @@ __all__ = ["ELU", "CELU", "SELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish
 class _Inplace(Module):
     """An activation whose only option is `inplace`."""
     __constants__ = ["inplace"]
-    _fn = None
+    _functional = ""  # the F.* function, looked up per call (the profiler and autocast wrap F's entries)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input, inplace=self.inplace)
+        return getattr(F, self._functional)(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -34,10 +34,10 @@ class _Inplace(Module):
 
 class _Plain(Module):
     """An activation without options."""
-    _fn = None
+    _functional = ""  # the F.* function, looked up per call (the profiler and autocast wrap F's entries)
 
     def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input)
+        return getattr(F, self._functional)(input)
 
 
 class ELU(Module):
@@ -61,7 +61,7 @@ class CELU(ELU):
 
 
 class SELU(_Inplace):
-    _fn = staticmethod(F.selu)
+    _functional = "selu"
 
 
 class GLU(Module):
@@ -98,19 +98,19 @@ class Softshrink(Hardshrink):
 
 
 class Hardsigmoid(_Inplace):
-    _fn = staticmethod(F.hardsigmoid)
+    _functional = "hardsigmoid"
 
 
 class Hardswish(_Inplace):
-    _fn = staticmethod(F.hardswish)
+    _functional = "hardswish"
 
 
 class Mish(_Inplace):
-    _fn = staticmethod(F.mish)
+    _functional = "mish"
 
 
 class SiLU(_Inplace):
-    _fn = staticmethod(F.silu)
+    _functional = "silu"
 
 
 class Hardtanh(Module):
@@ -140,15 +140,15 @@ class ReLU6(Hardtanh):
 
 
 class LogSigmoid(_Plain):
-    _fn = staticmethod(F.logsigmoid)
+    _functional = "logsigmoid"
 
 
 class Softsign(_Plain):
-    _fn = staticmethod(F.softsign)
+    _functional = "softsign"
 
 
 class Tanhshrink(_Plain):
-    _fn = staticmethod(F.tanhshrink)
+    _functional = "tanhshrink"
 
 
 class Softmin(Module):

@@ -224,7 +224,7 @@ class ChannelShuffle(Module):
 
 class _DropoutNd(Module):
     __constants__ = ["p", "inplace"]
-    _fn = None
+    _functional = ""  # the F.* function, looked up per call (the profiler and autocast wrap F's entries)
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
@@ -234,27 +234,27 @@ class _DropoutNd(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input, self.p, self.training, self.inplace)
+        return getattr(F, self._functional)(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout1d(_DropoutNd):
-    _fn = staticmethod(F.dropout1d)
+    _functional = "dropout1d"
 
 
 class Dropout2d(_DropoutNd):
-    _fn = staticmethod(F.dropout2d)
+    _functional = "dropout2d"
 
 
 class Dropout3d(_DropoutNd):
-    _fn = staticmethod(F.dropout3d)
+    _functional = "dropout3d"
 
 
 class AlphaDropout(_DropoutNd):
-    _fn = staticmethod(F.alpha_dropout)
+    _functional = "alpha_dropout"
 
 
 class FeatureAlphaDropout(_DropoutNd):
-    _fn = staticmethod(F.feature_alpha_dropout)
+    _functional = "feature_alpha_dropout"
