@@ -142,13 +142,6 @@ class device_of(device):
         super().__init__(obj.get_device() if obj.is_cuda else -1)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "amp":
-        raise AttributeError("pyengine.cuda.amp: automatic mixed precision (autocast, GradScaler) is not "
-                             "implemented in pyengine; use float32 or cast explicitly with .half()/.bfloat16()")
-    raise AttributeError(f"module 'pyengine.cuda' has no attribute '{name}'")
-
-
 def _default_generators() -> list:
     return [_C._default_generator(_C.device("cuda", i)) for i in range(device_count())]
 

@@ -432,6 +432,15 @@ def test_cuda_seeds():
     assert pe.cuda.initial_seed() != 7
 
 
-def test_amp_is_absent_with_a_clear_error():
-    with pytest.raises(AttributeError, match="automatic mixed precision"):
-        pe.cuda.amp  # noqa: B018
+def test_cuda_amp_is_the_mixed_precision_module():
+    import warnings
+    from pyengine.cuda.amp import GradScaler, autocast
+    assert pe.cuda.amp.autocast is autocast
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        scaler = GradScaler(init_scale=4.0)
+        x = pe.ones(2, 2, device="cuda")
+        with autocast():
+            y = x @ x
+    assert scaler.is_enabled() and y.dtype == pe.float16 and y.device.type == "cuda"
+    assert float(scaler.scale(y.float().sum()).item()) == 32.0
