@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..._C import Tensor
 from .. import functional as F
 from .module import Module
-from .pooling import _AvgPoolNd
+from .pooling import _AdaptiveAvgPoolNd, _AvgPoolNd
 
 __all__ = ["MaxPool1d", "MaxPool3d", "AvgPool1d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool3d",
            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d", "LPPool3d",
@@ -75,17 +75,6 @@ class AvgPool1d(Module):
 class AvgPool3d(_AvgPoolNd):
     """Mean over sliding windows of (N, C, D, H, W) / (C, D, H, W)."""
     _functional = "avg_pool3d"
-
-
-class _AdaptiveAvgPoolNd(Module):
-    __constants__ = ["output_size"]
-
-    def __init__(self, output_size) -> None:
-        super().__init__()
-        self.output_size = output_size
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
