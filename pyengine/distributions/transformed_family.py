@@ -56,40 +56,34 @@ class LogNormal(TransformedDistribution):
         return self.base_dist.entropy() + self.loc
 
 
-class HalfNormal(TransformedDistribution):
-    """|X| with X ~ Normal(0, scale)."""
+class _HalfDistribution(TransformedDistribution):
+    """|X| with X ~ Base(0, scale) symmetric about 0 (HalfNormal, HalfCauchy): density, cdf, icdf and entropy
+    fold the base's."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _base_family: type
 
     def __init__(self, scale, validate_args: bool | None = None) -> None:
-        base_dist = Normal(0, scale, validate_args=False)
+        base_dist = self._base_family(0, scale, validate_args=False)
         super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(HalfNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
 
     @property
     def scale(self):
         return self.base_dist.scale
 
     @property
-    def mean(self):
-        return self.scale * math.sqrt(2 / math.pi)
-
-    @property
     def mode(self):
         return torch.zeros_like(self.scale)
 
-    @property
-    def variance(self):
-        return self.scale.pow(2) * (1 - 2 / math.pi)
+    def _as_value(self, value):
+        return value
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
+        value = self._as_value(value)
         log_prob = self.base_dist.log_prob(value) + math.log(2)
         return torch.where(value >= 0, log_prob, torch.full_like(log_prob, -math.inf))
 
@@ -103,6 +97,24 @@ class HalfNormal(TransformedDistribution):
 
     def entropy(self):
         return self.base_dist.entropy() - math.log(2)
+
+
+class HalfNormal(_HalfDistribution):
+    """|X| with X ~ Normal(0, scale)."""
+
+    _base_family = Normal
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(HalfNormal, _instance)
+        return super().expand(batch_shape, _instance=new)
+
+    @property
+    def mean(self):
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def variance(self):
+        return self.scale.pow(2) * (1 - 2 / math.pi)
 
 
 class Gumbel(TransformedDistribution):

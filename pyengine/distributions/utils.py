@@ -82,6 +82,20 @@ class _lazy_property_and_property(lazy_property, property):
         property.__init__(self, wrapped)
 
 
+class _BinaryProbsLogits:
+    """Mixin of the distributions over a binary event given by either ``probs`` or ``logits`` (Bernoulli,
+    Binomial, Geometric, NegativeBinomial, LogitRelaxedBernoulli): ``__init__`` stores the one given, the other is
+    derived once, on first access."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+
 def tril_matrix_to_vec(mat, diag: int = 0):
     """The lower triangle (rows first) of the last two dims as a vector."""
     n = mat.shape[-1]
