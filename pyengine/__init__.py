@@ -38,6 +38,11 @@ from . import nn, optim  # noqa: E402,F401
 from ._ops_reduce import *  # noqa: E402,F401,F403
 from ._ops_elementwise import *  # noqa: F401,F403,E402
 from ._ops_more import *  # noqa: F401,F403,E402
+from ._ops_stats import *  # noqa: F401,F403,E402
+from ._ops_scatter_views import *  # noqa: F401,F403,E402
+from . import signal  # noqa: E402,F401
+from .signal.windows.windows import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: E402,F401
+                                     kaiser_window)
 from ._ops_random import multinomial  # noqa: F401,E402
 from ._ops_special import *  # noqa: F401,F403,E402
 from . import special  # noqa: E402,F401
