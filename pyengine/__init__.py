@@ -40,7 +40,7 @@ from ._ops_elementwise import *  # noqa: F401,F403,E402
 from ._ops_more import *  # noqa: F401,F403,E402
 from ._ops_stats import *  # noqa: F401,F403,E402
 from ._ops_scatter_views import *  # noqa: F401,F403,E402
-from . import signal  # noqa: E402,F401
+from . import masked, signal  # noqa: E402,F401
 from .signal.windows.windows import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: E402,F401
                                      kaiser_window)
 from ._ops_random import multinomial  # noqa: F401,E402
