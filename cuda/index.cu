@@ -8,6 +8,7 @@
 // offsets (bounds checked on the device, Note [Device asserts]).
 #include <limits>
 
+#include "core/determinism.h"
 #include "cuda/device_assert.cuh"
 #include "cuda/kernels.h"
 #include "cuda/launch.cuh"
@@ -105,8 +106,13 @@ void index_put_kernel(const TensorIter& iter, bool accumulate) {
   const int64_t n = iter.numel();
   const OffsetCalc<3> calc = make_offset_calc<3>(iter);
   PE_DISPATCH_ALL_TYPES(iter.dtype(0), "index_put_", [&] {
-    const unsigned grid = has_atomic_add_v<scalar_t> ? grid_size(n) : 1;
-    const unsigned block = has_atomic_add_v<scalar_t> ? kBlockSize : 1;
+    // Float atomics add in an order that varies between runs: with deterministic algorithms requested,
+    // one thread adds in index order instead (the CPU kernel's order and bits). Integer sums are exact in
+    // any order.
+    const bool parallel = has_atomic_add_v<scalar_t> &&
+                          !(std::is_floating_point_v<scalar_t> && DeterministicAlgorithms::enabled());
+    const unsigned grid = parallel ? grid_size(n) : 1;
+    const unsigned block = parallel ? kBlockSize : 1;
     launch_kernel(accumulate_kernel<scalar_t>, grid, block, 0, current_stream(), iter.data(0), iter.data(1), iter.data(2), calc, n);
   });
 }

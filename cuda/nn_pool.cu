@@ -4,6 +4,7 @@
 // so values and indices match. Forward: one thread per output. The avg backward ops: one thread per
 // input element gathering from the outputs whose window covers it (no atomics: the same bits every
 // run); max_pool2d's backward scatters through the indices.
+#include "core/determinism.h"
 #include "cuda/nn_kernels.h"
 #include "cuda/nn_util.cuh"
 
@@ -179,6 +180,14 @@ void max_pool2d_kernel(const Pool2dGeom& g, const Tensor& out, const Tensor& ind
 void max_pool2d_backward_kernel(const Pool2dGeom& g, const Tensor& gi, const Tensor& go, const Tensor& indices) {
   DeviceGuard guard(gi.device().index);
   PE_CUDA_DISPATCH_NN_FLOAT(gi.dtype(), "max_pool2d_backward", [&] {
+    if (DeterministicAlgorithms::enabled()) {
+      // One thread over the outputs in order: the sums where windows overlap come out in a fixed order
+      // (Note [Deterministic algorithms], core/determinism.h).
+      if (go.numel() == 0) return;
+      launch_kernel(max_pool_backward_kernel<scalar_t>, 1, 1, 0, current_stream(), ptr<scalar_t>(gi),
+                    (const scalar_t*)ptr<scalar_t>(go), (const int64_t*)ptr<int64_t>(indices), g, go.numel());
+      return;
+    }
     launch_over(max_pool_backward_kernel<scalar_t>, go.numel(), ptr<scalar_t>(gi), (const scalar_t*)ptr<scalar_t>(go),
                 (const int64_t*)ptr<int64_t>(indices), g);
   });

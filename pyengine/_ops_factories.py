@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ._C import Tensor
+from ._functions import _check_layout
 from ._ops_reduce import _out
 
 __all__ = ["logspace", "empty_strided", "empty_permuted", "scalar_tensor", "range"]
@@ -33,6 +34,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out: Optional[Tensor
     """base ** linspace(start, end, steps), evaluated in float64 from both ends (as PyTorch's kernel) and
     converted to dtype (integer dtypes truncate)."""
     pe = _pe()
+    _check_layout(layout, "logspace")
     start, end = _number(start, "start", "logspace"), _number(end, "end", "logspace")
     if steps < 0:
         raise RuntimeError(f"number of steps must be non-negative")
@@ -92,7 +94,10 @@ def empty_permuted(size: Sequence[int], physical_layout: Sequence[int], *, dtype
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
                   pin_memory: bool = False) -> Tensor:
     pe = _pe()
+    _check_layout(layout, "scalar_tensor")
     t = pe.tensor(s, dtype=dtype if dtype is not None else pe.get_default_dtype(), device=device)
+    if pin_memory:
+        t = t.pin_memory()
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -100,6 +105,7 @@ def range(start=0, end=None, step=1, *, out: Optional[Tensor] = None, dtype=None
           requires_grad: bool = False) -> Tensor:
     """Deprecated in PyTorch: [start, end] inclusive, in the default float dtype unless dtype is given."""
     pe = _pe()
+    _check_layout(layout, "range")
     warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
                   "[start, end).", UserWarning, stacklevel=2)

@@ -32,16 +32,24 @@ def resolve_neg(input: Tensor) -> Tensor:
     return input
 
 
+def _real_tensor(input: Tensor, name: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input
+
+
 def is_conj(input: Tensor) -> bool:
-    return False
+    """No tensor carries a lazy conjugation bit here (there are no complex tensors)."""
+    return _real_tensor(input, "is_conj").dtype.is_complex
 
 
 def is_neg(input: Tensor) -> bool:
-    return False
+    """No tensor carries a lazy negation bit here (it exists for conjugated complex views only)."""
+    return _real_tensor(input, "is_neg").dtype.is_complex
 
 
 def is_complex(input: Tensor) -> bool:
-    return False
+    return _real_tensor(input, "is_complex").dtype.is_complex
 
 
 def isreal(input: Tensor) -> Tensor:

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "autograd/anomaly_mode.h"
 #include "autograd/functions/basic_nodes.h"
 #include "autograd/ops_basic.h"
 #include "autograd/variable.h"
@@ -179,6 +180,7 @@ void execute(const std::shared_ptr<Node>& root, GraphTask& task) {
             inputs[i] = ::pe::zeros(m.sizes, o);
           }
         outputs = fn->run_apply(std::move(inputs));
+        if (AnomalyMode::is_enabled() && AnomalyMode::should_check_nan()) check_anomaly_outputs(*fn, outputs);
         if (!task.keep_graph) fn->release_variables();
         PE_CHECK(outputs.size() == fn->num_outputs() || fn->num_outputs() == 0, "function ", fn->name(),
                  " returned an incorrect number of gradients (expected ", fn->num_outputs(), ", got ", outputs.size(),

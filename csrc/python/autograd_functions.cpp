@@ -1,9 +1,11 @@
 // pyengine._C._autograd: backward/grad, grad mode, nodes as Python objects, hook handles, and the
 // custom Function machinery (PyNode) that pyengine/autograd/function.py drives.
+#include "autograd/anomaly_mode.h"
 #include "autograd/autocast.h"
 #include "autograd/engine.h"
 #include "autograd/functions/basic_nodes.h"
 #include "autograd/ops_basic.h"
+#include "core/determinism.h"
 #include "python/autograd_common.h"
 #include "python/registry.h"
 
@@ -254,6 +256,14 @@ void bind_autograd_functions(py::module_& m, TensorClass&) {
 
   a.def("is_grad_enabled", [] { return ag::GradMode::is_enabled(); });
   a.def("set_grad_enabled", [](bool on) { ag::GradMode::set_enabled(on); }, py::arg("mode"));
+  // torch.autograd.set_detect_anomaly / torch.use_deterministic_algorithms: process-wide switches read by the
+  // engine (autograd/anomaly_mode.h) and by kernels with an order-dependent fast path (core/determinism.h).
+  a.def("_set_anomaly_enabled", [](bool on, bool check_nan) { ag::AnomalyMode::set_enabled(on, check_nan); });
+  a.def("_is_anomaly_enabled", [] { return ag::AnomalyMode::is_enabled(); });
+  a.def("_is_anomaly_check_nan_enabled", [] { return ag::AnomalyMode::should_check_nan(); });
+  a.def("_set_deterministic_algorithms", [](bool on, bool warn_only) { DeterministicAlgorithms::set(on, warn_only); });
+  a.def("_deterministic_algorithms", [] { return DeterministicAlgorithms::enabled(); });
+  a.def("_deterministic_algorithms_warn_only", [] { return DeterministicAlgorithms::warn_only(); });
   // Autocast state per device type (Note [Autocast] in autograd/autocast.h); pyengine/amp wraps it.
   a.def("_set_autocast", [](const std::string& device_type, bool enabled, py::handle dtype) {
     const int d = device_type == "cpu" ? 0 : device_type == "cuda" ? 1 : -1;

@@ -84,3 +84,5 @@ class Variable(metaclass=_VariableMeta):
 
 
 from . import forward_ad, functional, profiler  # noqa: E402,F401  (after grad: functional uses it)
+from . import anomaly_mode  # noqa: E402,F401
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401

@@ -42,6 +42,8 @@ ALLOWED = {
     ("pyengine.argsort", "stable"): "the CPU sort is stable either way (as PyTorch's): the flag cannot be observed",
     ("pyengine.batch_norm", "cudnn_enabled"): "selects a cuDNN kernel in PyTorch: same result, one kernel here",
     ("pyengine.layer_norm", "cudnn_enable"): "selects a cuDNN kernel in PyTorch: same result, one kernel here",
+    ("pyengine.group_norm", "cudnn_enabled"): "selects a cuDNN kernel in PyTorch: same result, one kernel here",
+    ("pyengine.instance_norm", "cudnn_enabled"): "selects a cuDNN kernel in PyTorch: same result, one kernel here",
     ("Tensor.gather", "sparse_grad"): "a sparse gradient equals the dense one in value; checked to be refused "
                                       "in test_gather_sparse_grad_is_refused",
     ("pyengine.gather", "sparse_grad"): "as Tensor.gather",
