@@ -78,7 +78,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
                            f"{str(input.dtype).replace('pyengine.', 'torch.')} and "
                            f"{str(source.dtype).replace('pyengine.', 'torch.')}")
     shape = pe.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
-    target = input.expand(shape).clone()
+    target = input.expand(shape).clone(memory_format=pe.contiguous_format)
     positions = mask.expand(shape).reshape(-1).nonzero().reshape(-1)
     count = positions.numel()
     if count > source.numel():

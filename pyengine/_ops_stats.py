@@ -9,6 +9,7 @@ differentiable, are computed on the host (numpy). Checked against PyTorch by the
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -61,7 +62,7 @@ def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_n
         q_list = pe.tensor([float(q)], dtype=input.dtype, device=input.device)
         q_is_vector = False
     if input.numel() == 0:
-        raise IndexError(f"{name}() input tensor must be non-empty")
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
     if dim is None or input.dim() == 0:
         if dim is not None and dim not in (0, -1):
             raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {dim})")
@@ -268,6 +269,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None
     else:
         norm_factor = w_sum - correction * (w * aweights.to(x.dtype)).sum() / w_sum
     if builtins.bool(norm_factor <= 0):
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", UserWarning, stacklevel=2)
         norm_factor = pe.zeros_like(norm_factor)
     xm = x - avg.unsqueeze(1)
     xw = xm if w is None else xm * w
