@@ -74,7 +74,8 @@ def _same_as_F(name: str):
 _F_ALIASES = ("conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "avg_pool1d",
               "max_pool1d", "max_pool3d", "max_pool1d_with_indices", "bilinear", "celu", "celu_", "selu", "selu_",
               "threshold", "threshold_", "prelu", "hardshrink", "pixel_shuffle", "pixel_unshuffle",
-              "channel_shuffle", "native_channel_shuffle", "cosine_similarity", "pairwise_distance", "pdist")
+              "channel_shuffle", "native_channel_shuffle", "cosine_similarity", "pairwise_distance", "pdist",
+              "rrelu", "rrelu_")
 for _name in _F_ALIASES:
     globals()[_name] = _same_as_F(_name)
 __all__ += list(_F_ALIASES)

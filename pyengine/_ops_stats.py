@@ -19,7 +19,7 @@ from ._ops_linalg import _return_type
 from ._ops_reduce import _out
 
 __all__ = ["quantile", "nanquantile", "nanmedian", "aminmax", "cummax", "cummin", "cov", "corrcoef",
-           "histogram", "histogramdd"]
+           "histogram", "histogramdd", "gradient"]
 
 _aminmax_t = _return_type("aminmax", ["min", "max"])
 _histogram_t = _return_type("histogram", ["hist", "bin_edges"])
@@ -402,3 +402,67 @@ for _name in ("quantile", "nanquantile", "nanmedian", "aminmax", "cummax", "cumm
               "histogram"):
     if not hasattr(Tensor, _name):
         setattr(Tensor, _name, globals()[_name])
+
+
+# ---- numerical gradient ----
+def _axis_gradient(f: Tensor, d: int, spacing, edge_order: int) -> Tensor:
+    """Second-order central differences inside, one-sided differences of `edge_order` at both ends; spacing
+    is a number (uniform step) or a 1-D tensor of coordinates along d (numpy.gradient's formulas)."""
+    pe = _pe()
+    n = f.shape[d]
+    s = lambda a, b: f.narrow(d, a, b - a)  # noqa: E731  f[a:b] along d
+    if isinstance(spacing, Tensor):
+        x = spacing.to(f.dtype)
+        view = [1] * f.dim()
+        view[d] = -1
+        dx = (x[1:] - x[:-1]).reshape(view)
+        dx1, dx2 = dx.narrow(d, 0, n - 2), dx.narrow(d, 1, n - 2)
+        a = -dx2 / (dx1 * (dx1 + dx2))
+        b = (dx2 - dx1) / (dx1 * dx2)
+        c = dx1 / (dx2 * (dx1 + dx2))
+        interior = a * s(0, n - 2) + b * s(1, n - 1) + c * s(2, n)
+        if edge_order == 1:
+            first = (s(1, 2) - s(0, 1)) / dx.narrow(d, 0, 1)
+            last = (s(n - 1, n) - s(n - 2, n - 1)) / dx.narrow(d, n - 2, 1)
+        else:
+            h1, h2 = dx.narrow(d, 0, 1), dx.narrow(d, 1, 1)
+            first = (-(2 * h1 + h2) / (h1 * (h1 + h2)) * s(0, 1) + (h1 + h2) / (h1 * h2) * s(1, 2)
+                     - h1 / (h2 * (h1 + h2)) * s(2, 3))
+            h1, h2 = dx.narrow(d, n - 3, 1), dx.narrow(d, n - 2, 1)
+            last = (h2 / (h1 * (h1 + h2)) * s(n - 3, n - 2) - (h2 + h1) / (h1 * h2) * s(n - 2, n - 1)
+                    + (2 * h2 + h1) / (h2 * (h1 + h2)) * s(n - 1, n))
+    else:
+        h = spacing
+        interior = (s(2, n) - s(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first = (s(1, 2) - s(0, 1)) / h
+            last = (s(n - 1, n) - s(n - 2, n - 1)) / h
+        else:
+            first = (-1.5 * s(0, 1) + 2 * s(1, 2) - 0.5 * s(2, 3)) / h
+            last = (0.5 * s(n - 3, n - 2) - 2 * s(n - 2, n - 1) + 1.5 * s(n - 1, n)) / h
+    return pe.cat([first, interior, last], d)
+
+
+def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> Tuple[Tensor, ...]:
+    pe = _pe()
+    if edge_order not in (1, 2):
+        raise RuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2.")
+    nd = input.dim()
+    dims = list(range(nd)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    dims = [d % nd if nd else d for d in dims]
+    if spacing is None:
+        spacing = 1
+    if isinstance(spacing, (int, float)) or (isinstance(spacing, Tensor) and spacing.dim() == 0):
+        spacings = [spacing.item() if isinstance(spacing, Tensor) else spacing] * len(dims)
+    else:
+        spacings = list(spacing)
+        if len(spacings) != len(dims):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and "
+                               f"dim arguments to have the same length, but got a spacing argument of length "
+                               f"{len(spacings)} and a dim argument of length {len(dims)}.")
+        spacings = [sp.item() if isinstance(sp, Tensor) and sp.dim() == 0 else sp for sp in spacings]
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    f = input if input.is_floating_point() else input.to(pe.get_default_dtype())
+    return tuple(_axis_gradient(f, d, sp, edge_order) for d, sp in zip(dims, spacings))

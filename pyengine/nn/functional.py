@@ -290,6 +290,7 @@ from ._functional_attention import multi_head_attention_forward, scaled_dot_prod
 from ._functional_sparse import embedding_bag, one_hot  # noqa: E402,F401
 from ._functional_more import *  # noqa: E402,F401,F403
 from ._functional_more import __all__ as _more_all  # noqa: E402
+from ._functional_random_act import gumbel_softmax, rrelu, rrelu_  # noqa: E402,F401
 from ._functional_spatial import *  # noqa: E402,F401,F403
 from ._functional_spatial import __all__ as _spatial_all  # noqa: E402
 

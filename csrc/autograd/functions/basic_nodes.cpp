@@ -1,7 +1,12 @@
 // AccumulateGrad, GraphRoot, CopySlices, AsStridedBackward0 (functions/basic_nodes.h).
 #include "autograd/functions/basic_nodes.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "autograd/ops_basic.h"
+#include "autograd/ops_select.h"
 #include "ops/ops.h"
 
 namespace pe::autograd {
@@ -90,30 +95,54 @@ AsStridedBackward0::AsStridedBackward0(const Tensor& input, const DimVector& siz
                                        int64_t offset)
     : input_(input), sizes_(sizes), strides_(strides), offset_(offset) {}
 
+namespace {
+
+// Whether a view of these sizes/strides reads some element twice (stride 0 on a repeated dim, or windows
+// that overlap as in unfold): with the dims of size > 1 sorted by stride, each stride must step past the
+// whole extent of the smaller ones.
+bool view_overlaps(const DimVector& sizes, const DimVector& strides) {
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size)
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (sizes[d] == 0) return false;
+    if (sizes[d] > 1) dims.emplace_back(strides[d], sizes[d]);
+  }
+  std::sort(dims.begin(), dims.end());
+  int64_t extent = 1;  // elements spanned by the smaller dims
+  for (auto& [stride, size] : dims) {
+    if (stride < extent) return true;
+    extent = stride * (size - 1) + extent;
+  }
+  return false;
+}
+
+}  // namespace
+
 variable_list AsStridedBackward0::apply(variable_list&& grads) {
   // Zeros in the input's geometry; the gradient lands on the elements the view reads.
   Tensor result = input_.empty();
   ::pe::zero_(result);
-  Tensor region = autograd::as_strided(result, sizes_, strides_, offset_ - input_.storage_offset);
-  bool overlapping = false;
-  for (size_t d = 0; d < sizes_.size(); ++d)
-    if (strides_[d] == 0 && sizes_[d] > 1) overlapping = true;
-  if (overlapping) {
-    // An expanded view reads one element several times: sum the gradient over the repeats.
-    DimVector dims, keep = sizes_;
-    for (size_t d = 0; d < sizes_.size(); ++d)
-      if (strides_[d] == 0 && sizes_[d] > 1) {
-        dims.push_back((int64_t)d);
-        keep[d] = 1;
-      }
-    Tensor summed = autograd::sum(grads[0], dims, true);
-    DimVector st = strides_;
-    region = autograd::as_strided(result, keep, st, offset_ - input_.storage_offset);
-    autograd::copy_(region, summed);
-  } else {
-    autograd::copy_(region, grads[0]);
+  const int64_t rel = offset_ - input_.storage_offset;
+  if (!view_overlaps(sizes_, strides_)) {
+    autograd::copy_(autograd::as_strided(result, sizes_, strides_, rel), grads[0]);
+    return {result};
   }
-  return {result};
+  // An element read several times receives the sum of their gradients: index_add the gradient into the
+  // flat storage at each view element's offset, then read it back in the input's geometry.
+  TensorOptions lo;
+  lo.dtype = DType::Int64;
+  lo.device = result.device();
+  Tensor offsets = ::pe::full({}, Scalar(rel), lo);
+  for (size_t d = 0; d < sizes_.size(); ++d) {
+    Tensor steps = ::pe::mul(::pe::arange(Scalar(int64_t(0)), Scalar(sizes_[d]), Scalar(int64_t(1)), lo),
+                             Scalar(strides_[d]));
+    offsets = ::pe::add(::pe::unsqueeze(offsets, -1), steps);
+  }
+  int64_t extent = 1;
+  for (size_t d = 0; d < input_.sizes.size(); ++d) extent += (input_.sizes[d] - 1) * input_.strides[d];
+  Tensor flat = autograd::as_strided(result, {extent}, {1}, 0);
+  Tensor summed = autograd::index_add(flat, 0, ::pe::reshape(offsets, {-1}), autograd::reshape(grads[0], {-1}),
+                                      Scalar(int64_t(1)));
+  return {autograd::as_strided(summed, input_.sizes, input_.strides, 0)};
 }
 
 variable_list NotImplementedBackward::apply(variable_list&&) {

@@ -11,7 +11,7 @@ from ..._C import Tensor
 from .. import functional as F
 from .module import Module
 
-__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
+__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "NLLLoss2d", "BCELoss", "BCEWithLogitsLoss"]
 
 
 def _legacy_get_string(size_average, reduce, emit_warning: bool = True) -> str:
@@ -79,6 +79,10 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """PyTorch's older name of NLLLoss for (N, C, H, W) input (NLLLoss takes any trailing dims)."""
 
 
 class CrossEntropyLoss(_WeightedLoss):

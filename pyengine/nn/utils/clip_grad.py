@@ -11,7 +11,7 @@ import pyengine
 from ..._C import Tensor
 from .._autograd_compat import grad_of, no_grad
 
-__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
 
 _TensorOrTensors = Union[Tensor, Iterable[Tensor]]
 
