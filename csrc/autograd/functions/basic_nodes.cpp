@@ -3,6 +3,7 @@
 
 #include "autograd/ops_basic.h"
 #include "ops/ops.h"
+#include "core/profiler_hook.h"
 
 namespace pe::autograd {
 
@@ -34,6 +35,7 @@ void accumulate_grad(Tensor& grad, const Tensor& g) {
   if (GradMode::is_enabled()) {
     grad = autograd::add(grad, g);
   } else {
+    profiler::RecordScope scope("aten::add_", {&grad, &g, nullptr});
     ::pe::add_(grad, g);
   }
 }
