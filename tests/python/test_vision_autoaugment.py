@@ -301,3 +301,22 @@ def test_augmix(monkeypatch):
     w = T.AugMix._sample_dirichlet(pe.tensor([1.0, 1.0, 1.0]).expand(5, -1))
     np.testing.assert_allclose(w.sum(-1).numpy(), np.ones(5), rtol=1e-6)
     assert (w.numpy() > 0).all()
+
+
+def test_per_channel_fill_on_tensors():
+    a = _u8((3, 5, 6), seed=14)
+    t = pe.from_numpy(a)
+    out = _autoaugment._apply_op(t, "TranslateX", 2.0, T.InterpolationMode.NEAREST, [10.0, 20.0, 30.0]).numpy()
+    np.testing.assert_array_equal(out[:, :, :2], np.broadcast_to(np.array([10, 20, 30])[:, None, None], (3, 5, 2)))
+    pil = _autoaugment._apply_op(_pil(a), "TranslateX", 2.0, T.InterpolationMode.NEAREST, (10, 20, 30))
+    np.testing.assert_array_equal(out, _as_chw(pil))
+    batch = pe.from_numpy(np.stack([a, a]))
+    out_b = F.rotate(batch, 45.0, fill=[1.0, 2.0, 3.0]).numpy()
+    np.testing.assert_array_equal(out_b[0], out_b[1])
+    np.testing.assert_array_equal(out_b[0], _as_chw(F.rotate(_pil(a), 45.0, fill=(1, 2, 3))))
+    with pytest.raises(ValueError, match="number of elements in 'fill'"):
+        F.rotate(t, 10.0, fill=[1.0, 2.0])
+    # AutoAugment turns a number fill into one value per channel
+    pe.manual_seed(0)
+    for _ in range(20):
+        T.AutoAugment(T.AutoAugmentPolicy.SVHN, fill=5)(t)
