@@ -151,7 +151,7 @@ def _per_channel(img, fn, fill: Any = 0.0) -> Any:
                          f"({len(fill)} != {channels})")
     fills = [float(fill[(i % channels) % len(fill)]) if isinstance(fill, (list, tuple)) else fill
              for i in range(len(planes))]
-    outs = [np.asarray(fn(Image.fromarray(p, "F"), f)) for p, f in zip(planes, fills)]
+    outs = [np.asarray(fn(Image.fromarray(p, "F"), f)) for p, f in zip(planes, fills, strict=True)]
     out = np.stack(outs) if outs else np.zeros((0, h, w), np.float32)
     if not np.issubdtype(arr.dtype, np.floating):
         info = np.iinfo(arr.dtype)
