@@ -9,7 +9,8 @@ import pytest
 import pyengine as pe
 from pyengine import nn
 from pyengine.profiler import ProfilerActivity, profile, record_function, schedule
-from pyengine.profiler._events import EventList, FunctionEvent
+from pyengine.profiler._events import DeviceType, EventList, FunctionEvent
+from pe_testing import cuda_required
 
 
 def _model_step():
@@ -335,3 +336,22 @@ def test_schedule_windows_see_backward(tmp_path):
     assert len(windows) == 1
     assert windows[0]["autograd::engine::evaluate_function: AddmmBackward0"] == 2
     assert windows[0]["aten::linear"] == 2
+
+
+@cuda_required
+def test_cuda_ops_recorded_as_cpu_side_launches():
+    # ops on CUDA tensors are recorded where they are launched, on the CPU, as PyTorch's CPU events are
+    def run(device):
+        pe.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)).to(device)
+        x = pe.randn(3, 4, device=device)
+        with profile(record_shapes=True) as prof:
+            model(x).sum().backward()
+            pe.cuda.synchronize()
+        return prof
+    on_cuda, on_cpu = run("cuda"), run("cpu")
+    assert _counts(on_cuda) == _counts(on_cpu)
+    assert all(e.device_type == DeviceType.CPU for e in on_cuda.events())
+    mm = [e for e in on_cuda.events() if e.name == "aten::addmm"]
+    assert sorted(map(str, (e.input_shapes for e in mm))) == ["[[2], [3, 8], [8, 2], [], []]",
+                                                               "[[8], [3, 4], [4, 8], [], []]"]
