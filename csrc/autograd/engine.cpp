@@ -10,6 +10,7 @@
 #include "autograd/ops_basic.h"
 #include "autograd/variable.h"
 #include "core/error.h"
+#include "core/profiler_hook.h"
 #include "ops/ops.h"
 
 namespace pe::autograd {
@@ -21,6 +22,13 @@ namespace pe::autograd {
 // largest number and run as soon as they are ready.
 
 namespace {
+
+// A node's name in the profile. PyTorch runs no root node for a single root (it starts at that root's
+// node) and names the root of several "torch::autograd::GraphRoot"; empty means "not recorded".
+std::string profiled_name(const Node& fn, const Node* root, const char* prefix) {
+  if (&fn != root) return prefix + fn.name();
+  return fn.num_outputs() == 1 ? std::string() : prefix + std::string("torch::autograd::GraphRoot");
+}
 
 std::string shape_str(const DimVector& s) {
   std::string r = "torch.Size([";
@@ -163,6 +171,9 @@ void execute(const std::shared_ptr<Node>& root, GraphTask& task) {
     for (auto& g : inputs) any = any || g.defined();
     variable_list outputs;
     if (any) {
+      // Named as PyTorch's profiler names the engine's work (Note [Profiler hook]).
+      profiler::RecordScope evaluate(
+          [&] { return profiled_name(*fn, root.get(), "autograd::engine::evaluate_function: "); });
       fn->apply_tensor_pre_hooks(inputs);
       auto cap = task.captures.find(fn);
       if (cap != task.captures.end())
@@ -179,6 +190,7 @@ void execute(const std::shared_ptr<Node>& root, GraphTask& task) {
             o.device = m.device;
             inputs[i] = ::pe::zeros(m.sizes, o);
           }
+        profiler::RecordScope apply([&] { return profiled_name(*fn, root.get(), ""); });
         outputs = fn->run_apply(std::move(inputs));
         if (AnomalyMode::is_enabled() && AnomalyMode::should_check_nan()) check_anomaly_outputs(*fn, outputs);
         if (!task.keep_graph) fn->release_variables();

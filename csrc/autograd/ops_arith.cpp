@@ -2,6 +2,7 @@
 // operand is an input without an edge (None in next_functions), as PyTorch's wrapped numbers.
 #include "autograd/ops_basic.h"
 #include "autograd/saved_variable.h"
+#include "core/profiler_hook.h"
 
 namespace pe::autograd {
 namespace {
@@ -122,6 +123,7 @@ std::shared_ptr<N> mul_node(const TensorOrScalar& a, const TensorOrScalar& b, bo
 }  // namespace
 
 Tensor add(const TensorOrScalar& a, const TensorOrScalar& b, const Scalar& alpha) {
+  profiler::RecordScope scope("aten::add", {&a.tensor, &b.tensor, nullptr});  // alpha: []
   Tensor r = ::pe::add(a, b, alpha);
   if (auto n = make_node<AddSubBackward>({&a.tensor, &b.tensor}, "AddBackward0", alpha, 1.0)) {
     n->a_ = info(a);
@@ -156,6 +158,7 @@ Tensor rsub(const Tensor& a, const TensorOrScalar& b, const Scalar& alpha) {
 }
 
 Tensor mul(const TensorOrScalar& a, const TensorOrScalar& b) {
+  profiler::RecordScope scope("aten::mul", {&a.tensor, &b.tensor});
   Tensor r = ::pe::mul(a, b);
   if (auto n = mul_node<MulBackward0>(a, b, requires_grad(b.tensor), requires_grad(a.tensor))) set_history(r, n);
   return r;
@@ -179,6 +182,7 @@ Tensor div(const TensorOrScalar& a, const TensorOrScalar& b, const std::optional
 }
 
 Tensor neg(const Tensor& a) {
+  profiler::RecordScope scope("aten::neg", {&a});
   Tensor r = ::pe::neg(a);
   if (auto n = make_node<NegBackward0>({&a})) set_history(r, n);
   return r;
@@ -187,6 +191,7 @@ Tensor neg(const Tensor& a) {
 // ---- in-place: the node is made before the op (its first edge is self's old history) ----
 
 Tensor& add_(Tensor& a, const TensorOrScalar& b, const Scalar& alpha) {
+  profiler::RecordScope scope("aten::add_", {&a, &b.tensor, nullptr});
   check_inplace(a);
   auto n = make_node<AddSubBackward>({&a, &b.tensor}, "AddBackward0", alpha, 1.0);
   if (n) {

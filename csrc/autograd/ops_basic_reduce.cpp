@@ -1,5 +1,6 @@
 // Differentiable sum and mean (ops_basic.h), and the helper that re-inserts reduced dims.
 #include "autograd/ops_basic.h"
+#include "core/profiler_hook.h"
 
 namespace pe::autograd {
 
@@ -61,6 +62,9 @@ Tensor record(Tensor r, const Tensor& x, const OptDims& dim, bool keepdim, bool 
 }  // namespace
 
 Tensor sum(const Tensor& x, const OptDims& dim, bool keepdim, OptDType dtype) {
+  // PyTorch's shapes: sum(x, dtype) or sum.dim_IntList(x, dim, keepdim, dtype), the numbers as []
+  profiler::RecordScope scope("aten::sum", dim ? std::initializer_list<const Tensor*>{&x, nullptr, nullptr, nullptr}
+                                               : std::initializer_list<const Tensor*>{&x, nullptr});
   return record(::pe::sum(x, dim, keepdim, dtype), x, dim, keepdim, false);
 }
 

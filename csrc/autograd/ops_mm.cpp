@@ -3,6 +3,7 @@
 #include "autograd/ops_basic.h"
 #include "autograd/saved_variable.h"
 #include "ops/linalg.h"
+#include "core/profiler_hook.h"
 
 namespace pe::autograd {
 namespace {
@@ -23,6 +24,7 @@ struct MmBackward0 : Node {
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  profiler::RecordScope scope("aten::mm", {&a, &b});
   if (autocast::active()) return autocast::lower(&autograd::mm, a, b);
   Tensor r = ::pe::mm(a, b);
   if (auto n = make_node<MmBackward0>({&a, &b})) {

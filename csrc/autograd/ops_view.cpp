@@ -4,6 +4,7 @@
 #include "autograd/functions/basic_nodes.h"
 #include "autograd/ops_basic.h"
 #include "ops/select.h"
+#include "core/profiler_hook.h"
 
 namespace pe::autograd {
 namespace {
@@ -107,6 +108,7 @@ Tensor transpose(const Tensor& t, int64_t d0, int64_t d1) {
 }
 
 Tensor t(const Tensor& x) {
+  profiler::RecordScope scope("aten::t", {&x});
   return record(::pe::t(x), x, "TBackward0", [](const Tensor& g) { return autograd::t(g); });
 }
 

@@ -2,6 +2,7 @@
 record_function range), FunctionEventAvg (key_averages' rows), EventList (table(), export_chrome_trace())."""
 from __future__ import annotations
 
+import enum
 import json
 import os
 from collections import OrderedDict
@@ -20,6 +21,12 @@ def _format_time_share(time_us: float, total_us: float) -> str:
     if total_us == 0:
         return "NaN"
     return f"{time_us * 100.0 / total_us:.2f}%"
+
+
+class DeviceType(enum.IntEnum):
+    """Where an event ran (torch.autograd.DeviceType): ops are recorded on the CPU side, CUDA ones as launches."""
+    CPU = 0
+    CUDA = 1
 
 
 class _TimeStrings:
@@ -45,6 +52,7 @@ class _TimeStrings:
     is_legacy = False
     overload_name = ""
     use_device = None
+    device_type = DeviceType.CPU
     stack: list = []
     scope = 0
 

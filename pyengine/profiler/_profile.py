@@ -11,7 +11,7 @@ import warnings
 from typing import Any, Callable, Iterable
 
 from . import _recorder
-from ._events import EventList, FunctionEvent
+from ._events import EventList
 
 
 class ProfilerActivity(enum.Enum):
@@ -100,22 +100,19 @@ class _Session:
     def __init__(self, record_shapes: bool) -> None:
         self.record_shapes = record_shapes
         self._recording = False
-        self._events: list[FunctionEvent] = []
+        self._raw: list = []
         self._base_ns = 0
+        self._wall_base_ns = 0
 
     def _begin_window(self) -> None:
-        self._events = []
         self._base_ns = time.perf_counter_ns()
         self._wall_base_ns = time.time_ns()
-        self._recording = True
+        _recorder.start_window(self)
 
-    def _add(self, evt: FunctionEvent, start_ns: int, end_ns: int) -> None:
-        evt.start_us = (start_ns - self._base_ns) / 1000.0
-        evt.end_us = (end_ns - self._base_ns) / 1000.0
-        self._events.append(evt)
-
-    def _event_list(self) -> EventList:
-        return EventList(sorted(self._events, key=lambda e: (e.start_us, e.id)), base_ns=self._wall_base_ns)
+    def _end_window(self) -> EventList:
+        raw = _recorder.stop_window(self)
+        events = _recorder.build_events(raw, self._base_ns, self.record_shapes)
+        return EventList(events, base_ns=self._wall_base_ns)
 
 
 class _ProfileBase:
@@ -133,8 +130,7 @@ class _ProfileBase:
 
     def _stop_recording(self) -> None:
         if self._session._recording:
-            self._session._recording = False
-            self._function_events = self._session._event_list()
+            self._function_events = self._session._end_window()
 
     def _check_finished(self) -> EventList:
         if self._function_events is None:

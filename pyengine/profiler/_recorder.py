@@ -1,21 +1,26 @@
 """Recording op calls for the profiler.
 
-pyengine's C++ dispatcher has no observer hook, so the profiler instruments the Python-visible op entry points
-instead: the functions of ``pyengine`` and ``pyengine.nn.functional`` and the methods (and arithmetic operators)
-of ``Tensor``. While at least one profiler records, each of those attributes is replaced by a wrapper that times
-the call and records it as ``aten::<name>`` with its input shapes; when the last one stops, the original
-attributes are put back, so profiling costs nothing when it is off. Ops that one of these calls runs inside C++
-(and the backward pass, which the C++ engine runs) are not seen separately: their time is part of the
-enclosing call's (or record_function's) self time.
+Events live in the C++ profiler hook (csrc/core/profiler_hook.h, Note [Profiler hook]): one clock, one id
+sequence and a per-thread stack of open scopes, so nesting (self vs total time) holds across Python and C++.
+Three kinds of scope feed it while a profiler records:
+- the Python-visible op entry points (the functions of ``pyengine`` and ``pyengine.nn.functional`` and the
+  methods and operators of ``Tensor``): while at least one profiler is registered each is replaced by a wrapper
+  that opens a scope named ``aten::<name>`` with its input shapes; the originals are put back when the last one
+  stops, so these wrappers cost nothing when profiling is off;
+- the autograd engine: ``autograd::engine::evaluate_function: <Node>`` around each backward node and ``<Node>``
+  around its formula, as PyTorch names them;
+- C++ ops that open a scope themselves (the common ones backward formulas call: aten::mm, aten::t, aten::sum,
+  aten::add, aten::mul, ...), so the ops inside a backward node are seen too.
+A C++ scope directly inside a Python wrapper of the same name is the same call seen twice and is merged.
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import threading
-import time
 from typing import Any, Callable
 
+from .. import _C
 from .._C import Tensor
 from ._events import FunctionEvent
 
@@ -44,47 +49,89 @@ _SKIP = {
 }
 
 _lock = threading.Lock()
-_local = threading.local()
 _sessions: list = []          # the profilers recording now
 _originals: list[tuple[Any, str, Any]] = []
-_next_id = [0]
 
 
 def _shape_of(x) -> list:
     return list(x.shape) if isinstance(x, Tensor) else []
 
 
-def _begin(name: str, args: tuple | None, user: bool = False) -> tuple | None:
-    sessions = [s for s in _sessions if s._recording]
-    if not sessions:
+def _recording() -> list:
+    return [s for s in _sessions if s._recording]
+
+
+def _begin(name: str, args: tuple | None, user: bool = False) -> int | None:
+    if not _C._profiler_active() or not _recording():
         return None
-    stack = getattr(_local, "stack", None)
-    if stack is None:
-        stack = _local.stack = []
-    _next_id[0] += 1
-    record_shapes = any(s.record_shapes for s in sessions)
-    shapes = [_shape_of(a) for a in args] if (record_shapes and args is not None) else ([] if record_shapes else None)
-    evt = FunctionEvent(_next_id[0], name, threading.get_ident(), 0.0, input_shapes=shapes,
-                        is_user_annotation=user)
-    evt._start_ns = time.perf_counter_ns()
-    if stack:
-        evt.cpu_parent = stack[-1]
-    stack.append(evt)
-    return evt, sessions
+    shapes = [_shape_of(a) for a in args] if args is not None else []
+    return _C._profiler_begin(name, shapes, user)
 
 
-def _end(token) -> None:
-    if token is None:
-        return
-    evt, sessions = token
-    end_ns = time.perf_counter_ns()
-    stack = _local.stack
-    if stack and stack[-1] is evt:
-        stack.pop()
-    if evt.cpu_parent is not None:
-        evt.cpu_parent.cpu_children.append(evt)
-    for s in sessions:
-        s._add(evt, evt._start_ns, end_ns)
+def _end(token: int | None) -> None:
+    if token is not None:
+        _C._profiler_end(token)
+
+
+def _collect() -> None:
+    """Hands the events finished so far to the sessions recording now."""
+    raw = _C._profiler_drain()
+    for s in _recording():
+        s._raw.extend(raw)
+
+
+def start_window(session) -> None:
+    """A session starts recording: turns the C++ hook on (record_shapes if any recording session asks)."""
+    with _lock:
+        if not _recording():
+            _C._profiler_drain()  # events of an earlier window that ended while scopes were open
+        session._raw = []
+        session._recording = True
+        _C._profiler_enable(any(s.record_shapes for s in _recording()))
+
+
+def stop_window(session) -> list:
+    """A session stops recording: returns its raw events; the hook goes off when nobody records."""
+    with _lock:
+        _collect()
+        session._recording = False
+        if not _recording():
+            _C._profiler_disable()
+        raw, session._raw = session._raw, []
+        return raw
+
+
+def build_events(raw: list, base_ns: int, record_shapes: bool) -> list[FunctionEvent]:
+    """FunctionEvents (times in us from base_ns) with parents and children from the recorded ids."""
+    by_id: dict[int, FunctionEvent] = {}
+    parent_of: dict[int, int] = {}
+    for id_, name, parent, start_ns, end_ns, thread, user, shapes in raw:
+        evt = FunctionEvent(id_, name, thread, (start_ns - base_ns) / 1000.0, (end_ns - base_ns) / 1000.0,
+                            input_shapes=(shapes if shapes is not None else []) if record_shapes else None,
+                            is_user_annotation=user)
+        by_id[id_] = evt
+        parent_of[id_] = parent
+    # a C++ scope that is the only child of a Python wrapper of the same name is the same call: keep one
+    children: dict[int, list[int]] = {}
+    for id_, parent in parent_of.items():
+        children.setdefault(parent, []).append(id_)
+    for id_, evt in list(by_id.items()):
+        p = parent_of[id_]
+        if p in by_id and by_id[p].name == evt.name and len(children[p]) == 1:
+            if evt.input_shapes is not None:  # the C++ scope knows the op's full argument list
+                by_id[p].input_shapes = evt.input_shapes
+            for c in children.get(id_, []):
+                parent_of[c] = p
+            del by_id[id_]
+    events = sorted(by_id.values(), key=lambda e: (e.start_us, e.id))
+    for evt in events:
+        p = parent_of[evt.id]
+        while p in parent_of and p not in by_id:  # an ancestor outside the window or merged away
+            p = parent_of[p]
+        if p in by_id:
+            evt.cpu_parent = by_id[p]
+            by_id[p].cpu_children.append(evt)
+    return events
 
 
 def _wrap(fn: Callable, name: str) -> Callable:

@@ -9,7 +9,8 @@ import pytest
 import pyengine as pe
 from pyengine import nn
 from pyengine.profiler import ProfilerActivity, profile, record_function, schedule
-from pyengine.profiler._events import EventList, FunctionEvent
+from pyengine.profiler._events import DeviceType, EventList, FunctionEvent
+from pe_testing import cuda_required
 
 
 def _model_step():
@@ -169,3 +170,188 @@ def test_refusals():
         pe.autograd.profiler.profile(use_cuda=True)
     with pytest.raises(AssertionError, match="Invalid profiler schedule arguments"):
         schedule(wait=0, warmup=0, active=0)
+
+
+# ---- events from the C++ hook: the autograd engine and the ops that C++ code runs ----
+
+def _mlp_profile(torch_mod):
+    """Forward + backward of a small MLP under the profiler (a warm-up step first, so .grad exists and
+    AccumulateGrad adds into it)."""
+    torch_mod.manual_seed(0)
+    nn_ = torch_mod.nn
+    model = nn_.Sequential(nn_.Linear(4, 8), nn_.ReLU(), nn_.Linear(8, 2))
+    x, y = torch_mod.randn(3, 4), torch_mod.randn(3, 2)
+    nn_.functional.mse_loss(model(x), y).backward()
+    with torch_mod.profiler.profile(record_shapes=True) as prof:
+        nn_.functional.mse_loss(model(x), y).backward()
+    return prof
+
+
+def _counts(prof):
+    counts = {}
+    for e in prof.events():
+        counts[e.name] = counts.get(e.name, 0) + 1
+    return counts
+
+
+def test_mlp_names_and_counts_match_torch():
+    torch = pytest.importorskip("torch")
+    ours, ref = _counts(_mlp_profile(pe)), _counts(_mlp_profile(torch))
+    # the backward: every node PyTorch's engine evaluates, with the same names and counts
+    backward = {k: v for k, v in ref.items() if k.startswith("autograd::engine::evaluate_function: ")}
+    assert backward and {k: ours.get(k, 0) for k in backward} == backward
+    nodes = {k[len("autograd::engine::evaluate_function: "):] for k in backward}
+    assert {k: ours.get(k, 0) for k in nodes} == {k: ref[k] for k in nodes}
+    assert not any(k.startswith("autograd::engine::evaluate_function: ") and k not in backward for k in ours)
+    # the ops whose decomposition is PyTorch's: forward (linear -> t, addmm), the mm of the backward nodes and
+    # AccumulateGrad's add_
+    for name in ("aten::linear", "aten::addmm", "aten::relu", "aten::mse_loss", "aten::mm", "aten::add_"):
+        assert ours.get(name, 0) == ref[name], name
+
+
+def test_mlp_input_shapes_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def shapes(prof, name):
+        return sorted(str(e.input_shapes) for e in prof.key_averages(group_by_input_shape=True) if e.key == name)
+    ours, ref = _mlp_profile(pe), _mlp_profile(torch)
+    for name in ("aten::linear", "aten::addmm", "aten::add_"):
+        assert shapes(ours, name) == shapes(ref, name), name
+    # the input's gradient in AddmmBackward0 is grad.mm(mat2.t()) in both; PyTorch computes the weight's as
+    # grad.t().mm(mat1).t() for a transposed mat2, pyengine as mat1.t().mm(grad)
+    assert "[[3, 2], [2, 8]]" in shapes(ours, "aten::mm") and "[[3, 2], [2, 8]]" in shapes(ref, "aten::mm")
+
+
+def test_backward_nesting_and_self_time():
+    prof = _mlp_profile(pe)
+    events = prof.events()
+    for e in events:
+        assert 0 <= e.self_cpu_time_total <= e.cpu_time_total + 1e-6
+        assert e.self_cpu_time_total == pytest.approx(e.cpu_time_total - sum(c.cpu_time_total
+                                                                             for c in e.cpu_children), abs=1e-3)
+        for c in e.cpu_children:  # children lie inside their parent, on its thread
+            assert e.start_us <= c.start_us and c.end_us <= e.end_us and c.thread == e.thread
+            assert c.cpu_parent is e
+    evaluate = [e for e in events if e.name == "autograd::engine::evaluate_function: AddmmBackward0"]
+    assert len(evaluate) == 2
+    for e in evaluate:
+        # the node runs inside its evaluate_function range, and the mm of its formula inside the node
+        node = [c for c in e.cpu_children if c.name == "AddmmBackward0"]
+        assert len(node) == 1 and e.cpu_parent is None
+        assert "aten::mm" in {c.name for c in node[0].cpu_children}
+    acc = [e for e in events if e.name == "torch::autograd::AccumulateGrad"]
+    assert len(acc) == 4 and all([c.name for c in e.cpu_children] == ["aten::add_"] for e in acc)
+    # the forward: aten::addmm and aten::t inside aten::linear, and the C++ scope of aten::linear merged
+    # with the Python entry's (one event, not two nested ones)
+    linear = [e for e in events if e.name == "aten::linear"]
+    assert len(linear) == 2 and all(e.cpu_parent is None for e in linear)
+    assert all(sorted(c.name for c in e.cpu_children) == ["aten::addmm", "aten::t"] for e in linear)
+
+
+def test_graph_root_as_torch():
+    # one root: no root node runs (as PyTorch); several: torch::autograd::GraphRoot
+    a = pe.ones(2, requires_grad=True)
+    with profile() as prof:
+        (a * 2).sum().backward()
+    assert not any("GraphRoot" in e.name for e in prof.events())
+    with profile() as prof:
+        pe.autograd.backward([(a * 2).sum(), (a * 3).sum()])
+    counts = _counts(prof)
+    assert counts["autograd::engine::evaluate_function: torch::autograd::GraphRoot"] == 1
+    assert counts["torch::autograd::GraphRoot"] == 1
+    assert counts["autograd::engine::evaluate_function: MulBackward0"] == 2
+
+
+def test_record_function_around_backward_and_threads():
+    import threading
+    m, x = _model_step()
+    tids = {}
+
+    def work():
+        tids["worker"] = threading.get_ident()
+        pe.mm(pe.ones(2, 2), pe.ones(2, 2))
+    with profile() as prof:
+        with record_function("train_step"):
+            m(x).sum().backward()
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    step = [e for e in prof.events() if e.name == "train_step"][0]
+    inside = set()
+    stack = list(step.cpu_children)
+    while stack:
+        e = stack.pop()
+        inside.add(e.name)
+        stack.extend(e.cpu_children)
+    assert {"aten::linear", "aten::sum", "autograd::engine::evaluate_function: AddmmBackward0", "AddmmBackward0",
+            "aten::mm"} <= inside
+    mm_worker = [e for e in prof.events() if e.name == "aten::mm" and e.thread == tids["worker"]]
+    assert len(mm_worker) == 1 and mm_worker[0].cpu_parent is None
+    assert all(e.thread == threading.get_ident() for e in prof.events() if e.name == "train_step")
+
+
+def test_cpp_hook_off_outside_profiling_and_after_errors():
+    from pyengine import _C
+    assert not _C._profiler_active()
+    a = pe.ones(2, 3)
+    with profile() as prof:
+        assert _C._profiler_active()
+        with pytest.raises(RuntimeError):
+            pe.mm(a, a)  # the failing op's scope still closes
+        pe.mm(a, a.t())
+    assert not _C._profiler_active()
+    mm = [e for e in prof.events() if e.name == "aten::mm"]
+    assert len(mm) == 2 and all(e.end_us >= e.start_us for e in mm)
+    (a * 2).sum()  # not recorded anywhere: nothing is left behind for the next profile
+    with profile() as prof2:
+        pass
+    assert len(prof2.events()) == 0
+    assert all(e.device_type == pe.profiler._events.DeviceType.CPU for e in prof.events())
+
+
+def test_backward_chrome_trace(tmp_path):
+    prof = _mlp_profile(pe)
+    path = tmp_path / "trace.json"
+    prof.export_chrome_trace(str(path))
+    doc = json.loads(path.read_text())
+    events = doc["traceEvents"]
+    assert len(events) == len(prof.events())
+    for e in events:
+        assert e["ph"] == "X" and isinstance(e["ts"], (int, float)) and e["dur"] >= 0
+        assert isinstance(e["pid"], int) and isinstance(e["tid"], int)
+    names = {e["name"] for e in events}
+    assert {"autograd::engine::evaluate_function: AddmmBackward0", "AddmmBackward0", "aten::mm"} <= names
+    shapes = [e["args"]["Input Dims"] for e in events if e["name"] == "aten::addmm"]
+    assert sorted(map(str, shapes)) == ["[[2], [3, 8], [8, 2], [], []]", "[[8], [3, 4], [4, 8], [], []]"]
+
+
+def test_schedule_windows_see_backward(tmp_path):
+    m, x = _model_step()
+    windows = []
+    with profile(schedule=schedule(wait=1, warmup=1, active=2, repeat=1),
+                 on_trace_ready=lambda p: windows.append(_counts(p))) as prof:
+        for _ in range(5):
+            m(x).sum().backward()
+            prof.step()
+    assert len(windows) == 1
+    assert windows[0]["autograd::engine::evaluate_function: AddmmBackward0"] == 2
+    assert windows[0]["aten::linear"] == 2
+
+
+@cuda_required
+def test_cuda_ops_recorded_as_cpu_side_launches():
+    # ops on CUDA tensors are recorded where they are launched, on the CPU, as PyTorch's CPU events are
+    def run(device):
+        pe.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)).to(device)
+        x = pe.randn(3, 4, device=device)
+        with profile(record_shapes=True) as prof:
+            model(x).sum().backward()
+            pe.cuda.synchronize()
+        return prof
+    on_cuda, on_cpu = run("cuda"), run("cpu")
+    assert _counts(on_cuda) == _counts(on_cpu)
+    assert all(e.device_type == DeviceType.CPU for e in on_cuda.events())
+    mm = [e for e in on_cuda.events() if e.name == "aten::addmm"]
+    assert sorted(map(str, (e.input_shapes for e in mm))) == ["[[2], [3, 8], [8, 2], [], []]",
+                                                               "[[8], [3, 4], [4, 8], [], []]"]

@@ -8,6 +8,7 @@
 #include "autograd/ops_basic.h"
 #include "autograd/ops_select.h"
 #include "ops/ops.h"
+#include "core/profiler_hook.h"
 
 namespace pe::autograd {
 
@@ -39,6 +40,7 @@ void accumulate_grad(Tensor& grad, const Tensor& g) {
   if (GradMode::is_enabled()) {
     grad = autograd::add(grad, g);
   } else {
+    profiler::RecordScope scope("aten::add_", {&grad, &g, nullptr});
     ::pe::add_(grad, g);
   }
 }

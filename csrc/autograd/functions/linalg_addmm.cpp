@@ -4,6 +4,7 @@
 // gradient is beta * grad summed back to the input's (broadcast) shape.
 #include "autograd/autocast.h"
 #include "autograd/functions/linalg_common.h"
+#include "core/profiler_hook.h"
 
 namespace pe::autograd {
 namespace {
@@ -106,6 +107,7 @@ Tensor& record_(AddKind k, AddInplaceFn f, Tensor& self, const Tensor& m1, const
 }  // namespace
 
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
+  profiler::RecordScope scope("aten::addmm", {&input, &m1, &m2, nullptr, nullptr});  // beta, alpha: []
   if (autocast::active()) return autocast::lower(&autograd::addmm, input, m1, m2, beta, alpha);
   return record(AddKind::Addmm, &::pe::addmm, input, m1, m2, beta, alpha);
 }

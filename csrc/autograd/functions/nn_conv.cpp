@@ -10,6 +10,7 @@
 #include "autograd/autocast.h"
 #include "autograd/functions/nn_common.h"
 #include "autograd/ops_linalg.h"
+#include "core/profiler_hook.h"
 
 namespace pe::autograd {
 namespace {
@@ -146,6 +147,7 @@ Tensor conv2d_padding(const Tensor& input, const Tensor& weight, const Tensor& b
 // PyTorch's composite linear: addmm for a 2-D input with bias (a contiguous input of other ranks is
 // viewed to 2-D around it), otherwise matmul with weight.t() and an added bias.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  profiler::RecordScope scope("aten::linear", {&input, &weight, &bias});
   if (autocast::active()) return autocast::lower(&autograd::linear, input, weight, bias);
   if (!compute_requires_grad({&input, &weight, &bias})) return ::pe::linear(input, weight, bias);
   // The plain op's shape and dtype checks (and messages), without running it.

@@ -15,11 +15,13 @@ from . import functional as F
 from .functional import InterpolationMode
 from ._transforms_more import (ColorJitter, GaussianBlur, RandomAffine, RandomErasing, RandomResizedCrop,  # noqa: F401
                                RandomRotation)
+from ._autoaugment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide  # noqa: F401
 
 __all__ = ["CenterCrop", "Compose", "ConvertImageDtype", "Grayscale", "InterpolationMode", "Lambda", "Normalize",
            "Pad", "PILToTensor", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip", "Resize", "ToPILImage",
            "ToTensor", "functional", "ColorJitter", "GaussianBlur", "RandomAffine", "RandomErasing",
-           "RandomResizedCrop", "RandomRotation"]
+           "RandomResizedCrop", "RandomRotation", "AugMix", "AutoAugment", "AutoAugmentPolicy", "RandAugment",
+           "TrivialAugmentWide"]
 
 
 def _setup_size(size: Any, error_msg: str) -> tuple[int, int]:

@@ -139,12 +139,19 @@ def adjust_hue(img: Any, hue_factor: float) -> Any:
     return _from_np(out.astype(arr.dtype), img)
 
 
-def _per_channel(img, fn) -> Any:
-    """Applies a Pillow geometric op to each (H, W) plane of a tensor as float32 'F' images."""
+def _per_channel(img, fn, fill: Any = 0.0) -> Any:
+    """Applies a Pillow geometric op fn(plane, fillcolor) to each (H, W) plane of a tensor as float32 'F'
+    images; a list fill gives each channel its own value, as torchvision's tensor path."""
     arr = _to_np(img)
     h, w = arr.shape[-2:]
     planes = arr.reshape(-1, h, w).astype(np.float32)
-    outs = [np.asarray(fn(Image.fromarray(p, "F"))) for p in planes]
+    channels = arr.shape[-3] if arr.ndim >= 3 else 1
+    if isinstance(fill, (list, tuple)) and len(fill) not in (1, channels):
+        raise ValueError(f"The number of elements in 'fill' does not match the number of channels of the image "
+                         f"({len(fill)} != {channels})")
+    fills = [float(fill[(i % channels) % len(fill)]) if isinstance(fill, (list, tuple)) else fill
+             for i in range(len(planes))]
+    outs = [np.asarray(fn(Image.fromarray(p, "F"), f)) for p, f in zip(planes, fills, strict=True)]
     out = np.stack(outs) if outs else np.zeros((0, h, w), np.float32)
     if not np.issubdtype(arr.dtype, np.floating):
         info = np.iinfo(arr.dtype)
@@ -156,7 +163,9 @@ def _fill_value(fill, img):
     if fill is None:
         return None if _is_pil(img) else 0.0
     if isinstance(fill, (list, tuple)):
-        return tuple(fill) if _is_pil(img) and len(fill) > 1 else fill[0]
+        if _is_pil(img):
+            return tuple(fill) if len(fill) > 1 else fill[0]
+        return list(fill)
     return fill
 
 
@@ -167,8 +176,8 @@ def rotate(img: Any, angle: float, interpolation: Any = InterpolationMode.NEARES
     c = tuple(center) if center is not None else None
     if _is_pil(img):
         return img.rotate(angle, interpolation, expand, c, fillcolor=_fill_value(fill, img))
-    f = _fill_value(fill, img)
-    return _per_channel(img, lambda p: p.rotate(angle, interpolation, expand, c, fillcolor=f))
+    return _per_channel(img, lambda p, f: p.rotate(angle, interpolation, expand, c, fillcolor=f),
+                        _fill_value(fill, img))
 
 
 def _inverse_affine_matrix(center, angle, translate, scale, shear) -> list[float]:
@@ -207,8 +216,8 @@ def affine(img: Any, angle: float, translate: Sequence[int], scale: float, shear
     matrix = _inverse_affine_matrix(center_f, angle, translate, scale, shear)
     if _is_pil(img):
         return img.transform((w, h), Image.AFFINE, matrix, interpolation, fillcolor=_fill_value(fill, img))
-    f = _fill_value(fill, img)
-    return _per_channel(img, lambda p: p.transform((w, h), Image.AFFINE, matrix, interpolation, fillcolor=f))
+    return _per_channel(img, lambda p, f: p.transform((w, h), Image.AFFINE, matrix, interpolation, fillcolor=f),
+                        _fill_value(fill, img))
 
 
 def _gaussian_kernel1d(size: int, sigma: float) -> np.ndarray:

@@ -323,3 +323,5 @@ def convert_image_dtype(image: "pyengine.Tensor", dtype: Any = pyengine.float32)
 
 from ._functional_more import (adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
                                affine, erase, gaussian_blur, resized_crop, rotate)
+from ._functional_color import (adjust_sharpness, autocontrast, equalize, invert, posterize,  # noqa: E402,F401
+                                solarize)
