@@ -19,7 +19,7 @@ from typing import Any
 import pyengine
 from pyengine import Tensor
 
-from ._mpi import DistBackendError
+from ._mpi import DistBackendError, _seconds
 
 _MODULE: Any = None
 _LOAD_ERROR: str | None = None
@@ -47,7 +47,7 @@ def unavailable_reason() -> str:
 
 def _comm(pg: Any, device: int) -> Any:
     """The group's NCCL communicator on `device`, made on first use (Note [NCCL backend])."""
-    comms = pg.__dict__.setdefault("_nccl_comms", {})
+    comms = pg.nccl_comms
     c = comms.get(device)
     if c is None:
         m = module()
@@ -58,7 +58,8 @@ def _comm(pg: Any, device: int) -> Any:
 
 
 def destroy(pg: Any) -> None:
-    for c in pg.__dict__.pop("_nccl_comms", {}).values():
+    comms, pg.nccl_comms = pg.nccl_comms, {}
+    for c in comms.values():
         c.destroy()
 
 
@@ -88,8 +89,11 @@ class NcclWork:
         return False
 
     def wait(self, timeout: Any = None) -> bool:
-        """Later work on the current stream runs after this work (the host does not block)."""
+        """Later work on the current stream runs after this work (the host does not block); with a
+        timeout, as in PyTorch, the host waits for completion, at most that long."""
         self._check()
+        if timeout is not None:
+            self._host_wait(_seconds(timeout))
         current = pyengine._C._cuda_current_stream(self._device)
         if current != self._stream:
             self._event.block_stream(current)
@@ -97,12 +101,16 @@ class NcclWork:
 
     def synchronize(self) -> None:
         """Blocks the host until the work completed, within the group's timeout."""
+        self._host_wait(self._pg.timeout_seconds)
+
+    def _host_wait(self, limit: float) -> None:
         start = time.monotonic()
         while not self.is_completed():
-            if time.monotonic() - start > self._pg.timeout_seconds:
+            if time.monotonic() - start > limit:
+                # The peers may never come: end the communicator rather than leave its kernels spinning.
                 self._comm.abort()
-                raise DistBackendError(f"[rank {self._pg.rank()}] {self._what} timed out after "
-                                       f"{self._pg.timeout_seconds:g} seconds (NCCL)")
+                raise DistBackendError(f"[rank {self._pg.rank()}] {self._what} timed out after {limit:g} seconds "
+                                       "(NCCL)")
             time.sleep(0.0001)
 
     def is_success(self) -> bool:

@@ -56,6 +56,7 @@ class ProcessGroup:
     def __init__(self, comm: Any, ranks: list, backend: str, timeout: datetime.timedelta, nccl: bool = False) -> None:
         self.comm = comm
         self.nccl = nccl  # CUDA tensors go to NCCL (Note [NCCL backend] in _nccl.py)
+        self.nccl_comms: dict = {}  # device index -> pyengine._nccl.Comm, made on first use
         self.ranks = ranks
         self.backend = backend
         self.timeout = timeout
