@@ -190,6 +190,9 @@ class Event {
 
 PYBIND11_MODULE(_nccl, m) {
   using namespace pe::nccl;
+  // An enqueue can block the host: the first operation between two ranks sets up their connection and
+  // waits for the peer. Other Python threads of the rank run meanwhile.
+  using nogil = py::call_guard<py::gil_scoped_release>;
   m.doc() = "NCCL backend of pyengine.distributed (Note [NCCL backend layout] in csrc/distributed/nccl_module.cpp)";
   int version = 0;
   ncclGetVersion(&version);
@@ -224,13 +227,13 @@ PYBIND11_MODULE(_nccl, m) {
       .def_property_readonly("rank", &Comm::rank)
       .def_property_readonly("size", &Comm::size)
       .def_property_readonly("device", &Comm::device)
-      .def("all_reduce", &Comm::all_reduce)
-      .def("broadcast", &Comm::broadcast)
-      .def("reduce", &Comm::reduce)
-      .def("all_gather", &Comm::all_gather)
-      .def("reduce_scatter", &Comm::reduce_scatter)
-      .def("send", &Comm::send)
-      .def("recv", &Comm::recv)
+      .def("all_reduce", &Comm::all_reduce, nogil())
+      .def("broadcast", &Comm::broadcast, nogil())
+      .def("reduce", &Comm::reduce, nogil())
+      .def("all_gather", &Comm::all_gather, nogil())
+      .def("reduce_scatter", &Comm::reduce_scatter, nogil())
+      .def("send", &Comm::send, nogil())
+      .def("recv", &Comm::recv, nogil())
       .def("async_error", &Comm::async_error)
       .def("abort", &Comm::abort)
       .def("destroy", &Comm::destroy);

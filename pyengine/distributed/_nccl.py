@@ -187,11 +187,16 @@ def _run(pg: Any, what: str, tensors: list, enqueue: Any, async_op: bool, keep: 
     """Enqueues `enqueue(comm, stream)` on the current stream of the tensors' device."""
     device = _device(tensors, what)
     comm = _comm(pg, device)
+    err = comm.async_error()  # an earlier operation failed (a peer gone): say so rather than enqueue more
+    if err:
+        raise DistBackendError(f"[rank {pg.rank()}] {what}: the NCCL communicator failed earlier: {err}")
     stream = pyengine._C._cuda_current_stream(device)
     result = enqueue(comm, stream)
+    if not async_op:  # stream-ordered: what runs next on this stream sees the result
+        return None
     work = NcclWork(comm, device, stream, tuple(tensors) + keep, what, pg)
     work._result = result
-    return work if async_op else None
+    return work
 
 
 def all_reduce(pg: Any, tensor: Tensor, op: Any, async_op: bool) -> Any:
