@@ -4,7 +4,8 @@
 #   2. run the CUDA C++ tests and the Python CUDA tests (tests/python/test_cuda_ops.py);
 #   3. run compute-sanitizer memcheck on a representative subset (C++ kernel tests, and the Python
 #      elementwise / copy / index / random tests);
-#   4. print the GPU benchmark tables beside PyTorch CUDA (benchmarks/gpu/bench_gpu.py, bench_gpu_nn.py).
+#   4. print the GPU benchmark tables beside PyTorch CUDA (benchmarks/gpu/bench_gpu.py, bench_gpu_nn.py);
+#   5. run pyengine.distributed's nccl backend tests (tests/python/test_distributed_nccl.py).
 # Each step prints its time; the script stops at the first failure. Nothing here runs without a GPU.
 #   bash benchmarks/gpu/check.sh            # everything
 #   PE_GPU_SKIP_BUILD=1 bash benchmarks/gpu/check.sh   # reuse build/gpu
@@ -21,11 +22,12 @@ if [ -z "${PE_GPU_SKIP_BUILD:-}" ]; then
   [ -d .venv-gpu ] || python3 -m venv --system-site-packages .venv-gpu
   . .venv-gpu/bin/activate
   python -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" ninja cmake numpy pytest 2>/dev/null || true
+  python -m pip install -q nvidia-nccl-cu13 mpi4py 2>/dev/null || true  # the nccl backend of pyengine.distributed
   python -m pip install --no-build-isolation -e ".[test]" -Cbuild-dir=build/gpu \
     -Ccmake.define.PYENGINE_CUDA=ON -Ccmake.define.CMAKE_CUDA_ARCHITECTURES=90 \
     -Ccmake.define.PYENGINE_BUILD_TESTS=ON -Cbuild.tool-args=-j"$(nproc)" > build-gpu.log 2>&1 \
     || { tail -60 build-gpu.log; exit 1; }
-  grep -E "pyengine: CUDA part" build-gpu.log || true
+  grep -E "pyengine: (CUDA part|NCCL)" build-gpu.log || true
 else
   . .venv-gpu/bin/activate
 fi
@@ -56,3 +58,9 @@ t=$(date +%s)
 timeout 180 python benchmarks/gpu/bench_gpu.py --sizes 16M,64M,256M --repeat 20
 timeout 180 python benchmarks/gpu/bench_gpu_nn.py --gemm 1024,4096 --batches 64,256 --repeat 10
 step "benchmarks" "$t"
+
+t=$(date +%s)
+# pyengine.distributed's nccl backend against numpy: one rank on this GPU (two where there are two GPUs);
+# needs Open MPI's mpirun and mpi4py, and NCCL found by the build (the nvidia-nccl-cu13 wheel).
+timeout 300 python -m pytest tests/python/test_distributed_nccl.py -q -p no:cacheprovider -rs
+step "NCCL backend" "$t"

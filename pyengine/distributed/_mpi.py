@@ -199,7 +199,9 @@ _FAULT_CHECK_SECONDS = 0.01
 
 
 def _testall(reqs: list, statuses: list | None) -> bool:
-    return mpi().Request.Testall(reqs, statuses) if statuses is not None else mpi().Request.Testall(reqs)
+    if statuses is not None:
+        return _MPI.Request.Testall(reqs, statuses)
+    return reqs[0].Test() if len(reqs) == 1 else _MPI.Request.Testall(reqs)
 
 
 def wait_requests(reqs: list, pg: Any, what: str, timeout: float | None = None,

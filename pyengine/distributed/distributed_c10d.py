@@ -53,8 +53,10 @@ class Backend(str):
 class ProcessGroup:
     """A communicator and the global ranks it holds (ranks listed in group-rank order)."""
 
-    def __init__(self, comm: Any, ranks: list, backend: str, timeout: datetime.timedelta) -> None:
+    def __init__(self, comm: Any, ranks: list, backend: str, timeout: datetime.timedelta, nccl: bool = False) -> None:
         self.comm = comm
+        self.nccl = nccl  # CUDA tensors go to NCCL (Note [NCCL backend] in _nccl.py)
+        self.nccl_comms: dict = {}  # device index -> pyengine._nccl.Comm, made on first use
         self.ranks = ranks
         self.backend = backend
         self.timeout = timeout
@@ -102,8 +104,9 @@ def is_gloo_available() -> bool:
 
 
 def is_nccl_available() -> bool:
-    """NCCL needs a CUDA build that found NCCL; this build has none."""
-    return False
+    """True when this build has the NCCL backend (a real CUDA build that found NCCL, Note [NCCL backend])."""
+    from . import _nccl
+    return _nccl.module() is not None
 
 
 def is_initialized() -> bool:
@@ -134,22 +137,40 @@ def _world_rank() -> int:
     return mpi().COMM_WORLD.Get_rank() if _mpi._MPI is not None else -1
 
 
-def _parse_backend(backend: str | None) -> str:
+def _parse_backend(backend: str | None) -> tuple[str, bool]:
+    """The backend's name and whether CUDA tensors go to NCCL (Note [NCCL backend] in _nccl.py); CPU
+    tensors, barriers and objects always travel over MPI, which also starts the ranks."""
     if backend is None:
-        return Backend.MPI
-    if ":" in backend:  # "cpu:gloo,cuda:nccl": the CPU entry decides here (no CUDA tensors in this build)
+        return Backend.MPI, False
+    if ":" in backend:  # "cpu:gloo,cuda:nccl"
         entries = dict(e.split(":", 1) for e in backend.split(","))
+        unknown = set(entries) - {"cpu", "cuda"}
+        if unknown:
+            raise ValueError(f"backend '{backend}': unknown device type(s) {sorted(unknown)} (cpu, cuda)")
+        for dev, name in entries.items():
+            if dev == "cpu" and Backend(name) == Backend.NCCL:
+                raise ValueError(f"backend '{backend}': nccl works on CUDA tensors only")
+            if dev == "cuda" and Backend(name) != Backend.NCCL:
+                raise ValueError(f"backend '{backend}': CUDA tensors need nccl, got '{name}'")
+        # Without NCCL in this build the CPU entry still works; CUDA tensors then raise when used.
+        nccl = "cuda" in entries and is_nccl_available()
         if "cpu" not in entries:
-            raise RuntimeError(f"backend '{backend}' names no CPU backend and this build has no CUDA support")
-        backend = entries["cpu"]
+            _require_nccl()
+        return (Backend(entries["cpu"]) if "cpu" in entries else Backend.NCCL), nccl
     b = Backend(backend)
     if b == Backend.NCCL:
-        raise RuntimeError("Distributed package doesn't have NCCL built in (pyengine was built without CUDA/NCCL; "
-                           "use backend='mpi' or 'gloo' for CPU tensors)")
+        _require_nccl()
     if not is_mpi_available():
         raise RuntimeError("the mpi backend needs mpi4py over an MPI library (pip install 'pyengine[distributed]' "
                            "and Open MPI: apt-get install openmpi-bin libopenmpi-dev)")
-    return b
+    return b, b == Backend.NCCL
+
+
+def _require_nccl() -> None:
+    if not is_nccl_available():
+        from . import _nccl
+        raise RuntimeError(f"Distributed package doesn't have NCCL built in ({_nccl.unavailable_reason()}; use "
+                           "backend='mpi' or 'gloo' for CPU tensors)")
 
 
 def _rendezvous(init_method: str, rank: int, world_size: int) -> tuple[int, int]:
@@ -178,7 +199,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     if store is not None:
         raise ValueError("pyengine.distributed has no Store: the ranks meet in the MPI world (pass init_method or "
                          "nothing)")
-    name = _parse_backend(backend)
+    name, nccl = _parse_backend(backend)
     if timeout is None:
         timeout = default_pg_timeout
     if not isinstance(timeout, datetime.timedelta):
@@ -203,7 +224,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     if _fault_comm is None:
         _fault_comm = world.Dup()
         _install_excepthook()
-    GroupMember.WORLD = ProcessGroup(world.Dup(), list(range(size)), name, timeout)
+    GroupMember.WORLD = ProcessGroup(world.Dup(), list(range(size)), name, timeout, nccl)
 
 
 def destroy_process_group(group: Any = None) -> None:
@@ -219,6 +240,9 @@ def destroy_process_group(group: Any = None) -> None:
         pgs = [group]
         _groups = [g for g in _groups if g is not group]
     for pg in pgs:
+        if pg.nccl:
+            from . import _nccl
+            _nccl.destroy(pg)
         if pg.comm is not None and pg.comm != mpi().COMM_NULL:
             pg.comm.Free()
             pg.comm = None
@@ -233,13 +257,13 @@ def new_group(ranks: list | None = None, timeout: datetime.timedelta | None = No
     for r in ranks:
         if not 0 <= r < size:
             raise ValueError(f"Invalid rank {r} for new_group: ranks must be in [0, {size})")
-    name = world.backend if backend is None else _parse_backend(backend)
+    name, nccl = (world.backend, world.nccl) if backend is None else _parse_backend(backend)
     grp = world.comm.Get_group().Incl(ranks)
     comm = world.comm.Create(grp)
     grp.Free()
     if comm == mpi().COMM_NULL:
         return GroupMember.NON_GROUP_MEMBER
-    pg = ProcessGroup(comm, ranks, name, world.timeout if timeout is None else timeout)
+    pg = ProcessGroup(comm, ranks, name, world.timeout if timeout is None else timeout, nccl)
     _groups.append(pg)
     return pg
 
