@@ -145,7 +145,7 @@ __device__ bool orthonormalize(const double* q, int64_t have, int64_t M, double*
 }
 
 // Workspace doubles per matrix: W (N x M), P (N x N), sigma (N), Q (K x M), cand (M).
-inline int64_t svd_ws(int64_t M, int64_t N, int64_t K) { return N * M + N * N + N + K * M + M; }
+__host__ __device__ inline int64_t svd_ws(int64_t M, int64_t N, int64_t K) { return N * M + N * N + N + K * M + M; }
 
 template <class T>
 __global__ void svd_impl(const T* a_all, T* u_all, T* s_all, T* vh_all, double* ws_all, int64_t* ord_all,

@@ -164,7 +164,8 @@ def cond(A: Tensor, p=None, *, out=None) -> Tensor:
         return _write_out(out, _torch.zeros(A.shape[:-2], dtype=A.dtype, device=A.device), "linalg_cond")
     Ainv, info = inv_ex(A)
     r = matrix_norm(A, p) * matrix_norm(Ainv, p)
-    if _first_bad(info) is not None:  # singular: infinite condition number, as PyTorch
+    # singular: infinite condition number, as PyTorch (on a device without reading info back)
+    if A.device.type != "cpu" or _first_bad(info) is not None:
         r = _torch.where(info.reshape(r.shape) > 0, _torch.full_like(r, _INF), r)
     return _write_out(out, r, "linalg_cond")
 
