@@ -311,8 +311,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
             rank = (S > S[..., :1] * rcond).sum(-1)
     empty = _torch.empty(0, dtype=A.dtype, device=A.device)
     residuals = X.reshape(-1)[:0]  # empty, but an output of the graph as PyTorch's
-    full_rank = A.numel() > 0 and bool((rank == n).all())
-    if m > n and driver != "gelsy" and full_rank:
+    # Reading the rank back is a sync: only where residuals may be wanted.
+    if m > n and driver != "gelsy" and A.numel() > 0 and bool((rank == n).all()):
         residuals = ((A @ X - Bm) ** 2).sum(-2)
         if vector:
             residuals = residuals.squeeze(-1)
