@@ -322,6 +322,23 @@ def test_solve_ex_inv_ex_singular():
     assert c.cpu().tolist()[1] == float("inf")
 
 
+def test_dims_beyond_one_block():
+    """Rows / columns beyond the 256 threads of a block (the strided loops and the grid's second axis)."""
+    run_both(lambda t: pe.linalg.cholesky(t), [spd(n=270)], pe.float64, grad=False)
+    a, b = RNG.standard_normal((5, 5)) + 5 * np.eye(5), RNG.standard_normal((5, 600))
+    run_both(lambda t, r: pe.linalg.solve_triangular(t, r, upper=True), [a, b], pe.float64, grad=False)
+    tall = RNG.standard_normal((300, 4))
+    run_both(lambda t: pe.linalg.qr(t), [tall], pe.float64, grad=False)
+    run_both(lambda t: pe.linalg.svdvals(t), [tall], pe.float64, grad=False)
+    u, s, vh = pe.linalg.svd(on(tall.T, "cuda", pe.float64), full_matrices=False)
+    check_svd(u, s, vh, tall.T, 1e-12)
+    sym = RNG.standard_normal((40, 40))
+    sym = sym + sym.T  # two warps per block
+    w, v = pe.linalg.eigh(on(sym, "cuda", pe.float64))
+    np.testing.assert_allclose(np_of(w), np.linalg.eigvalsh(sym), rtol=1e-10, atol=1e-12)
+    check_eigh(w, v, sym, 1e-11)
+
+
 # ---- errors ----------------------------------------------------------------------------------
 
 def test_bad_input_errors_match_cpu():
