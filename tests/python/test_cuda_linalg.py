@@ -316,6 +316,8 @@ def test_solve_ex_inv_ex_singular():
     run_both(lambda t, r: pe.linalg.solve_ex(t, r)[0], [a[::2], b[::2]], pe.float64)
     run_both(lambda t, r: pe.linalg.solve_ex(t, r[..., 0], left=True)[0], [a[::2], b[::2]], pe.float64)
     run_both(lambda t: pe.linalg.inv_ex(t)[0], [a[::2]], pe.float64)
+    run_both(lambda t, r: pe.linalg.solve_ex(t, r.mT, left=False)[0], [a[::2], b[::2]], pe.float64)
+    run_both(lambda t, r: pe.linalg.solve_ex(t[0], r)[0], [a, b], pe.float32)  # A broadcast over B's batch
     with pytest.raises(RuntimeError, match="Incompatible shapes"):
         pe.linalg.solve_ex(on(a, "cuda", pe.float64), on(b[:, :3], "cuda", pe.float64))
     (c,) = run_both(lambda t: pe.linalg.cond(t, "fro"), [a], pe.float64, grad=False)
