@@ -1,5 +1,6 @@
 // Installs the CUDA matrix-product and nn kernels (cuda/nn_kernels.h) into the stubs of
 // ops/linalg_stubs.h and ops/nn_stubs.h; called by register_cuda() (register.cpp).
+#include "cuda/linalg_kernels.h"
 #include "cuda/nn_kernels.h"
 
 namespace pe::cuda {
@@ -10,6 +11,12 @@ void register_nn() {
   lu_stub.set(kCuda, &lu_kernel);
   lu_solve_stub.set(kCuda, &lu_solve_kernel);
   lu_det_stub.set(kCuda, &lu_det_kernel);
+  cholesky_stub.set(kCuda, &cholesky_kernel);
+  triangular_solve_stub.set(kCuda, &triangular_solve_kernel);
+  geqrf_stub.set(kCuda, &geqrf_kernel);
+  orgqr_stub.set(kCuda, &orgqr_kernel);
+  eigh_stub.set(kCuda, &eigh_kernel);
+  svd_stub.set(kCuda, &svd_kernel);
   linear_stub.set(kCuda, &linear_kernel);
   conv2d_stub.set(kCuda, &conv2d_kernel);
   conv2d_backward_input_stub.set(kCuda, &conv2d_backward_input_kernel);

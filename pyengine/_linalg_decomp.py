@@ -387,13 +387,19 @@ class _Eigh(Function):
     def backward(ctx, gL, gV):
         L, V = ctx.saved_tensors
         Vh = _mT(V)
-        if gV is None or not bool(gV.any()):
+        # The engine passes zeros for a gV nothing reached; PyTorch treats that as undefined (finite
+        # gradients for repeated eigenvalues). On the CPU a test picks the short form; on a device that
+        # test would be a sync, so 0 / 0 is taken as 0 instead, which gives the same values.
+        on_cpu = V.device.type == "cpu"
+        if gV is None or (on_cpu and not bool(gV.any())):
             return (V * gL.unsqueeze(-2)) @ Vh, None
         VhgV = Vh @ gV
         VhgV = (VhgV - _mT(VhgV)) * 0.5
         E = L.unsqueeze(-2) - L.unsqueeze(-1)
         E = E + _torch.diag_embed(_torch.ones_like(L))
         gA = VhgV / E
+        if not on_cpu:
+            gA = _torch.where(VhgV == 0, _torch.zeros_like(gA), gA)
         gA = gA - _torch.diag_embed(gA.diagonal(0, -2, -1))
         if gL is not None:
             gA = gA + _torch.diag_embed(gL)
@@ -536,6 +542,8 @@ def _perm_matrix(pivots: Tensor, m: int, like: Tensor) -> Tensor:
     batch = tuple(pivots.shape[:-1])
     if pivots.shape[-1] == 0 or pivots.numel() == 0:  # nothing swapped
         return _eye_like(m, like).expand(*batch, m, m).clone()
+    if pivots.device.type != "cpu":
+        return _perm_matrix_device(pivots, m, like)
     piv = np.asarray(pivots.reshape(-1, pivots.shape[-1]).tolist(), dtype=np.int64).reshape(-1, pivots.shape[-1]) - 1
     nb = piv.shape[0]
     perm = np.tile(np.arange(m), (nb, 1))
@@ -550,6 +558,26 @@ def _perm_matrix(pivots: Tensor, m: int, like: Tensor) -> Tensor:
     P = np.zeros((nb, m, m))
     P[rows[:, None], perm, np.arange(m)[None, :]] = 1.0
     return _torch.tensor(P.reshape(batch + (m, m)), dtype=like.dtype, device=like.device)
+
+
+def _perm_matrix_device(pivots: Tensor, m: int, like: Tensor) -> Tensor:
+    """_perm_matrix with device ops only (no copy to the host, no sync): the swaps are replayed on a
+    permutation vector, one gather/scatter pair per pivot. Pivots out of range are the index kernels'
+    device-side assert instead of the CPU's immediate RuntimeError."""
+    batch = tuple(pivots.shape[:-1])
+    k = pivots.shape[-1]
+    piv = pivots.reshape(-1, k).long() - 1
+    nb = piv.shape[0]
+    perm = _torch.arange(m, device=pivots.device).expand(nb, m).contiguous()
+    for i in range(k):
+        j = piv[:, i:i + 1]
+        at_i = perm[:, i:i + 1].clone()
+        perm[:, i:i + 1] = perm.gather(1, j)
+        perm.scatter_(1, j, at_i)
+    # (P^T A)[i] = A[perm[i]]: P[perm[i], i] = 1.
+    P = _torch.zeros(nb, m, m, dtype=like.dtype, device=like.device)
+    P.scatter_(1, perm.unsqueeze(1), _torch.ones(nb, 1, m, dtype=like.dtype, device=like.device))
+    return P.reshape(batch + (m, m))
 
 
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True, *,
@@ -632,8 +660,27 @@ def lu_solve_legacy(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out: Tenso
 # solve_ex / inv_ex
 # ---------------------------------------------------------------------------------------------
 
+def _solve_with_info_device(A: Tensor, B: Tensor, left: bool, fn: str) -> tuple:
+    """solve_ex / inv_ex without check_errors off the CPU: LAPACK getrf + getrs through the LU kernels,
+    differentiable through lu_factor's backward, with info left on the device (no sync, as PyTorch)."""
+    LU, piv, info = _LuFactorEx.apply(A)
+    if B is None:
+        return lu_solve(LU, piv, _eye_like(A.shape[-1], A).expand(*A.shape)), info
+    vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    Bm = B.unsqueeze(-1) if vector else B
+    n = A.shape[-1]
+    if Bm.dim() < 2 or (Bm.shape[-2] if left else Bm.shape[-1]) != n:
+        raise RuntimeError(f"torch.{fn}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {'x'.join(map(str, Bm.shape[-2:]))})")
+    X = lu_solve(LU, piv, Bm, left=left)
+    return (X.squeeze(-1) if vector else X), info
+
+
 def _solve_with_info(A: Tensor, B: Tensor, left: bool, fn: str, check_errors: bool):
     _refuse_complex(A, fn)
+    if (not check_errors and A.device.type != "cpu" and A.dim() >= 2 and A.shape[-1] == A.shape[-2]
+            and A.dtype in (_torch.float32, _torch.float64) and (B is None or B.dim() >= 1)):
+        return _solve_with_info_device(A, B, left, fn)
     if A.dim() >= 2 and A.shape[-1] == A.shape[-2] and A.dtype in (_torch.float32, _torch.float64):
         info = _C._linalg_lu_factor_ex(A.detach())[2]
     else:

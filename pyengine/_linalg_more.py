@@ -164,7 +164,8 @@ def cond(A: Tensor, p=None, *, out=None) -> Tensor:
         return _write_out(out, _torch.zeros(A.shape[:-2], dtype=A.dtype, device=A.device), "linalg_cond")
     Ainv, info = inv_ex(A)
     r = matrix_norm(A, p) * matrix_norm(Ainv, p)
-    if _first_bad(info) is not None:  # singular: infinite condition number, as PyTorch
+    # singular: infinite condition number, as PyTorch (on a device without reading info back)
+    if A.device.type != "cpu" or _first_bad(info) is not None:
         r = _torch.where(info.reshape(r.shape) > 0, _torch.full_like(r, _INF), r)
     return _write_out(out, r, "linalg_cond")
 
@@ -310,8 +311,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
             rank = (S > S[..., :1] * rcond).sum(-1)
     empty = _torch.empty(0, dtype=A.dtype, device=A.device)
     residuals = X.reshape(-1)[:0]  # empty, but an output of the graph as PyTorch's
-    full_rank = A.numel() > 0 and bool((rank == n).all())
-    if m > n and driver != "gelsy" and full_rank:
+    # Reading the rank back is a sync: only where residuals may be wanted.
+    if m > n and driver != "gelsy" and A.numel() > 0 and bool((rank == n).all()):
         residuals = ((A @ X - Bm) ** 2).sum(-2)
         if vector:
             residuals = residuals.squeeze(-1)

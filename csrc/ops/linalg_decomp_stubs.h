@@ -1,5 +1,5 @@
 // The kernel tables of the decompositions (defined in ops/linalg_decomp.cpp; CPU kernels in
-// cpu/linalg_kernel_decomp.cpp). Operands are fresh contiguous row-major float32/float64 batches
+// cpu/linalg_kernel_decomp.cpp, CUDA kernels in cuda/linalg_factor.cu and cuda/linalg_eig.cu). Operands are fresh contiguous row-major float32/float64 batches
 // prepared by the op layer; integer outputs are int64.
 #pragma once
 #include "core/dispatch.h"

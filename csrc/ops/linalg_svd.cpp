@@ -1,5 +1,6 @@
 // The SVD ops: torch.linalg.svd (U, S, Vh; full_matrices), torch.linalg.svdvals and torch.svd
-// (U, S, V; some, compute_uv), on the one-sided Jacobi kernel (cpu/linalg_kernel_svd.cpp).
+// (U, S, V; some, compute_uv), on the one-sided Jacobi kernels (cpu/linalg_kernel_svd.cpp,
+// cuda/linalg_eig.cu).
 #include "ops/linalg.h"
 #include "ops/linalg_stubs.h"
 #include "ops/linalg_util.h"

@@ -116,8 +116,16 @@ bool all_zero(const Tensor& g) { return g.numel() == 0 || !::pe::item(::pe::any(
 // PyTorch's svd_backward (real case) on the reduced factors U (m, k), S (k), Vh (k, n).
 Tensor svd_backward(Tensor gU, const Tensor& gS, Tensor gVh, const Tensor& U, const Tensor& S, const Tensor& Vh) {
   const int64_t m = U.size(-2), n = Vh.size(-1);
-  if (gU.defined() && all_zero(gU)) gU = Tensor();
-  if (gVh.defined() && all_zero(gVh)) gVh = Tensor();
+  // all_zero reads g back: on a device that is a sync inside backward. There the zeros stay and every
+  // division below takes 0 / x as 0 (x may be 0 for repeated or zero singular values), which gives
+  // the values of the short form.
+  const bool on_cpu = U.device().is_cpu();
+  if (on_cpu && gU.defined() && all_zero(gU)) gU = Tensor();
+  if (on_cpu && gVh.defined() && all_zero(gVh)) gVh = Tensor();
+  auto div = [on_cpu](const Tensor& num, const Tensor& den) {
+    const Tensor q = autograd::div(num, den);
+    return on_cpu ? q : autograd::where(::pe::eq(num, Scalar(0.0)), Scalar(0.0), q);
+  };
   if (!gU.defined() && !gVh.defined())
     return m >= n ? autograd::matmul(U, autograd::mul(autograd::unsqueeze(gS, -1), Vh))
                   : autograd::matmul(autograd::mul(U, autograd::unsqueeze(gS, -2)), Vh);
@@ -131,23 +139,23 @@ Tensor svd_backward(Tensor gU, const Tensor& gS, Tensor gVh, const Tensor& U, co
   const Tensor Su = autograd::unsqueeze(S, -2), Sl = autograd::unsqueeze(S, -1);
   if (gU.defined() && gVh.defined()) {
     Tensor UhgU = skew(autograd::matmul(mT(U), gU)), VhgV = skew(autograd::matmul(Vh, mT(gVh)));
-    ret = autograd::div(autograd::add(autograd::mul(UhgU, Su), autograd::mul(Sl, VhgV)), E);
+    ret = div(autograd::add(autograd::mul(UhgU, Su), autograd::mul(Sl, VhgV)), E);
   } else if (gU.defined()) {
-    ret = autograd::mul(autograd::div(skew(autograd::matmul(mT(U), gU)), E), Su);
+    ret = autograd::mul(div(skew(autograd::matmul(mT(U), gU)), E), Su);
   } else {
-    ret = autograd::mul(Sl, autograd::div(skew(autograd::matmul(Vh, mT(gVh))), E));
+    ret = autograd::mul(Sl, div(skew(autograd::matmul(Vh, mT(gVh))), E));
   }
   // + diag_embed(gS)
   ret = autograd::add(ret, autograd::diagonal_backward(gS, ret.sizes(), 0, -2, -1));
   if (m > n && gU.defined()) {
     Tensor gA = autograd::matmul(U, ret);
-    Tensor gUSinv = autograd::div(gU, Su);
+    Tensor gUSinv = div(gU, Su);
     gA = autograd::sub(autograd::add(gA, gUSinv), autograd::matmul(U, autograd::matmul(mT(U), gUSinv)));
     return autograd::matmul(gA, Vh);
   }
   if (m < n && gVh.defined()) {
     Tensor gA = autograd::matmul(ret, Vh);
-    Tensor SinvgVh = autograd::div(gVh, Sl);
+    Tensor SinvgVh = div(gVh, Sl);
     gA = autograd::sub(autograd::add(gA, SinvgVh), autograd::matmul(autograd::matmul(SinvgVh, mT(Vh)), Vh));
     return autograd::matmul(U, gA);
   }
