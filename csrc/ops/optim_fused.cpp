@@ -36,6 +36,13 @@ void check_lists(const char* fn, const std::vector<Tensor>& params, const std::v
   }
 }
 
+// The tensors a step wrote to, as the loop's in-place ops would mark them (autograd's saved-tensor checks).
+void bump_versions(const std::vector<const std::vector<Tensor>*>& lists) {
+  for (const auto* l : lists)
+    for (const Tensor& t : *l)
+      if (t.defined()) t->bump_version();
+}
+
 void check_scalar(const char* fn, const char* what, const Tensor& t, Device dev) {
   if (!t.defined()) return;
   PE_CHECK(t.numel() == 1 && t.device() == dev && t.dtype() == DType::Float32, fn, ": ", what,
@@ -58,6 +65,8 @@ void fused_sgd_(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
   check_scalar(fn, "grad_scale", grad_scale, params[0].device());
   check_scalar(fn, "found_inf", found_inf, params[0].device());
   fused_sgd_stub(params[0].device())(params, grads, bufs, first, a, grad_scale, found_inf);
+  bump_versions({&params, &bufs});
+  if (grad_scale.defined()) bump_versions({&grads});
 }
 
 void fused_adam_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
@@ -83,6 +92,8 @@ void fused_adam_(const std::vector<Tensor>& params, const std::vector<Tensor>& g
   check_scalar(fn, "found_inf", found_inf, params[0].device());
   fused_adam_stub(params[0].device())(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, a, grad_scale,
                                       found_inf);
+  bump_versions({&params, &exp_avgs, &exp_avg_sqs, &max_exp_avg_sqs, &steps});
+  if (grad_scale.defined()) bump_versions({&grads});
 }
 
 }  // namespace pe

@@ -209,3 +209,15 @@ def test_bce_range_is_a_device_assert():
                                            "and 1"):
         pe.cuda.synchronize()
     del loss
+
+
+@pytest.mark.parametrize("make", [lambda ps: pe.optim.SGD(ps, lr=0.1, momentum=0.9, foreach=True),
+                                  lambda ps: pe.optim.Adam(ps, fused=True)])
+def test_multi_tensor_step_marks_tensors_modified(make):
+    # as the loop's in-place ops: a graph that saved the parameter refuses to backward through the old value
+    p = pe.randn(3, device="cuda", requires_grad=True)
+    y = (p * p).sum()
+    p.grad = pe.ones(3, device="cuda")
+    make([p]).step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
