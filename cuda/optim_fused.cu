@@ -111,7 +111,8 @@ __global__ void adam_kernel(MtTable tab, FusedAdamArgs a, const float* grad_scal
   const int64_t hi = lo + kMtChunk < d.numel ? lo + kMtChunk : d.numel;
   double step_size = d.step_size, bc2_sqrt = d.bc2_sqrt;
   if (d.step) {  // optim/adam.py's host arithmetic, in double, on the device's step
-    const double step = tab.step_double ? *static_cast<const double*>(d.step) : (double)*static_cast<const float*>(d.step);
+    const double step =
+        tab.step_double ? *static_cast<const double*>(d.step) : (double)*static_cast<const float*>(d.step);
     step_size = a.lr / (1 - ::pow(a.beta1, step));
     bc2_sqrt = ::pow(1 - ::pow(a.beta2, step), 0.5);
   }

@@ -2,14 +2,14 @@
 
     python benchmarks/gpu/bench_gpu.py [--sizes 16M,64M,256M] [--gemm 4096] [--repeat 20]
 
-Elementwise add / relu / exp on float32 tensors of 16M to 256M elements, sum and sum(dim),
-softmax-sized reductions (rows of 4096), and index / gather. Then the tensor-core GEMM (issue 13) on n^3:
-float16 and bfloat16 (float32 accumulation; goal 0.6x cuBLAS), float32 with TF32 off (the SIMT kernel; goal
-0.8x cuBLAS with TF32 off) and float32 with TF32 on (both libraries' allow_tf32 set), in GFLOP/s. Each time is the median of `repeat`
-runs, each bracketed by device synchronizations; the table gives the time, the effective memory
-bandwidth (bytes read + written / time) and pyengine's throughput relative to PyTorch (> 1: faster).
-An op with no pyengine CUDA kernel yet prints "no kernel". On the emulated device only the plumbing
-is exercised (use --sizes 64K): its times mean nothing.
+Elementwise add / relu / exp on float32 tensors of 16M to 256M elements, sum and sum(dim), softmax-sized
+reductions (rows of 4096), and index / gather. Then the tensor-core GEMM (issue 13) on n^3: float16 and
+bfloat16 (float32 accumulation; goal 0.6x cuBLAS), float32 with TF32 off (the SIMT kernel; goal 0.8x cuBLAS
+with TF32 off) and float32 with TF32 on (both libraries' allow_tf32 set), in GFLOP/s. Each time is the median
+of `repeat` runs, each bracketed by device synchronizations; the table gives the time, the effective memory
+bandwidth (bytes read + written / time) and pyengine's throughput relative to PyTorch (> 1: faster). An op
+with no pyengine CUDA kernel yet prints "no kernel". On the emulated device only the plumbing is exercised
+(use --sizes 64K): its times mean nothing.
 """
 from __future__ import annotations
 

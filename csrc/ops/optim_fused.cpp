@@ -13,7 +13,8 @@ namespace {
 
 // Every list as long as params; every tensor dense, contiguous, of params[i]'s shape, dtype and
 // device (float32 or float64, one dtype for the whole list).
-void check_lists(const char* fn, const std::vector<Tensor>& params, const std::vector<const std::vector<Tensor>*>& lists) {
+void check_lists(const char* fn, const std::vector<Tensor>& params,
+                 const std::vector<const std::vector<Tensor>*>& lists) {
   PE_CHECK(!params.empty(), fn, ": expected at least one parameter");
   const Device dev = params[0].device();
   const DType dt = params[0].dtype();

@@ -93,7 +93,8 @@ inline float __float_to_tf32(float f) {
 }
 
 template <class Use, int M, int N, int K, class T, class L>
-inline void fill_fragment(fragment<Use, M, N, K, T, L>& f, const typename fragment<Use, M, N, K, T, L>::element_type& v) {
+inline void fill_fragment(fragment<Use, M, N, K, T, L>& f,
+                          const typename fragment<Use, M, N, K, T, L>::element_type& v) {
   __syncwarp();
   for (int e = 0; e < f.num_elements; ++e) f.x[e] = v;
 }
