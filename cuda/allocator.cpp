@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "cuda/counters.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
 #include "cuda/stream.h"
@@ -123,6 +124,7 @@ void process_pending_locked(DeviceCache& c, bool wait) {
   for (Pending& p : c.pending) {
     bool done = true;
     for (cudaEvent_t e : p.events) {
+      if (wait) count_host_sync();  // Note [Runtime counters]
       cudaError_t err = wait ? cudaEventSynchronize(e) : cudaEventQuery(e);
       if (err == cudaErrorNotReady) {
         (void)cudaGetLastError();
@@ -166,6 +168,7 @@ void release(void* ctx, void* ptr) {
     } else {
       if (e) (void)cudaEventDestroy(e);
       (void)cudaGetLastError();
+      count_host_sync();
       (void)cudaStreamSynchronize(s);
     }
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda/counters.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device_assert.h"
 
@@ -40,6 +41,7 @@ int current_device() {
 void synchronize(int index) {
   PE_CHECK(device_count() > 0, "No CUDA GPUs are available");
   DeviceGuard guard(index);
+  count_host_sync();
   PE_CUDA_CHECK(cudaDeviceSynchronize());
   check_device_asserts(-1);  // a synchronization point (Note [Device asserts])
 }
@@ -83,6 +85,7 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
     // On the current stream of the source's device, then waited for: the host sees the bytes.
     DeviceGuard guard(device_index(src_dev));
     cudaStream_t s = current_stream();
+    count_host_sync();  // Note [Runtime counters]
     PE_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
     PE_CUDA_CHECK(cudaStreamSynchronize(s));
     check_device_asserts(-1);  // a synchronization point (Note [Device asserts])

@@ -28,6 +28,8 @@ const char* kind_name(int32_t kind) {
   switch (static_cast<AssertKind>(kind)) {
     case AssertKind::GatherScatter: return "a gather/scatter/index_select/index_add kernel";
     case AssertKind::Index: return "an indexing kernel (tensor[index])";
+    case AssertKind::NllTarget: return "nll_loss/cross_entropy";
+    case AssertKind::UnitRange: return "binary_cross_entropy";
   }
   return "a kernel";
 }
@@ -59,6 +61,13 @@ void check_device_asserts(int device) {
   PE_CUDA_CHECK(cudaMemcpy(&h, s.slot[device], sizeof h, cudaMemcpyDeviceToHost));
   if (h.flag == 0) return;
   PE_CUDA_CHECK(cudaMemset(s.slot[device], 0, sizeof h));
+  const char* later = "; reported at this synchronization point, the op that failed ran earlier)";
+  if (h.kind == static_cast<int32_t>(AssertKind::NllTarget))
+    PE_ERROR("CUDA error: device-side assert triggered: Target ", h.index, " is out of bounds (", h.size,
+             " classes, in ", kind_name(h.kind), " on cuda:", device, later);
+  if (h.kind == static_cast<int32_t>(AssertKind::UnitRange))
+    PE_ERROR("CUDA error: device-side assert triggered: all elements of input should be between 0 and 1 (in ",
+             kind_name(h.kind), " on cuda:", device, later);
   const std::string where = h.dim >= 0 ? str("dimension ", h.dim) : std::string("a dimension");
   PE_ERROR("CUDA error: device-side assert triggered: index ", h.index, " is out of bounds for ", where,
            " with size ", h.size, " (in ", kind_name(h.kind), " on cuda:", device,

@@ -18,7 +18,9 @@
 namespace pe::cuda {
 
 // What the kernel that failed was doing (names the op family in the message).
-enum class AssertKind : int32_t { GatherScatter = 1, Index = 2 };
+// NllTarget: index = the target, size = the class count; UnitRange: binary_cross_entropy's input
+// outside [0, 1] (index = its position).
+enum class AssertKind : int32_t { GatherScatter = 1, Index = 2, NllTarget = 3, UnitRange = 4 };
 
 struct DeviceAssertSlot {
   uint32_t flag;  // 0: nothing failed; set by the first failing thread

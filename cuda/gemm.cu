@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "core/matmul_precision.h"
 #include "cuda/device.h"
 #include "cuda/gemm.cuh"
 #include "cuda/launch.cuh"
@@ -220,6 +221,7 @@ void bmm_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Scala
   p.c = out.raw_data();
   p.c_rs = out.stride(1), p.c_cs = out.stride(2), p.c_bs = out.stride(0);
   p.alpha = alpha, p.beta = beta;
+  p.tf32 = p.dtype == DType::Float32 && matmul_allow_tf32();
   if (p.k == 0) p.a.data = p.b.data = nullptr;  // nothing is read (an empty operand has no memory to check)
   DeviceGuard guard(out.device().index);
   gemm(p);
@@ -227,6 +229,8 @@ void bmm_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const Scala
 
 void gemm(const GemmProblem& p) {
   if (p.batch == 0 || p.m == 0 || p.n == 0) return;
+  if (p.dtype == DType::Float16 || p.dtype == DType::BFloat16 || (p.dtype == DType::Float32 && p.tf32))
+    return gemm_tensor_core(p);  // Note [CUDA tensor-core GEMM]
   const bool skinny = p.m <= 16;  // the 16-row tile for the floats (integer products are rare: one tile)
   switch (p.dtype) {
     case DType::Float32: return skinny ? run_gemm<float, 16>(p) : run_gemm<float, 64>(p);

@@ -15,6 +15,16 @@
 // the operand's two strides is the unit one. Every shape works: tails are zero-filled in the tiles,
 // k == 0 gives alpha * 0 + beta * C. Floats accumulate in their own type; integers in uint64_t
 // (wrapping, as the CPU kernel and PyTorch's integer products).
+//
+// Note [CUDA tensor-core GEMM]
+// float16 and bfloat16 products (and float32 ones when `tf32` is set: torch.backends.cuda.matmul.
+// allow_tf32, or a float32 matmul precision other than 'highest', as PyTorch) run on the tensor cores
+// through the WMMA API (gemm_tc.cu): 64x64 output tiles per 4-warp block, 16x16 fragments (k 16,
+// or 8 for TF32), the same strided, zero-filled, double-buffered staging as the SIMT kernel, float32
+// accumulation, and alpha/beta/bias applied in float32 before the one rounding to the output type
+// (PyTorch's cuBLAS calls compute the same way). TF32 rounds each float32 input to 10 mantissa bits
+// (to nearest, ties away, as cvt.rna.tf32) inside the fragments. The emulated device runs the same
+// kernel through cuda/emu/mma.h (Note [Emulated WMMA]), so the flag changes results there too.
 #pragma once
 #include <cstdint>
 
@@ -31,7 +41,8 @@ struct GemmOperand {
 };
 
 struct GemmProblem {
-  DType dtype = DType::Float32;  // float32/64 or an integer type; every operand has it
+  DType dtype = DType::Float32;  // float16/bfloat16/32/64 or an integer type; every operand has it
+  bool tf32 = false;             // float32 on the tensor cores, inputs rounded to TF32
   int64_t batch = 1, m = 0, n = 0, k = 0, sums = 1;
   GemmOperand a, b;
   void* c = nullptr;
@@ -43,5 +54,7 @@ struct GemmProblem {
 
 // Runs the problem on the current device and stream (callers hold a DeviceGuard).
 void gemm(const GemmProblem& p);
+// The tensor-core kernel (gemm_tc.cu): float16, bfloat16, float32 as TF32. gemm() calls it.
+void gemm_tensor_core(const GemmProblem& p);
 
 }  // namespace pe::cuda

@@ -9,6 +9,7 @@
 #pragma once
 #include <utility>
 
+#include "cuda/counters.h"
 #include "cuda/cuda_check.h"
 
 // `T* name` = this block's dynamic shared memory (the launch's smem bytes, 16-byte aligned). The one
@@ -28,6 +29,7 @@ template <class... KArgs, class... Args>
 void launch_kernel(void (*kernel)(KArgs...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
                    Args&&... args) {
   static_assert(sizeof...(KArgs) == sizeof...(Args), "kernel launched with the wrong number of arguments");
+  kernel_launch_counter().fetch_add(1, std::memory_order_relaxed);  // Note [Runtime counters]
 #if defined(PE_CUDA_EMULATE)
   ::pe::emu::launch(kernel, grid, block, smem, stream, std::forward<Args>(args)...);
 #else

@@ -5,6 +5,7 @@
 // stride-1 unpadded convolution skips im2col (the input already is the column matrix).
 // col2im gathers (one thread per input element sums the column entries that read it), so the input
 // gradient needs no atomics and no zero fill.
+#include "core/matmul_precision.h"
 #include "cuda/gemm.cuh"
 #include "cuda/nn_kernels.h"
 #include "cuda/nn_util.cuh"
@@ -262,6 +263,7 @@ void linear_kernel(const Tensor& out, const Tensor& x, const Tensor& w, const Te
   PE_CUDA_DISPATCH_NN_FLOAT(x.dtype(), "linear", [&] {
     GemmProblem p;
     p.dtype = x.dtype();
+    p.tf32 = p.dtype == DType::Float32 && matmul_allow_tf32();  // F.linear is a matmul (Note [CUDA tensor-core GEMM])
     p.m = m, p.n = n, p.k = k;
     p.a = {x.raw_data(), k, 1, 0, 0};
     p.b = {w.raw_data(), 1, k, 0, 0};

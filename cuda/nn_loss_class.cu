@@ -1,10 +1,10 @@
 // CUDA kernels of the class losses over (n, c, s) inputs and (n, s) int64 targets, as the CPU ones
 // (cpu/nn_loss_class_kernel.cpp): sums in double, per-sample terms elementwise, reductions in one
-// block with a fixed tree (deterministic). Targets are checked on the device before anything is
-// written; a bad one is read back and raised as PyTorch's IndexError (this check is the one host
-// synchronisation of these ops). total_weight stays on the device: the backward reads it there.
-#include <limits>
-
+// block with a fixed tree (deterministic). Targets are checked on the device without a host
+// synchronisation, as PyTorch's device asserts (Note [Device asserts]): a target outside [0, C) is
+// reported at the next synchronisation point and counted as ignored meanwhile (never read out of
+// bounds). total_weight stays on the device: the backward reads it there.
+#include "cuda/device_assert.cuh"
 #include "cuda/nn_kernels.h"
 #include "cuda/nn_util.cuh"
 #include "ops/ops.h"
@@ -13,24 +13,24 @@ namespace pe::cuda {
 namespace {
 
 __global__ void target_check_kernel(const int64_t* t, int64_t count, int64_t c, int64_t ignore,
-                                    unsigned long long* first) {
+                                    DeviceAssertSlot* slot) {
   PE_CUDA_GRID_LOOP(i, count) {
     const int64_t v = t[i];
-    if (v != ignore && (v < 0 || v >= c)) atomicMin(first, (unsigned long long)i);
+    if (v != ignore && (v < 0 || v >= c)) report_index_out_of_bounds(slot, AssertKind::NllTarget, v, c, -1);
   }
 }
 
+// Once per forward (the backward sees the same targets).
 void check_targets(const ClassLossGeom& g, const Tensor& t) {
   const int64_t count = g.n * g.s;
   if (count == 0) return;
-  constexpr unsigned long long kNone = std::numeric_limits<unsigned long long>::max();
-  Tensor first = full({}, Scalar(int64_t(-1)), TensorOptions{DType::Int64, t.device()});  // all ones: kNone
   launch_kernel(target_check_kernel, nn_grid(count), kNnBlock, 0, current_stream(), t.data_ptr<int64_t>(), count, g.c,
-                g.ignore_index, reinterpret_cast<unsigned long long*>(first.raw_data()));
-  const auto at = static_cast<unsigned long long>(item(first).to_int64());
-  if (at == kNone) return;
-  const int64_t bad = item(select(view(t, {count}), 0, (int64_t)at)).to_int64();
-  PE_CHECK_INDEX(false, "Target ", bad, " is out of bounds.");
+                g.ignore_index, device_assert_slot());
+}
+
+// A target that takes part: not ignored, and in range (a bad one was reported by check_targets).
+__device__ __forceinline__ bool counted(const ClassLossGeom& g, int64_t cls) {
+  return cls != g.ignore_index && cls >= 0 && cls < g.c;
 }
 
 template <class T>
@@ -42,7 +42,7 @@ template <class T>
 __global__ void nll_none_kernel(T* out, const T* x, const int64_t* t, const T* w, ClassLossGeom g) {
   PE_CUDA_GRID_LOOP(i, g.n * g.s) {
     const int64_t n = i / g.s, s = i % g.s, cls = t[i];
-    out[i] = cls == g.ignore_index ? T(0) : -x[(n * g.c + cls) * g.s + s] * weight_of(w, cls);
+    out[i] = !counted(g, cls) ? T(0) : -x[(n * g.c + cls) * g.s + s] * weight_of(w, cls);
   }
 }
 
@@ -53,7 +53,7 @@ __global__ void nll_total_kernel(T* out, T* total, const T* x, const int64_t* t,
   double sum = 0, wsum = 0;
   for (int64_t i = threadIdx.x; i < g.n * g.s; i += blockDim.x) {
     const int64_t n = i / g.s, s = i % g.s, cls = t[i];
-    if (cls == g.ignore_index) continue;
+    if (!counted(g, cls)) continue;
     const T wc = weight_of(w, cls);
     sum += (double)(-x[(n * g.c + cls) * g.s + s] * wc);
     wsum += (double)wc;
@@ -72,7 +72,7 @@ __global__ void nll_backward_kernel(T* gi, const T* go, const int64_t* t, const 
                                     ClassLossGeom g) {
   PE_CUDA_GRID_LOOP(i, g.n * g.s) {
     const int64_t n = i / g.s, s = i % g.s, cls = t[i];
-    if (cls == g.ignore_index) continue;
+    if (!counted(g, cls)) continue;
     const T gv = g.reduction == Reduction::None ? go[i] : g.reduction == Reduction::Mean ? go[0] / *total : go[0];
     gi[(n * g.c + cls) * g.s + s] = -gv * weight_of(w, cls);
   }
@@ -94,7 +94,7 @@ __device__ double class_sum(const ClassLossGeom& g, const T* x, const T* w, cons
 template <class T>
 __global__ void class_sum_none_kernel(T* out, const T* x, const int64_t* t, const T* w, const T* p, ClassLossGeom g) {
   PE_CUDA_GRID_LOOP(i, g.n * g.s) {
-    out[i] = (t && t[i] == g.ignore_index) ? T(0) : T(class_sum(g, x, w, p, i));
+    out[i] = (t && !counted(g, t[i])) ? T(0) : T(class_sum(g, x, w, p, i));
   }
 }
 
@@ -104,7 +104,7 @@ __device__ double mean_denominator(const ClassLossGeom& g, const int64_t* t, con
   double d = 0;
   if (!t) return double(g.n * g.s);
   for (int64_t i = threadIdx.x; i < g.n * g.s; i += blockDim.x)
-    if (t[i] != g.ignore_index) d += w ? double(w[t[i]]) : 1.0;
+    if (counted(g, t[i])) d += w ? double(w[t[i]]) : 1.0;
   return block_reduce(d, smem, SumOf());
 }
 
@@ -114,7 +114,7 @@ __global__ void class_sum_reduce_kernel(T* out, const T* x, const int64_t* t, co
   __shared__ double smem[32];
   double sum = 0;
   for (int64_t i = threadIdx.x; i < g.n * g.s; i += blockDim.x)
-    if (!(t && t[i] == g.ignore_index)) sum += class_sum(g, x, w, p, i);
+    if (!(t && !counted(g, t[i]))) sum += class_sum(g, x, w, p, i);
   sum = block_reduce(sum, smem, SumOf());
   const double den = g.reduction == Reduction::Mean ? mean_denominator(g, t, w, smem) : 1.0;
   if (threadIdx.x == 0) *out = T(g.reduction == Reduction::Mean ? sum / den : sum);
@@ -138,7 +138,7 @@ __global__ void class_sum_backward_kernel(T* gi, T* gt, const T* go, const int64
     const T gv = g.reduction == Reduction::None ? go[i] : go[0] * *scale;
     const T f = -gv * weight_of(w, c);
     if (t) {
-      gi[k] = t[i] == g.ignore_index ? T(0) : f;
+      gi[k] = !counted(g, t[i]) ? T(0) : f;
     } else {
       gi[k] = f * p[k];
       gt[k] = f * x[k];
@@ -177,7 +177,6 @@ void nll_loss_backward_kernel(const ClassLossGeom& g, const Tensor& gi, const Te
   const int64_t count = g.n * g.s;
   if (count == 0) return;
   DeviceGuard guard(gi.device().index);
-  check_targets(g, t);
   PE_CUDA_DISPATCH_NN_FLOAT(gi.dtype(), "nll_loss_backward", [&] {
     using T = scalar_t;
     launch_kernel(nll_backward_kernel<T>, nn_grid(count), kNnBlock, 0, current_stream(), ptr<T>(gi),
@@ -236,10 +235,6 @@ void nll_smooth_kernel(const ClassLossGeom& g, const Tensor& out, const Tensor& 
 
 void nll_smooth_backward_kernel(const ClassLossGeom& g, const Tensor& gi, const Tensor& go, const Tensor& t,
                                 const Tensor& w) {
-  {
-    DeviceGuard guard(gi.device().index);
-    check_targets(g, t);
-  }
   class_sum_backward("nll_loss_smooth_backward", g, gi, Tensor(), go, t, w, Tensor(), Tensor());
 }
 

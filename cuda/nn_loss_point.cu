@@ -4,6 +4,7 @@
 // (deterministic). bce's range check runs on the device and is read back before anything is written.
 #include <cmath>
 
+#include "cuda/device_assert.cuh"
 #include "cuda/nn_kernels.h"
 #include "cuda/nn_util.cuh"
 #include "ops/ops.h"
@@ -116,9 +117,9 @@ __global__ void loss_backward_kernel(T* gi, const T* go, const T* scale, Operand
 }
 
 template <class T>
-__global__ void unit_range_kernel(const T* x, int64_t n, int* bad) {
+__global__ void unit_range_kernel(const T* x, int64_t n, DeviceAssertSlot* slot) {
   PE_CUDA_GRID_LOOP(i, n) {
-    if (!(x[i] >= T(0) && x[i] <= T(1))) atomicExch(bad, 1);
+    if (!(x[i] >= T(0) && x[i] <= T(1))) report_index_out_of_bounds(slot, AssertKind::UnitRange, i, n, -1);
   }
 }
 
@@ -154,10 +155,9 @@ void point_loss_kernel(const PointLossArgs& a, const Tensor& out, const Tensor& 
   PE_CUDA_DISPATCH_NN_FLOAT(x.dtype(), "pointwise_loss", [&] {
     using T = scalar_t;
     if (a.kind == PointLoss::Bce && n > 0) {
-      Tensor bad = zeros({}, TensorOptions{DType::Int32, x.device()});
+      // A device assert (Note [Device asserts]): raised at the next synchronisation, no host read here.
       launch_kernel(unit_range_kernel<T>, nn_grid(n), kNnBlock, 0, current_stream(), (const T*)ptr<T>(x), n,
-                    ptr<int>(bad));
-      PE_CHECK(item(bad).to_int64() == 0, "all elements of input should be between 0 and 1");
+                    device_assert_slot());
     }
     const LossOp<T> op{a.kind, T(a.beta)};
     const Operands<T> ops = n ? operands<T>(a, x, y) : Operands<T>{};

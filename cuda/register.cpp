@@ -7,6 +7,7 @@
 #include "cuda/host_allocator.h"
 #include "cuda/kernels.h"
 #include "cuda/nn_kernels.h"
+#include "cuda/optim_fused.h"
 #include "ops/elementwise_stubs.h"
 #include "ops/linalg_stubs.h"
 #include "ops/nn_stubs.h"
@@ -63,6 +64,7 @@ void register_cuda() {
   trace_stub.set(DeviceType::CUDA, &trace_kernel);
   cross_stub.set(DeviceType::CUDA, &cross_kernel);
   register_nn();  // GEMM and the nn kernels (register_nn.cpp)
+  register_optim();
 
   set_allocator(DeviceType::CUDA, cuda_allocator());
   set_cuda_copy_bytes(&copy_bytes);

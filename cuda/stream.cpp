@@ -10,6 +10,7 @@
 #include "cuda/stream.h"
 #include "cuda/device_assert.h"
 
+#include "cuda/counters.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
 
@@ -62,6 +63,7 @@ bool stream_query(cudaStream_t stream, int device) {
 
 void stream_synchronize(cudaStream_t stream, int device) {
   DeviceGuard guard(resolve(device));
+  count_host_sync();
   PE_CUDA_CHECK(cudaStreamSynchronize(stream));
   check_device_asserts(-1);  // a synchronization point (Note [Device asserts])
 }
@@ -94,7 +96,10 @@ bool event_query(cudaEvent_t event) {
   return true;
 }
 
-void event_synchronize(cudaEvent_t event) { PE_CUDA_CHECK(cudaEventSynchronize(event)); }
+void event_synchronize(cudaEvent_t event) {
+  count_host_sync();
+  PE_CUDA_CHECK(cudaEventSynchronize(event));
+}
 
 float event_elapsed_ms(cudaEvent_t start, cudaEvent_t end) {
   // As PyTorch: the events must have completed (elapsed_time does not wait).

@@ -68,6 +68,20 @@ def synchronize(device=None) -> None:
     _C._cuda_synchronize(_check(device))
 
 
+def _launch_count() -> int:
+    """Kernels launched so far by this process, every device (Note [Runtime counters]); private, for tests
+    and benchmarks that count launches per step."""
+    _lazy_check()
+    return _C._cuda_launch_count()
+
+
+def _sync_count() -> int:
+    """Times the host has waited for the device so far (copies to the host, item(), synchronize calls;
+    Note [Runtime counters]); private, for tests that check a training step does not synchronise."""
+    _lazy_check()
+    return _C._cuda_sync_count()
+
+
 def get_device_name(device=None) -> str:
     return _C._cuda_device_name(_check(device))
 

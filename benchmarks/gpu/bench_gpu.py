@@ -1,13 +1,15 @@
 """GPU workloads, pyengine beside PyTorch CUDA, in one process (issue 12):
 
-    python benchmarks/gpu/bench_gpu.py [--sizes 16M,64M,256M] [--repeat 20]
+    python benchmarks/gpu/bench_gpu.py [--sizes 16M,64M,256M] [--gemm 4096] [--repeat 20]
 
-Elementwise add / relu / exp on float32 tensors of 16M to 256M elements, sum and sum(dim),
-softmax-sized reductions (rows of 4096), and index / gather. Each time is the median of `repeat`
-runs, each bracketed by device synchronizations; the table gives the time, the effective memory
-bandwidth (bytes read + written / time) and pyengine's throughput relative to PyTorch (> 1: faster).
-An op with no pyengine CUDA kernel yet prints "no kernel". On the emulated device only the plumbing
-is exercised (use --sizes 64K): its times mean nothing.
+Elementwise add / relu / exp on float32 tensors of 16M to 256M elements, sum and sum(dim), softmax-sized
+reductions (rows of 4096), and index / gather. Then the tensor-core GEMM (issue 13) on n^3: float16 and
+bfloat16 (float32 accumulation; goal 0.6x cuBLAS), float32 with TF32 off (the SIMT kernel; goal 0.8x cuBLAS
+with TF32 off) and float32 with TF32 on (both libraries' allow_tf32 set), in GFLOP/s. Each time is the median
+of `repeat` runs, each bracketed by device synchronizations; the table gives the time, the effective memory
+bandwidth (bytes read + written / time) and pyengine's throughput relative to PyTorch (> 1: faster). An op
+with no pyengine CUDA kernel yet prints "no kernel". On the emulated device only the plumbing is exercised
+(use --sizes 64K): its times mean nothing.
 """
 from __future__ import annotations
 
@@ -47,24 +49,48 @@ def gpu_time(fn, sync, repeat: int) -> float:
     return statistics.median(times)
 
 
-def row(name: str, nbytes: int, pe_fn, torch_fn, repeat: int) -> None:
+def row(name: str, nbytes: float, pe_fn, torch_fn, repeat: int, unit: str = "GB/s") -> None:
+    """nbytes / time in units of 1e9 `unit` (GB/s for memory-bound ops; GFLOP/s with a FLOP count)."""
     try:
         tp = gpu_time(pe_fn, pe.cuda.synchronize, repeat)
-        pe_txt = "%9.3f ms %7.0f GB/s" % (tp * 1e3, nbytes / tp / 1e9)
+        pe_txt = "%9.3f ms %7.0f %s" % (tp * 1e3, nbytes / tp / 1e9, unit)
     except RuntimeError as e:
         tp, pe_txt = None, "%-25s" % ("no kernel" if "not implemented" in str(e) else "error: " + str(e)[:40])
     if HAVE_TORCH:
         tt = gpu_time(torch_fn, torch.cuda.synchronize, repeat)
-        t_txt = "%9.3f ms %7.0f GB/s" % (tt * 1e3, nbytes / tt / 1e9)
+        t_txt = "%9.3f ms %7.0f %s" % (tt * 1e3, nbytes / tt / 1e9, unit)
         ratio = "%6.2f" % (tt / tp) if tp else "   n/a"
     else:
         t_txt, ratio = "%-25s" % "(no torch CUDA)", "   n/a"
     print("%-34s %s   %s   %s" % (name, pe_txt, t_txt, ratio), flush=True)
 
 
+def gemm_rows(n: int, repeat: int) -> None:
+    """C = A @ B on n x n operands, pyengine beside torch.matmul with the same TF32 setting."""
+    flops = 2.0 * n ** 3
+    print("%-34s %-25s   %-25s   %s" % ("GEMM %d^3" % n, "pyengine", "torch", "pe/torch"))
+    for dt, tf32 in (("float16", False), ("bfloat16", False), ("float32", False), ("float32", True)):
+        pe.backends.cuda.matmul.allow_tf32 = tf32
+        pa = pe.randn(n, n, device="cuda").to(getattr(pe, dt))
+        pb = pe.randn(n, n, device="cuda").to(getattr(pe, dt))
+        if HAVE_TORCH:
+            torch.backends.cuda.matmul.allow_tf32 = tf32
+            ta = torch.randn(n, n, device="cuda").to(getattr(torch, dt))
+            tb = torch.randn(n, n, device="cuda").to(getattr(torch, dt))
+        else:
+            ta = tb = None
+        name = "mm %s%s" % (dt, " TF32 on" if tf32 else (" TF32 off" if dt == "float32" else ""))
+        row(name, flops, lambda: pa @ pb, lambda: torch.matmul(ta, tb), repeat, unit="GFLOP/s")
+        del pa, pb, ta, tb
+    pe.backends.cuda.matmul.allow_tf32 = False
+    if HAVE_TORCH:
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="16M,64M,256M")
+    ap.add_argument("--gemm", default="4096", help="GEMM sizes n (n^3), comma-separated; empty: none")
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
     print("device: %s%s" % (pe.cuda.get_device_name(), "" if not HAVE_TORCH else " | torch: " + torch.cuda.get_device_name()))
@@ -94,6 +120,9 @@ def main() -> None:
         row("gather(dim=1) f32 %dx1024" % rows, 16 * rows * 1024, lambda: p2.gather(1, pg), lambda: t2.gather(1, tg),
             args.repeat)
         del pa, pb, ta, tb, p2, t2, pi, ti, pg, tg
+        pe.cuda.empty_cache()
+    for n in (int(s) for s in args.gemm.split(",") if s):
+        gemm_rows(n, args.repeat)
         pe.cuda.empty_cache()
 
 

@@ -3,9 +3,11 @@
     python benchmarks/gpu/bench_gpu_nn.py [--gemm 1024,4096] [--batches 64,256] [--repeat 10]
 
 float32 / float64 GEMM on n^3 (PyTorch with TF32 off, as the issue's goal: at least 0.8x cuBLAS for float32
-at 4096^3), float16 / bfloat16 products (pyengine computes them in float32), conv2d forward and backward of
-LeNet's and a ResNet-sized layer, and a LeNet training step (forward, cross_entropy, backward, SGD) at the
-given batch sizes. Each time is the median of `repeat` runs bracketed by device synchronizations; the last
+at 4096^3), float16 / bfloat16 products (the tensor-core kernel, float32 accumulation), conv2d forward and
+backward of LeNet's and a ResNet-sized layer, and a LeNet training step (forward, cross_entropy, backward, SGD
+with its default foreach step) at the given batch sizes, with pyengine's kernel launches and host
+synchronisations per step (pyengine.cuda._launch_count / _sync_count; PyTorch's kernel count from its
+profiler when available). Each time is the median of `repeat` runs bracketed by device synchronizations; the last
 column is pyengine's throughput relative to PyTorch (> 1: faster). On the emulated device only the plumbing
 runs (use --gemm 64 --batches 4 --convs lenet --repeat 1): its times mean nothing.
 """
@@ -94,6 +96,32 @@ def lenet_step(batch: int):
     return make
 
 
+def count_lenet_step(batch: int) -> None:
+    """Kernel launches and host synchronisations of one LeNet training step (after a warm-up step)."""
+    step = lenet_step(batch)(pe)
+    step()
+    pe.cuda.synchronize()
+    l0, s0 = pe.cuda._launch_count(), pe.cuda._sync_count()
+    step()
+    launches, syncs = pe.cuda._launch_count() - l0, pe.cuda._sync_count() - s0
+    torch_txt = ""
+    if HAVE_TORCH:
+        try:
+            from torch.profiler import ProfilerActivity, profile
+            tstep = lenet_step(batch)(torch)
+            tstep()
+            torch.cuda.synchronize()
+            with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                tstep()
+                torch.cuda.synchronize()
+            kernels = sum(1 for e in prof.events() if e.device_type.name == "CUDA")
+            torch_txt = ", torch: %d kernels" % kernels
+        except Exception as e:  # the profiler is optional here  # noqa: BLE001
+            torch_txt = ", torch: profiler unavailable (%s)" % type(e).__name__
+    print("LeNet step, batch %d: pyengine %d kernel launches, %d host syncs%s" % (batch, launches, syncs, torch_txt),
+          flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--gemm", default="1024,4096")
@@ -118,6 +146,8 @@ def main() -> None:
         row(name + " fwd+bwd", 3 * flops, conv(n, c, hw, o, k, pad, True), args.repeat)
     for b in (int(s) for s in args.batches.split(",")):
         row("LeNet training step, batch %d" % b, 0, lenet_step(b), args.repeat)
+    for b in (int(s) for s in args.batches.split(",")):
+        count_lenet_step(b)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 // The matrix products: mm, bmm, matmul (PyTorch's 1-D, folding and batch-broadcast rules), mv, dot,
-// vdot, outer. Every product runs through bmm_out, which computes float16/bfloat16 in float32 and
-// hands the kernel an output with a unit stride in one matrix dim. Also: the linalg kernel tables
+// vdot, outer. Every product runs through bmm_out, which computes float16/bfloat16 in float32 (on CUDA:
+// the kernel's float32 accumulation) and hands the kernel an output with a unit stride in one matrix dim. Also: the linalg kernel tables
 // and the helpers of ops/linalg_util.h.
 #include "core/shape.h"
 #include "ops/linalg.h"
@@ -53,7 +53,9 @@ void bmm_out(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& 
   if (out.numel() == 0) return;
   const DType dt = out.dtype();
   const bool beta0 = is_zero(beta);
-  if (dt == DType::Float16 || dt == DType::BFloat16) {  // computed in float32, as PyTorch's opmath
+  // float16/bfloat16: on CUDA the tensor-core GEMM reads them and accumulates in float32 (Note [CUDA
+  // tensor-core GEMM]); elsewhere computed in float32, as PyTorch's opmath.
+  if ((dt == DType::Float16 || dt == DType::BFloat16) && !out.device().is_cuda()) {
     Tensor o = beta0 ? make_empty(out.sizes(), DType::Float32, out.device()) : to(out, DType::Float32, std::nullopt);
     bmm_out(o, to(a, DType::Float32, std::nullopt), to(b, DType::Float32, std::nullopt), alpha, beta);
     Tensor dst = out;

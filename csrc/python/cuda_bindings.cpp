@@ -2,10 +2,13 @@
 // pinned memory, device properties). Compiled in every build; without the CUDA part it binds
 // nothing and pyengine/cuda.py answers "not compiled with CUDA". Streams and events cross as integer
 // handles (a CUDA stream's handle is its cudaStream_t; 0 is the legacy default stream).
+#include "core/matmul_precision.h"
+#include "ops/optim_fused.h"
 #include "python/common.h"
 
 #ifdef PE_WITH_CUDA
 #include "cuda/allocator.h"
+#include "cuda/counters.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device.h"
 #include "cuda/stream.h"
@@ -49,6 +52,9 @@ void bind_streams(py::module_& m) {
   });
   m.def("_cuda_event_elapsed_time", [](uintptr_t a, uintptr_t b) { return event_elapsed_ms(to_event(a), to_event(b)); });
   m.def("_cuda_sleep", [](int64_t cycles) { sleep_cycles(cycles); });
+  // Note [Runtime counters] (cuda/counters.h)
+  m.def("_cuda_launch_count", [] { return kernel_launch_counter().load(); });
+  m.def("_cuda_sync_count", [] { return host_sync_counter().load(); });
 }
 
 void bind_memory(py::module_& m) {
@@ -102,6 +108,41 @@ void bind_memory(py::module_& m) {
 #endif
 
 void bind_cuda(py::module_& m) {
+  m.def("_set_matmul_allow_tf32", [](bool allow) { set_matmul_allow_tf32(allow); });
+  m.def("_get_matmul_allow_tf32", [] { return matmul_allow_tf32(); });
+  // The multi-tensor optimizer steps (ops/optim_fused.h), called by pyengine/optim/_multi_tensor.py.
+  using TensorList = std::vector<Tensor>;
+  auto opt = [](const std::optional<Tensor>& t) { return t ? *t : Tensor(); };
+  m.def(
+      "_fused_sgd_",
+      [opt](const TensorList& params, const TensorList& grads, const TensorList& bufs, const std::vector<bool>& first,
+            double lr, double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
+            const std::optional<Tensor>& grad_scale, const std::optional<Tensor>& found_inf) {
+        FusedSgdArgs a;
+        a.lr = lr, a.momentum = momentum, a.dampening = dampening, a.weight_decay = weight_decay;
+        a.nesterov = nesterov, a.maximize = maximize;
+        py::gil_scoped_release nogil;
+        fused_sgd_(params, grads, bufs, first, a, opt(grad_scale), opt(found_inf));
+      },
+      py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::arg("is_first"), py::kw_only(),
+      py::arg("lr"), py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"),
+      py::arg("maximize"), py::arg("grad_scale") = py::none(), py::arg("found_inf") = py::none());
+  m.def(
+      "_fused_adam_",
+      [opt](const TensorList& params, const TensorList& grads, const TensorList& exp_avgs, const TensorList& exp_avg_sqs,
+            const TensorList& max_exp_avg_sqs, const TensorList& steps, double lr, double beta1, double beta2,
+            double weight_decay, double eps, bool amsgrad, bool maximize, bool decoupled_weight_decay,
+            const std::optional<Tensor>& grad_scale, const std::optional<Tensor>& found_inf) {
+        FusedAdamArgs a;
+        a.lr = lr, a.beta1 = beta1, a.beta2 = beta2, a.weight_decay = weight_decay, a.eps = eps;
+        a.amsgrad = amsgrad, a.maximize = maximize, a.decoupled_weight_decay = decoupled_weight_decay;
+        py::gil_scoped_release nogil;
+        fused_adam_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, a, opt(grad_scale), opt(found_inf));
+      },
+      py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs"),
+      py::arg("state_steps"), py::kw_only(), py::arg("lr"), py::arg("beta1"), py::arg("beta2"),
+      py::arg("weight_decay"), py::arg("eps"), py::arg("amsgrad"), py::arg("maximize"),
+      py::arg("decoupled_weight_decay"), py::arg("grad_scale") = py::none(), py::arg("found_inf") = py::none());
   m.def("_pin_memory", [](const Tensor& t) { return pin_memory(t); });
   m.def("_is_pinned", [](const Tensor& t) { return is_pinned(t); });
 #ifdef PE_WITH_CUDA

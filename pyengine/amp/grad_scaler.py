@@ -93,7 +93,8 @@ class GradScaler:
                     if dev not in per_device:
                         per_device[dev] = found_inf.to(dev).clone()
                     per_device[dev] += (~pyengine.isfinite(grad)).any().to(pyengine.float32)
-                    grad.mul_(inv_scale.to(dev).to(grad.dtype))
+                    if inv_scale is not None:  # None: only look for infs (a fused step unscales itself)
+                        grad.mul_(inv_scale.to(dev).to(grad.dtype))
         return per_device
 
     def unscale_(self, optimizer) -> None:
@@ -122,6 +123,8 @@ class GradScaler:
         state = self._per_optimizer_states[id(optimizer)]
         if state["stage"] is OptState.STEPPED:
             raise RuntimeError("step() has already been called since the last update().")
+        if getattr(optimizer, "_step_supports_amp_scaling", False):
+            return self._fused_step(optimizer, state, args, kwargs)
         if state["stage"] is OptState.READY:
             self.unscale_(optimizer)
         if len(state["found_inf_per_device"]) == 0:
@@ -129,6 +132,27 @@ class GradScaler:
         retval = None
         if not sum(float(v) for v in state["found_inf_per_device"].values()):
             retval = optimizer.step(*args, **kwargs)
+        state["stage"] = OptState.STEPPED
+        return retval
+
+    def _fused_step(self, optimizer, state: dict, args, kwargs) -> Any:
+        """PyTorch's path for optimizers with ``_step_supports_amp_scaling`` (fused=True): no host read of
+        found_inf; the optimizer gets ``grad_scale`` (unless already unscaled) and ``found_inf`` and skips an
+        overflowing step on the device."""
+        import pyengine
+        if state["stage"] is OptState.READY:
+            found_inf = pyengine.full((), 0.0, dtype=pyengine.float32, device=self._scale.device)
+            state["found_inf_per_device"] = self._unscale_grads_(optimizer, None, found_inf, True)
+        if len(state["found_inf_per_device"]) == 0:
+            raise AssertionError("No inf checks were recorded for this optimizer.")
+        found_inf = sum(t.to(self._scale.device, non_blocking=True) for t in state["found_inf_per_device"].values())
+        optimizer.grad_scale = None if state["stage"] is OptState.UNSCALED else self._scale
+        optimizer.found_inf = found_inf
+        try:
+            retval = optimizer.step(*args, **kwargs)
+        finally:
+            del optimizer.grad_scale
+            del optimizer.found_inf
         state["stage"] = OptState.STEPPED
         return retval
 
@@ -153,17 +177,27 @@ class GradScaler:
                           for f in state["found_inf_per_device"].values()]
             if len(found_infs) == 0:
                 raise AssertionError("No inf checks were recorded prior to update.")
-            overflow = sum(float(f) for f in found_infs) > 0
-            if overflow:
-                self._scale.mul_(self._backoff_factor)
-                self._growth_tracker.fill_(0)
-            else:
-                tracker = int(self._growth_tracker) + 1
-                if tracker == self._growth_interval:
-                    self._scale.mul_(self._growth_factor)
-                    tracker = 0
-                self._growth_tracker.fill_(tracker)
+            # On the device, as PyTorch's _amp_update_scale_: no host read of found_inf.
+            found = found_infs[0]
+            for f in found_infs[1:]:
+                found = found + f.to(found.device)
+            self._amp_update_scale_(found.to(self._scale.device))
         self._per_optimizer_states = defaultdict(_refresh_per_optimizer_state)
+
+    def _amp_update_scale_(self, found_inf) -> None:
+        """PyTorch's _amp_update_scale_, in tensor ops: after an overflow scale *= backoff and tracker = 0; else
+        tracker += 1 and, when it reaches growth_interval, scale *= growth (kept only if finite) and tracker = 0."""
+        import pyengine
+        scale, tracker = self._scale, self._growth_tracker
+        overflow = found_inf > 0
+        successful = tracker + 1
+        grow = successful == self._growth_interval
+        grown = scale * self._growth_factor
+        grown = pyengine.where(pyengine.isfinite(grown), grown, scale)
+        new_scale = pyengine.where(overflow, scale * self._backoff_factor, pyengine.where(grow, grown, scale))
+        new_tracker = pyengine.where(overflow | grow, pyengine.zeros_like(tracker), successful)
+        scale.copy_(new_scale)
+        tracker.copy_(new_tracker)
 
     def _check_scale_growth_tracker(self, funcname: str) -> None:
         fix = "This may indicate your script did not use scaler.scale(loss or outputs) earlier in the iteration."

@@ -1,8 +1,13 @@
-"""torch.set_float32_matmul_precision / get_float32_matmul_precision. pyengine computes float32 matmuls in full
-float32 whatever the setting ('high' and 'medium' permit less precision; they do not require it)."""
+"""torch.set_float32_matmul_precision / get_float32_matmul_precision (one setting with
+torch.backends.cuda.matmul.allow_tf32, as in PyTorch). 'high' and 'medium' let float32 matmuls on CUDA run on the
+tensor cores with TF32 inputs (Note [CUDA tensor-core GEMM]; PyTorch's CUDA matmuls use TF32 for both, having no
+bfloat16 path for float32 there); 'highest' keeps full float32. CPU matmuls are full float32 under every setting,
+as PyTorch's."""
 from __future__ import annotations
 
 import warnings
+
+from .. import _C
 
 _precision = "highest"
 
@@ -18,3 +23,4 @@ def set_float32_matmul_precision(precision: str) -> None:
                       "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
         return
     _precision = precision
+    _C._set_matmul_allow_tf32(precision != "highest")

@@ -1,6 +1,7 @@
-"""torch.backends.cuda: ``is_built()`` follows pyengine.cuda (compiled in or not); ``matmul.allow_tf32`` and the
-reduced-precision flags are kept with PyTorch's defaults. pyengine's float32 matmuls always accumulate in float32
-with float32 inputs (no TF32 rounding), which satisfies either setting of these flags."""
+"""torch.backends.cuda: ``is_built()`` follows pyengine.cuda (compiled in or not); ``matmul.allow_tf32`` (default
+False, as PyTorch) makes float32 matmuls on CUDA round their inputs to TF32 on the tensor cores; the
+reduced-precision flags are kept with PyTorch's defaults (float16/bfloat16 products accumulate in float32, which
+satisfies either setting)."""
 from __future__ import annotations
 
 __all__ = ["is_built", "matmul", "preferred_linalg_library", "flash_sdp_enabled", "math_sdp_enabled",
@@ -32,7 +33,7 @@ class _MatmulFlags:
         _precision.set_float32_matmul_precision("high" if value else "highest")
 
     def __repr__(self) -> str:
-        return "<torch.backends.cuda.matmul flags: pyengine matmuls run in full precision>"
+        return f"<torch.backends.cuda.matmul flags: allow_tf32={self.allow_tf32}>"
 
 
 matmul = _MatmulFlags()

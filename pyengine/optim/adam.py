@@ -8,6 +8,7 @@ from typing import Any
 import pyengine
 
 from .._C import Tensor
+from . import _multi_tensor
 from .optimizer import check_adam_hyperparameters  # noqa: I001
 from .optimizer import Optimizer, _get_value, _scalar_dtype, _to_scalar, addcdiv_, addcmul_
 
@@ -28,6 +29,9 @@ class Adam(Optimizer):
                     "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+        if _multi_tensor.check_fused_args(fused, foreach, differentiable):
+            self._step_supports_amp_scaling = True
+            _multi_tensor.check_fused_params(self.param_groups)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
@@ -47,7 +51,9 @@ class Adam(Optimizer):
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state[p]
         if len(state) == 0:
-            state["step"] = pyengine.tensor(0.0, dtype=_scalar_dtype())
+            # fused: float32 on the parameter's device, as PyTorch's (GradScaler skips it there).
+            state["step"] = (pyengine.zeros((), dtype=pyengine.float32, device=p.device) if group.get("fused")
+                             else pyengine.tensor(0.0, dtype=_scalar_dtype()))
             state["exp_avg"] = pyengine.zeros_like(p)
             state["exp_avg_sq"] = pyengine.zeros_like(p)
             if group["amsgrad"]:
@@ -60,7 +66,13 @@ class Adam(Optimizer):
             beta1, beta2 = group["betas"]
             lr = _to_scalar(group["lr"])
             weight_decay, eps = group["weight_decay"], group["eps"]
-            for param, grad in self._params_with_grad(group):
+            pairs = self._params_with_grad(group)
+            if _multi_tensor.usable(group, pairs):  # foreach/fused on CUDA: a few launches for the group
+                _multi_tensor.adam(self, group, pairs, lr)
+                continue
+            if _multi_tensor.loop_skips_step(self, pairs):
+                continue
+            for param, grad in pairs:
                 state = self._init_state(param, group)
                 if group["maximize"]:
                     grad = -grad

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._C import Tensor
+from . import _multi_tensor
 from .optimizer import Optimizer, _to_scalar
 
 __all__ = ["SGD"]
@@ -28,6 +29,9 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        if _multi_tensor.check_fused_args(fused, foreach, differentiable):
+            self._step_supports_amp_scaling = True
+            _multi_tensor.check_fused_params(self.param_groups)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
@@ -44,7 +48,13 @@ class SGD(Optimizer):
             lr = _to_scalar(group["lr"])
             momentum, dampening = group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-            for param, grad in self._params_with_grad(group):
+            pairs = self._params_with_grad(group)
+            if _multi_tensor.usable(group, pairs):  # foreach/fused on CUDA: a few launches for the group
+                _multi_tensor.sgd(self, group, pairs, lr)
+                continue
+            if _multi_tensor.loop_skips_step(self, pairs):
+                continue
+            for param, grad in pairs:
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:

@@ -1,10 +1,13 @@
 """nn.DataParallel: with no CUDA device the wrapped module runs directly (as PyTorch does); with one device the
 inputs are moved to it and the module runs there; with several, the batch is scattered along ``dim``, the
 module replicated (replica parameters are differentiable copies of the originals, so gradients flow back to
-them), the replicas run and their outputs are gathered on ``output_device``.
+them), the replicas run concurrently, one host thread per device (PyTorch's parallel_apply: each thread makes its
+device current and inherits the caller's grad mode and cuda autocast state), and their outputs are gathered on
+``output_device``.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Optional, Sequence
 
 import pyengine
@@ -70,6 +73,37 @@ def _replicate(module: Module, device: str) -> Module:
     return replica
 
 
+def _parallel_apply(replicas: list, inputs: list, kwargs: list, devices: list) -> list:
+    """replicas[i](*inputs[i], **kwargs[i]) on cuda:devices[i], each in its own thread; the first failure is
+    raised in the caller, naming the replica."""
+    grad_enabled = pyengine.is_grad_enabled()
+    autocast_on = pyengine.is_autocast_enabled("cuda")
+    autocast_dtype = pyengine.get_autocast_dtype("cuda")
+    results: list = [None] * len(replicas)
+    errors: list = [None] * len(replicas)
+
+    def work(i: int) -> None:
+        try:
+            with pyengine.cuda.device(devices[i]), pyengine.set_grad_enabled(grad_enabled), \
+                    pyengine.autocast("cuda", dtype=autocast_dtype, enabled=autocast_on):
+                results[i] = replicas[i](*inputs[i], **kwargs[i])
+        except BaseException as e:  # re-raised in the caller  # noqa: BLE001
+            errors[i] = e
+
+    threads = [threading.Thread(target=work, args=(i,), name=f"DataParallel replica {i}")
+               for i in range(len(replicas))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, e in enumerate(errors):
+        if e is not None:
+            if hasattr(e, "add_note"):
+                e.add_note(f"(raised in DataParallel replica {i} on cuda:{devices[i]})")
+            raise e
+    return results
+
+
 class DataParallel(Module):
     def __init__(self, module: Module, device_ids: Optional[Sequence] = None, output_device=None,
                  dim: int = 0) -> None:
@@ -104,9 +138,7 @@ class DataParallel(Module):
         in_parts = _scatter(list(inputs), self.device_ids, self.dim)
         kw_parts = _scatter(kwargs, self.device_ids, self.dim) if kwargs else [{} for _ in in_parts]
         n = min(len(in_parts), len(self.device_ids))
-        outputs = []
-        for i in range(n):
-            dev = f"cuda:{self.device_ids[i]}"
-            replica = self.module if i == 0 else _replicate(self.module, dev)
-            outputs.append(replica(*in_parts[i], **kw_parts[i]))
+        replicas = [self.module if i == 0 else _replicate(self.module, f"cuda:{self.device_ids[i]}")
+                    for i in range(n)]
+        outputs = _parallel_apply(replicas, in_parts[:n], kw_parts[:n], self.device_ids[:n])
         return _gather(outputs, pyengine.device("cuda", self.output_device), self.dim)
