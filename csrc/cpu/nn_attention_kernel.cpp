@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/gemm.h"
@@ -23,12 +24,81 @@
 #include "cpu/parallel.h"
 #include "ops/fast_math.h"
 #include "ops/nn_attention.h"
+#if defined(__x86_64__)
+#include "cpu/exp_avx512.h"
+#endif
 
 namespace pe::cpu {
 namespace {
 
+// The softmax row loops next to the GEMMs (max, x = exp(x - m) with the sum). This file is compiled for
+// the baseline x86-64, where they run 4 floats wide (half the forward's time at L = 1024 was here), so
+// float rows take AVX-512 loops when the CPU has them (cpu/exp_avx512.h: math::exp_f32's algorithm).
+#if defined(__x86_64__)
+#define PE_ATTN_AVX512 __attribute__((target("avx512f,avx512dq,avx2,fma")))
+PE_ATTN_AVX512 float row_max_avx512(const float* x, int64_t n) {
+  __m512 acc = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  int64_t c = 0;
+  for (; c + 16 <= n; c += 16) acc = _mm512_max_ps(acc, _mm512_loadu_ps(x + c));
+  if (c < n) acc = _mm512_mask_max_ps(acc, (__mmask16)((1u << (n - c)) - 1), acc, _mm512_loadu_ps(x + c));
+  return _mm512_reduce_max_ps(acc);
+}
+PE_ATTN_AVX512 float exp_sub_sum_avx512(float* x, int64_t n, float m) {
+  const __m512 mv = _mm512_set1_ps(m);
+  __m512 acc = _mm512_setzero_ps();
+  int64_t c = 0;
+  for (; c + 16 <= n; c += 16) {
+    const __m512 e = avx512::exp(_mm512_sub_ps(_mm512_loadu_ps(x + c), mv));
+    _mm512_storeu_ps(x + c, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  if (c < n) {
+    const __mmask16 k = (__mmask16)((1u << (n - c)) - 1);
+    const __m512 e = avx512::exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + c), mv));
+    _mm512_mask_storeu_ps(x + c, k, e);
+    acc = _mm512_mask_add_ps(acc, k, acc, e);
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+#undef PE_ATTN_AVX512
+bool has_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  return yes;
+}
+#else
+bool has_avx512() { return false; }
+#endif
+
+template <class T>
+T row_max(const T* x, int64_t n) {
+#if defined(__x86_64__)
+  if constexpr (std::is_same_v<T, float>)
+    if (n > 0 && has_avx512()) return row_max_avx512(x, n);
+#endif
+  T m = -std::numeric_limits<T>::infinity();
+  for (int64_t c = 0; c < n; ++c) m = std::max(m, x[c]);
+  return m;
+}
+
+// x[c] = exp(x[c] - m); returns their sum.
+template <class T>
+T exp_sub_sum(T* x, int64_t n, T m) {
+#if defined(__x86_64__)
+  if constexpr (std::is_same_v<T, float>)
+    if (has_avx512()) return exp_sub_sum_avx512(x, n, m);
+#endif
+  // Two loops: the exp loop vectorizes (polynomial exp for float), the ordered sum does not.
+  for (int64_t c = 0; c < n; ++c) x[c] = math::exp(x[c] - m);
+  T s = 0;
+  for (int64_t c = 0; c < n; ++c) s += x[c];
+  return s;
+}
+
+// 64 query rows by 512 keys (measured at L = S = 1024, head dim 64 against 64 x 256, 128 x 256/512,
+// 256 x 256/512, 64 x 1024: the larger key block halves the re-packing of Q and the per-block row loops;
+// a 64-row query block keeps enough work items for the threads). Scratch per thread: 2 blocks, 256 KB.
 constexpr int64_t kBlockQ = 64;
-constexpr int64_t kBlockK = 256;
+constexpr int64_t kBlockK = 512;
 
 template <class T>
 struct Problem {
@@ -76,18 +146,14 @@ void forward_block(T* out, T* lse, const T* q, const T* k, const T* v, const Pro
     block_scores(sc, p, b, i0, bq, j0, bk, qb, k + (b * p.s + j0) * p.e);
     for (int64_t r = 0; r < bq; ++r) {
       T* row = sc + r * bk;
-      T m_blk = neg_inf;
-      for (int64_t c = 0; c < bk; ++c) m_blk = std::max(m_blk, row[c]);
+      const T m_blk = row_max(row, bk);
       const T m_new = std::max(mx[r], m_blk);
       if (m_new == neg_inf) {  // every key so far masked: nothing to add
         std::fill(row, row + bk, T(0));
         continue;
       }
       const T alpha = std::exp(mx[r] - m_new);  // 0 when mx[r] is -inf
-      // Two loops: the exp loop vectorizes (polynomial exp for float), the ordered sum does not.
-      for (int64_t c = 0; c < bk; ++c) row[c] = math::exp(row[c] - m_new);
-      T s = 0;
-      for (int64_t c = 0; c < bk; ++c) s += row[c];
+      const T s = exp_sub_sum(row, bk, m_new);
       sum[r] = sum[r] * alpha + s;
       mx[r] = m_new;
       if (alpha != T(1)) {
@@ -180,8 +246,10 @@ void flash_backward(const Tensor& dq, const Tensor& dk, const Tensor& dv, const 
         for (int64_t r = 0; r < bq; ++r) {
           const T l = lp[b * p.l + i0 + r];
           T* row = pb + r * bk;
-          for (int64_t c = 0; c < bk; ++c)
-            row[c] = (l == neg_inf || row[c] == neg_inf) ? T(0) : math::exp(row[c] - l);
+          if (l == neg_inf)  // a fully masked row: no probabilities
+            std::fill(row, row + bk, T(0));
+          else
+            exp_sub_sum(row, bk, l);  // a masked score (-inf) gives 0
         }
         gemm<T>(true, false, bk, p.ev, bq, T(1), pb, bk, gb, p.ev, T(1), dvb, p.ev);
         gemm<T>(false, true, bq, bk, p.ev, T(1), gb, p.ev, vb, p.ev, T(0), dpb, bk);
