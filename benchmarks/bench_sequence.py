@@ -98,7 +98,7 @@ def main() -> None:
     report(rows, "sequence models (medians of 5; threads: %s)" % threads)
     print("after:", load())
     print("\nSDPA forward, 8 heads, head dim 64: peak RSS growth of the call (MB; the output alone is "
-          "2 MB per 1024 rows; linear = tiled, quadratic = the L x S scores, 32 MB per head at 1024):")
+          "2 MB per 1024 rows; linear = tiled, quadratic = the L x S scores, 32 MB for the 8 heads at 1024):")
     for length in (1024, 2048, 4096, 8192):
         line = "  L = S = %5d: pyengine %7.1f" % (length, sdpa_peak_mb("pyengine", length))
         if torch is not None:

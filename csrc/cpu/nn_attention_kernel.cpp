@@ -108,11 +108,31 @@ struct Problem {
   const AttnMaskView* mask;
 };
 
-// scores (bq x bk) = scale * Q K^T + mask, -inf above the diagonal when causal.
+// Each batch entry's (rows, cols) matrix transposed to (cols, rows). The score GEMMs read K (and the
+// backward V) as K^T blocks: packing a transposed operand block by block cost as much as the product
+// itself (it is re-packed for every query block), so the keys are transposed once per call (memory: one
+// more copy of K, still linear in the sequence length).
+template <class T>
+std::vector<T> transpose_batches(const T* src, int64_t n, int64_t rows, int64_t cols) {
+  std::vector<T> out(n * rows * cols);
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, rows));
+  parallel_for(0, n * cols, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t bc = lo; bc < hi; ++bc) {
+      const int64_t b = bc / cols, c = bc % cols;
+      const T* in = src + b * rows * cols + c;
+      T* o = out.data() + (b * cols + c) * rows;
+      for (int64_t r = 0; r < rows; ++r) o[r] = in[r * cols];
+    }
+  });
+  return out;
+}
+
+// scores (bq x bk) = scale * Q K^T + mask, -inf above the diagonal when causal. ktb: column j0 of this
+// batch entry's K^T (E x S, leading dimension S).
 template <class T>
 void block_scores(T* sc, const Problem<T>& p, int64_t b, int64_t i0, int64_t bq, int64_t j0, int64_t bk,
-                  const T* qb, const T* kb) {
-  gemm<T>(false, true, bq, bk, p.e, p.scale, qb, p.e, kb, p.e, T(0), sc, bk);
+                  const T* qb, const T* ktb) {
+  gemm<T>(false, false, bq, bk, p.e, p.scale, qb, p.e, ktb, p.s, T(0), sc, bk);
   const AttnMaskView& m = *p.mask;
   const T neg_inf = -std::numeric_limits<T>::infinity();
   for (int64_t r = 0; r < bq; ++r) {
@@ -128,7 +148,7 @@ void block_scores(T* sc, const Problem<T>& p, int64_t b, int64_t i0, int64_t bq,
 }
 
 template <class T>
-void forward_block(T* out, T* lse, const T* q, const T* k, const T* v, const Problem<T>& p, int64_t b,
+void forward_block(T* out, T* lse, const T* q, const T* kt, const T* v, const Problem<T>& p, int64_t b,
                    int64_t i0, std::vector<T>& scratch) {
   const int64_t bq = std::min(kBlockQ, p.l - i0);
   const T neg_inf = -std::numeric_limits<T>::infinity();
@@ -143,7 +163,7 @@ void forward_block(T* out, T* lse, const T* q, const T* k, const T* v, const Pro
   const int64_t kend = p.causal ? std::min(p.s, i0 + bq) : p.s;
   for (int64_t j0 = 0; j0 < kend; j0 += kBlockK) {
     const int64_t bk = std::min(kBlockK, kend - j0);
-    block_scores(sc, p, b, i0, bq, j0, bk, qb, k + (b * p.s + j0) * p.e);
+    block_scores(sc, p, b, i0, bq, j0, bk, qb, kt + b * p.e * p.s + j0);
     for (int64_t r = 0; r < bq; ++r) {
       T* row = sc + r * bk;
       const T m_blk = row_max(row, bk);
@@ -201,9 +221,10 @@ void flash_forward(const Tensor& out, const Tensor& lse, const Tensor& q, const 
   const int64_t nqb = (p.l + kBlockQ - 1) / kBlockQ;
   T* o = out.data_ptr<T>();
   T* ls = lse.data_ptr<T>();
-  const T *qp = q.data_ptr<T>(), *kp = k.data_ptr<T>(), *vp = v.data_ptr<T>();
+  const T *qp = q.data_ptr<T>(), *vp = v.data_ptr<T>();
+  const std::vector<T> kt = transpose_batches(k.data_ptr<T>(), p.n, p.s, p.e);
   for_items<T>(p.n * nqb, kBlockQ * kBlockK + 2 * kBlockQ, [&](int64_t item, std::vector<T>& scratch) {
-    forward_block(o, ls, qp, kp, vp, p, item / nqb, (item % nqb) * kBlockQ, scratch);
+    forward_block(o, ls, qp, kt.data(), vp, p, item / nqb, (item % nqb) * kBlockQ, scratch);
   });
 }
 
@@ -216,6 +237,7 @@ void flash_backward(const Tensor& dq, const Tensor& dk, const Tensor& dv, const 
           *gp = grad_out.data_ptr<T>(), *lp = lse.data_ptr<T>();
   T *dqp = dq.data_ptr<T>(), *dkp = dk.data_ptr<T>(), *dvp = dv.data_ptr<T>();
   const T neg_inf = -std::numeric_limits<T>::infinity();
+  const std::vector<T> kt = transpose_batches(kp, p.n, p.s, p.e), vt = transpose_batches(vp, p.n, p.s, p.ev);
   for_items<T>(p.n, 2 * kBlockQ * kBlockK + p.l, [&](int64_t b, std::vector<T>& scratch) {
     T* pb = scratch.data();
     T* dpb = pb + kBlockQ * kBlockK;
@@ -234,7 +256,6 @@ void flash_backward(const Tensor& dq, const Tensor& dk, const Tensor& dv, const 
     for (int64_t j0 = 0; j0 < p.s; j0 += kBlockK) {
       const int64_t bk = std::min(kBlockK, p.s - j0);
       const T* kb = kp + (b * p.s + j0) * p.e;
-      const T* vb = vp + (b * p.s + j0) * p.ev;
       T* dkb = dkp + (b * p.s + j0) * p.e;
       T* dvb = dvp + (b * p.s + j0) * p.ev;
       const int64_t istart = p.causal ? (j0 / kBlockQ) * kBlockQ : 0;
@@ -242,7 +263,7 @@ void flash_backward(const Tensor& dq, const Tensor& dk, const Tensor& dv, const 
         const int64_t bq = std::min(kBlockQ, p.l - i0);
         const T* qb = qp + (b * p.l + i0) * p.e;
         const T* gb = gp + (b * p.l + i0) * p.ev;
-        block_scores(pb, p, b, i0, bq, j0, bk, qb, kb);
+        block_scores(pb, p, b, i0, bq, j0, bk, qb, kt.data() + b * p.e * p.s + j0);
         for (int64_t r = 0; r < bq; ++r) {
           const T l = lp[b * p.l + i0 + r];
           T* row = pb + r * bk;
@@ -252,7 +273,8 @@ void flash_backward(const Tensor& dq, const Tensor& dk, const Tensor& dv, const 
             exp_sub_sum(row, bk, l);  // a masked score (-inf) gives 0
         }
         gemm<T>(true, false, bk, p.ev, bq, T(1), pb, bk, gb, p.ev, T(1), dvb, p.ev);
-        gemm<T>(false, true, bq, bk, p.ev, T(1), gb, p.ev, vb, p.ev, T(0), dpb, bk);
+        gemm<T>(false, false, bq, bk, p.ev, T(1), gb, p.ev, vt.data() + b * p.ev * p.s + j0, p.s, T(0), dpb,
+                bk);
         for (int64_t r = 0; r < bq; ++r) {
           const T d = drow[i0 + r];
           T* prow = pb + r * bk;
