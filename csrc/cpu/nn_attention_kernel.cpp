@@ -6,7 +6,8 @@
 // maximum m and sum l are updated, the output rows already accumulated are rescaled by exp(m_old - m_new)
 // and P = exp(S - m_new) times the value block is added (GEMM). At the end O /= l and lse = m + log(l). A
 // row whose keys are all masked gives zeros and lse = -inf (PyTorch's safe softmax). Memory per thread is
-// one BQ x BK block: it grows linearly with the sequence length.
+// one BQ x BK block, plus one transposed copy of K (and V in the backward) per call: it grows linearly with
+// the sequence length.
 // The backward recomputes P = exp(S - lse) block by block (D = rowsum(dO * O)):
 //   dV += P^T dO;  dP = dO V^T;  dS = P * (dP - D);  dQ += scale dS K;  dK += scale dS^T Q.
 // Work is split over (batch, query block) in the forward and over the batch in the backward (each thread
