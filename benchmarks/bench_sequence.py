@@ -10,8 +10,6 @@ import os
 import subprocess
 import sys
 
-
-
 from _common import import_torch, median_time, report  # noqa: I001 (sets the path first)
 
 import pyengine as pe
@@ -46,17 +44,26 @@ def encoder_layer(m):
     return run
 
 
+# The peak RSS of the SDPA call alone: the peak (VmHWM) is reset to the current RSS just before it
+# (writing 5 to /proc/self/clear_refs), so the import's own peak does not hide it; growth = VmHWM after
+# minus VmRSS before. The inputs exist before the reset, so only the call's working memory counts.
 _RSS_CHILD = r"""
-import json, resource, sys
+import json, sys
 sys.path.insert(0, sys.argv[2])
 if sys.argv[1] == "torch":
     import torch as m
 else:
     import pyengine as m
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024.0
 q, k, v = (m.randn(1, 8, int(sys.argv[3]), 64) for _ in range(3))
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-m.nn.functional.scaled_dot_product_attention(q, k, v)
-print(json.dumps((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024.0))
+before = status("VmRSS")
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+out = m.nn.functional.scaled_dot_product_attention(q, k, v)
+print(json.dumps(status("VmHWM") - before))
 """
 
 
@@ -67,8 +74,13 @@ def sdpa_peak_mb(engine: str, length: int) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def load() -> str:
+    return "load average %.2f %.2f %.2f (%d cores)" % (os.getloadavg() + (os.cpu_count() or 0,))
+
+
 def main() -> None:
     torch = import_torch()
+    print("before:", load())
     rows = []
     for name, make in (("LSTM 2x256, seq 35, batch 20 fwd+bwd", lambda m: rnn_step(m, "LSTM")),
                        ("GRU 2x256, seq 35, batch 20 fwd+bwd", lambda m: rnn_step(m, "GRU")),
@@ -82,14 +94,16 @@ def main() -> None:
             torch.manual_seed(0)
             th_t = median_time(make(torch), repeat=5)
         rows.append((name, pe_t, th_t, ""))
-    report(rows, "sequence models (threads: %s)" % os.environ.get("OMP_NUM_THREADS", "default"))
-    print("\nSDPA forward, peak RSS growth (MB) by sequence length (linear = fused/tiled, quadratic = L x S scores):")
-    for length in (1024, 2048, 4096):
+    threads = "pyengine %d, torch %s" % (pe.get_num_threads(), torch.get_num_threads() if torch else "-")
+    report(rows, "sequence models (medians of 5; threads: %s)" % threads)
+    print("after:", load())
+    print("\nSDPA forward, 8 heads, head dim 64: peak RSS growth of the call (MB; the output alone is "
+          "2 MB per 1024 rows; linear = tiled, quadratic = the L x S scores, 32 MB for the 8 heads at 1024):")
+    for length in (1024, 2048, 4096, 8192):
         line = "  L = S = %5d: pyengine %7.1f" % (length, sdpa_peak_mb("pyengine", length))
         if torch is not None:
             line += "   torch %7.1f" % sdpa_peak_mb("torch", length)
         print(line)
-
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
 
 #include "core/tensor.h"
 #include "ops/linalg_stubs.h"
+#include "ops/nn_attention.h"
+#include "ops/nn_rnn.h"
 #include "ops/nn_stubs.h"
 
 namespace pe::cuda {
@@ -70,5 +72,24 @@ void layer_norm_kernel(const Tensor& out, const Tensor& mean, const Tensor& rstd
 void layer_norm_backward_kernel(const Tensor& gi, const Tensor& gw, const Tensor& gb, const Tensor& go,
                                 const Tensor& x, const Tensor& mean, const Tensor& rstd, const Tensor& w, int64_t m,
                                 int64_t k);
+
+// nn_rnn.cu: the pointwise gate kernels of one RNN/LSTM/GRU step (ops/nn_rnn.h)
+void lstm_gates_kernel(const Tensor& gates, const Tensor& b_hh, const Tensor& c_prev, const Tensor& c,
+                       const Tensor& m);
+void lstm_gates_backward_kernel(const Tensor& dgates, const Tensor& dc, const Tensor& dm, const Tensor& gates,
+                                const Tensor& c_prev, const Tensor& c);
+void gru_gates_kernel(const Tensor& gi, const Tensor& gh, const Tensor& b_hh, const Tensor& h_prev, const Tensor& h,
+                      const Tensor& ghn);
+void gru_gates_backward_kernel(const Tensor& dgi, const Tensor& dgh, const Tensor& direct, const Tensor& dh,
+                               const Tensor& gates, const Tensor& ghn, const Tensor& h_prev);
+void rnn_act_kernel(const Tensor& pre, const Tensor& b_hh, const Tensor& h, bool relu);
+void rnn_act_backward_kernel(const Tensor& dpre, const Tensor& dh, const Tensor& h, bool relu);
+
+// nn_attention.cu: fused scaled-dot-product attention (ops/nn_attention.h, Note [CUDA flash attention])
+void flash_attention_kernel(const Tensor& out, const Tensor& lse, const Tensor& q, const Tensor& k,
+                            const Tensor& v, const AttnMaskView& mask, bool causal, double scale);
+void flash_attention_backward_kernel(const Tensor& dq, const Tensor& dk, const Tensor& dv, const Tensor& grad_out,
+                                     const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                                     const Tensor& lse, const AttnMaskView& mask, bool causal, double scale);
 
 }  // namespace pe::cuda

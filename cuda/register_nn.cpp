@@ -42,6 +42,14 @@ void register_nn() {
   batch_norm_backward_stub.set(kCuda, &batch_norm_backward_kernel);
   layer_norm_stub.set(kCuda, &layer_norm_kernel);
   layer_norm_backward_stub.set(kCuda, &layer_norm_backward_kernel);
+  lstm_gates_stub.set(kCuda, &lstm_gates_kernel);
+  lstm_gates_backward_stub.set(kCuda, &lstm_gates_backward_kernel);
+  gru_gates_stub.set(kCuda, &gru_gates_kernel);
+  gru_gates_backward_stub.set(kCuda, &gru_gates_backward_kernel);
+  rnn_act_stub.set(kCuda, &rnn_act_kernel);
+  rnn_act_backward_stub.set(kCuda, &rnn_act_backward_kernel);
+  flash_attention_stub.set(kCuda, &flash_attention_kernel);
+  flash_attention_backward_stub.set(kCuda, &flash_attention_backward_kernel);
   // dropout_stub / bernoulli_stub: random_mask.cu, registered in register.cpp.
 }
 

@@ -1,4 +1,5 @@
-// Fused scaled-dot-product attention (ops/nn_attention.cpp, CPU kernel cpu/nn_attention_kernel.cpp): the
+// Fused scaled-dot-product attention (ops/nn_attention.cpp, kernels cpu/nn_attention_kernel.cpp and
+// cuda/nn_attention.cu, Note [CUDA flash attention]): the
 // forward walks key blocks with an online softmax (Note [Flash attention]) so the L x S score matrix is
 // never held, and keeps each row's log-sum-exp for the backward, which recomputes the scores block by
 // block. Used by nn.functional.scaled_dot_product_attention when no dropout is asked and the mask (if

@@ -39,8 +39,10 @@ def _mask_to_bias(mask: Optional[Tensor], dtype, allowed_when_true: bool) -> Opt
 
 def _fused_applies(query: Tensor, key: Tensor, value: Tensor, attn_mask: Optional[Tensor], dropout_p: float) -> bool:
     """The fused kernel (online softmax, no L x S matrix) serves what it can differentiate: no dropout, a mask
-    that needs no gradient, the same batch dims everywhere, float32/float64 on the CPU."""
-    return (dropout_p == 0.0 and query.device.type == "cpu" and query.dtype in (pyengine.float32, pyengine.float64)
+    that needs no gradient, the same batch dims everywhere, float32/float64 on the CPU or cuda (Note [CUDA flash
+    attention] in cuda/nn_attention.cu)."""
+    return (dropout_p == 0.0 and query.device.type in ("cpu", "cuda")
+            and query.dtype in (pyengine.float32, pyengine.float64)
             and (attn_mask is None or not attn_mask.requires_grad)
             and query.shape[:-2] == key.shape[:-2] == value.shape[:-2])
 

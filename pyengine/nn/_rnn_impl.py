@@ -7,8 +7,9 @@ whose sequence has ended keep their last state, exactly as PyTorch's packed recu
 
 Two forms of the same recurrence: the fused C++ layer (``_C._rnn_layer``, Note [RNN layer] in
 csrc/ops/nn_rnn.cpp: the time loop in C++, one autograd node per layer and direction) for float32/float64
-on the CPU, and the composite one below, written with differentiable ops, for everything else and for
-double backward (``set_fused(False)``). The cells (nn.LSTMCell, ...) use the composite step functions.
+on the CPU and on cuda (gate kernels in cuda/nn_rnn.cu), and the composite one below, written with
+differentiable ops, for everything else and for double backward (``set_fused(False)``). The cells
+(nn.LSTMCell, ...) use the composite step functions.
 """
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ def set_fused(enabled: bool) -> None:
 
 
 def _fused_applies(x: Tensor) -> bool:
-    return _fused and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+    return _fused and x.device.type in ("cpu", "cuda") and x.dtype in (torch.float32, torch.float64)
 
 
 def split_steps(x: Tensor, batch_sizes: Optional[Sequence[int]]) -> List[Tensor]:

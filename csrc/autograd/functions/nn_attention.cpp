@@ -12,9 +12,12 @@ namespace {
 struct ScaledDotProductFlashAttentionForCpuBackward0 : Node {
   SavedVariable query_, key_, value_, out_, lse_;
   Tensor mask_;  // needs no gradient (checked by the caller), so saved as is
-  bool causal_ = false;
+  bool causal_ = false, cuda_ = false;
   double scale_ = 1.0;
-  std::string name() const override { return "ScaledDotProductFlashAttentionForCpuBackward0"; }
+  // PyTorch's names: the CPU flash kernel has its own; on cuda the flash kernel's.
+  std::string name() const override {
+    return cuda_ ? "ScaledDotProductFlashAttentionBackward0" : "ScaledDotProductFlashAttentionForCpuBackward0";
+  }
   variable_list apply(variable_list&& g) override {
     PE_CHECK(!GradMode::is_enabled(), "derivative for aten::_scaled_dot_product_flash_attention_for_cpu_backward "
              "is not implemented");
@@ -52,6 +55,7 @@ Tensor flash_attention(const Tensor& query, const Tensor& key, const Tensor& val
     n->mask_ = attn_mask;
     n->causal_ = is_causal;
     n->scale_ = scale;
+    n->cuda_ = query.device().type == DeviceType::CUDA;
     set_history(out, n);
   }
   return out;
