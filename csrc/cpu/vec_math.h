@@ -88,11 +88,11 @@ PE_ALWAYS_INLINE float sigmoid_f32(float x) {
   const float e = exp_f32<Fma>(-float_of_bits(bits_of(x) & 0x7fffffffu));
   const float num = select_bits(mask_of(x < 0.0f), e, 1.0f);
   // 1 + e = s + t exactly (Fast2Sum, 1 >= e); num / (s + t) = q * (1 - t / s): the rounding of
-  // 1 + e no longer adds to the error (2.0 -> 1.4 ulp).
+  // 1 + e no longer adds to the error (2.0 -> 1.7 ulp), and no second division.
   const float s = 1.0f + e;
   const float t = e - (s - 1.0f);
   const float q = num / s;
-  return mul_add<Fma>(-q, t / s, q);
+  return mul_add<Fma>(-q, t * (1.5f - 0.5f * s), q);  // 1 / s to 12% is enough for the correction
 }
 
 namespace detail {
