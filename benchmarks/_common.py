@@ -53,6 +53,37 @@ def report(rows, title: str) -> None:
     print("(speed = torch time / pyengine time; > 1 means pyengine is faster)")
 
 
+def stream_limit(n: int = 16 << 20) -> dict:
+    """This machine's STREAM-like copy and triad bandwidth in GB/s (pyengine's _C._stream_bandwidth:
+    plain OpenMP loops over float arrays of n elements, the library's threads), measured now, so that
+    memory-bound kernels are compared with the limit of the same run."""
+    import pyengine as pe
+
+    return dict(pe._C._stream_bandwidth(n, 7))
+
+
+def load_average() -> str:
+    try:
+        return "load average %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        return "load average unknown"
+
+
+def report_bw(rows, title: str, limit_name: str) -> None:
+    """rows: (workload, bytes moved, pyengine s, torch s or None, numpy s or None, limit GB/s).
+    Prints GB/s per library, pyengine's speed against PyTorch and its share of the limit."""
+    print("\n== " + title)
+    print("%-34s %9s %9s %9s %9s %8s %8s" % ("workload", "pyengine", "torch", "numpy", limit_name, "vs torch",
+                                           "of limit"))
+    for name, nbytes, pe_t, th_t, np_t, lim in rows:
+        def gbs(t):
+            return "%.1f" % (nbytes / t / 1e9) if t else "-"
+        print("%-34s %9s %9s %9s %9.1f %8s %7.0f%%" % (name, gbs(pe_t), gbs(th_t), gbs(np_t), lim,
+                                                     "%.2fx" % (th_t / pe_t) if th_t else "-",
+                                                     100.0 * nbytes / pe_t / 1e9 / lim))
+    print("(GB/s = bytes read + written per second, as STREAM counts; vs torch = torch time / pyengine time)")
+
+
 def import_torch():
     try:
         import torch

@@ -1,67 +1,108 @@
-"""Elementwise throughput, pyengine vs PyTorch, in one process on the same inputs.
+"""Memory-bound and transcendental elementwise kernels: pyengine, PyTorch and numpy on the same
+inputs in one process, beside this machine's STREAM-like copy/triad bandwidth measured in the same
+run (the limit column).
 
-    python benchmarks/bench_elementwise.py [--n 16777216] [--repeat 11] [--threads N]
+    python benchmarks/bench_elementwise.py [--n 16777216] [--threads N]
 
-Times add (a + b), relu and exp on float32 tensors of n elements (16M by default): the median of
-`repeat` runs of each, after a warm-up run, with both libraries using the same number of threads.
-Prints each time and the throughput ratio pyengine/torch (> 1: pyengine is faster).
+Each figure is the median of repeated runs (runs alternate between the libraries so that all see the
+same load). GB/s counts the bytes read and written (STREAM's convention); "of limit" is pyengine's
+share of the copy (unary, copies) or triad (binary) figure.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _common import import_torch, load_average, report_bw, stream_limit  # noqa: I001 (sets the path)
 
-import pyengine as pe  # noqa: E402
-import torch  # noqa: E402
+import pyengine as pe
+import statistics
+import time
 
 
-def median_time(fn, repeat: int) -> float:
-    fn()  # warm-up (allocator caches, page faults of the first run)
-    times = []
+def bench(fns, repeat: int = 9) -> list:
+    """Median seconds of each function (None stays None); runs alternate between them."""
+    live = [f for f in fns if f is not None]
+    for f in live:
+        f()
+    times = {id(f): [] for f in live}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
+        for f in live:
+            t0 = time.perf_counter()
+            f()
+            times[id(f)].append(time.perf_counter() - t0)
+    return [statistics.median(times[id(f)]) if f is not None else None for f in fns]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=16 * 1024 * 1024, help="elements per tensor")
-    ap.add_argument("--repeat", type=int, default=11, help="timed runs per op (median reported)")
-    ap.add_argument("--threads", type=int, default=None, help="threads for both (default: torch's default)")
+    ap.add_argument("--threads", type=int, default=None, help="threads for both (default: pyengine's default)")
     args = ap.parse_args()
-
-    threads = args.threads or torch.get_num_threads()
-    torch.set_num_threads(threads)
+    torch = import_torch()
+    threads = args.threads or pe.get_num_threads()
     pe.set_num_threads(threads)
+    if torch is not None:
+        torch.set_num_threads(threads)
+    n = args.n
+    side = int(round(n ** 0.5))
+    print("elementwise, float32, n=%d, %d thread(s); %s" % (n, threads, load_average()))
+    lim = stream_limit(n)
+    print("STREAM-like limit (same run): copy %.1f GB/s, triad %.1f GB/s" % (lim["copy"], lim["triad"]))
 
     rng = np.random.default_rng(0)
-    a_np = rng.standard_normal(args.n, dtype=np.float32)
-    b_np = rng.standard_normal(args.n, dtype=np.float32)
-    pa, pb = pe.from_numpy(a_np), pe.from_numpy(b_np)
-    ta, tb = torch.from_numpy(a_np), torch.from_numpy(b_np)
-
+    a_np = rng.standard_normal(n, dtype=np.float32)
+    b_np = rng.standard_normal(n, dtype=np.float32)
+    c_np = np.empty(n, dtype=np.float32)
+    m_np = a_np[: side * side].reshape(side, side)
+    mo_np = np.empty((side, side), dtype=np.float32)
+    P = {"a": pe.from_numpy(a_np), "b": pe.from_numpy(b_np), "c": pe.empty(n), "m": pe.from_numpy(m_np),
+         "mo": pe.empty(side, side)}
+    T = None
+    if torch is not None:
+        T = {"a": torch.from_numpy(a_np), "b": torch.from_numpy(b_np), "c": torch.empty(n),
+             "m": torch.from_numpy(m_np), "mo": torch.empty(side, side)}
+    B = 4 * n  # bytes of one tensor
+    BM = 4 * side * side
+    # (name, bytes, fn(lib, tensors), numpy fn or None, limit key)
     cases = [
-        ("add", lambda: pa + pb, lambda: ta + tb),
-        ("relu", lambda: pa.relu(), lambda: ta.relu()),
-        ("exp", lambda: pa.exp(), lambda: ta.exp()),
+        ("add(a, b, out=c)", 3 * B, lambda L, t: L.add(t["a"], t["b"], out=t["c"]),
+         lambda: np.add(a_np, b_np, out=c_np), "triad"),
+        ("c.add_(b) (in place)", 3 * B, lambda L, t: t["c"].add_(t["b"]), lambda: np.add(c_np, b_np, out=c_np),
+         "triad"),
+        ("a + b (new result)", 3 * B, lambda L, t: t["a"] + t["b"], lambda: a_np + b_np, "triad"),
+        ("mul(a, b, out=c)", 3 * B, lambda L, t: L.mul(t["a"], t["b"], out=t["c"]),
+         lambda: np.multiply(a_np, b_np, out=c_np), "triad"),
+        ("clamp(a, min=0, out=c)", 2 * B, lambda L, t: L.clamp(t["a"], min=0, out=t["c"]),
+         lambda: np.maximum(a_np, 0, out=c_np), "copy"),
+        ("c.copy_(a)", 2 * B, lambda L, t: t["c"].copy_(t["a"]), lambda: np.copyto(c_np, a_np), "copy"),
+        ("a.double() (cast)", 3 * B, lambda L, t: t["a"].double(), lambda: a_np.astype(np.float64), "copy"),
+        ("m.t().contiguous() %dx%d" % (side, side), 2 * BM, lambda L, t: t["m"].t().contiguous(),
+         lambda: np.ascontiguousarray(m_np.T), "copy"),
+        ("mo.copy_(m.t())", 2 * BM, lambda L, t: t["mo"].copy_(t["m"].t()), lambda: np.copyto(mo_np, m_np.T),
+         "copy"),
+        ("m + m.t()", 3 * BM, lambda L, t: t["m"] + t["m"].t(), lambda: m_np + m_np.T, "triad"),
     ]
-    print("elementwise, float32, n=%d, %d thread(s), median of %d" % (args.n, threads, args.repeat))
-    print("%-6s %12s %12s %10s" % ("op", "pyengine ms", "torch ms", "ratio"))
-    for name, f_pe, f_torch in cases:
-        # same values: checked once, outside the timing
-        np.testing.assert_allclose(f_pe().numpy(), f_torch().numpy(), rtol=1e-5, atol=1e-6)
-        t_pe = median_time(f_pe, args.repeat)
-        t_torch = median_time(f_torch, args.repeat)
-        print("%-6s %12.2f %12.2f %9.2fx" % (name, t_pe * 1e3, t_torch * 1e3, t_torch / t_pe))
+    for op in ["exp", "log", "tanh", "sigmoid", "erf", "erfc"]:
+        npf = {"exp": lambda: np.exp(a_np, out=c_np), "log": lambda: np.log(np.abs(a_np), out=c_np),
+               "tanh": lambda: np.tanh(a_np, out=c_np)}.get(op)
+        src = "a"
+        if op == "log":
+            P["pos"] = P["a"].abs()
+            if T is not None:
+                T["pos"] = T["a"].abs()
+            src = "pos"
+        cases.append(("%s(a, out=c)" % op, 2 * B,
+                      lambda L, t, op=op, src=src: getattr(L, op)(t[src], out=t["c"]), npf, "copy"))
+    rows = []
+    for name, nbytes, fn, npf, key in cases:
+        f_pe = lambda fn=fn: fn(pe, P)  # noqa: E731
+        f_th = (lambda fn=fn: fn(torch, T)) if T is not None else None  # noqa: E731
+        tp, tt, tn = bench([f_pe, f_th, npf])
+        rows.append((name, nbytes, tp, tt, tn, lim[key]))
+    report_bw(rows, "elementwise (%d threads; numpy is single-threaded)" % threads, "limit")
+    print(load_average())
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 #include "tensor_iter.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace pe {
 
@@ -66,6 +67,19 @@ TensorIter::TensorIter(const TensorList& outputs, const TensorList& inputs, bool
     shape_.assign(1, 0);
     strides_.assign(1, {});
   }
+  // Note [Tiled iteration]: an input walked against its memory order, on a plane big enough to pay.
+  if (shape_.size() >= 2 && shape_[0] >= kTile && shape_[1] >= kTile) {
+    for (int j = 1; j < ntensors_; ++j) {
+      int64_t a0 = std::abs(strides_[0][j]), a1 = std::abs(strides_[1][j]);
+      if (a1 != 0 && a1 < a0) tiled_ = true;
+    }
+  }
+}
+
+int64_t TensorIter::num_tiles() const {
+  int64_t n = ((shape_[0] + kTile - 1) / kTile) * ((shape_[1] + kTile - 1) / kTile);
+  for (size_t d = 2; d < shape_.size(); ++d) n *= shape_[d];
+  return n;
 }
 
 bool TensorIter::is_contiguous() const {

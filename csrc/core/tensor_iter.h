@@ -36,6 +36,20 @@ class TensorIter {
   template <class Loop>
   void serial_for(int64_t begin, int64_t end, const Loop& loop) const;
 
+  // Note [Tiled iteration]
+  // The innermost dim follows the output's memory order. An input stored in the other order (a
+  // transposed copy `a.t().contiguous()`, `a + b.t()`) is then read with a large stride, each element
+  // on a new cache line that is evicted before its neighbours are used: 0.8 GB/s on a 4096^2 float
+  // transpose. When an input's stride along dim 1 is smaller than along dim 0, the two innermost dims
+  // are walked in kTile x kTile tiles instead: the tile's lines of every operand stay in L1 while
+  // the tile is done (the same loop body runs along dim 0, kTile elements at a time). Callers
+  // parallelize over tiles: for_each_tile(begin, end, loop) over [0, num_tiles()).
+  static constexpr int64_t kTile = 32;
+  bool tiled() const { return tiled_; }
+  int64_t num_tiles() const;
+  template <class Loop>
+  void for_each_tile(int64_t begin, int64_t end, const Loop& loop) const;
+
  private:
   int ntensors_;
   int64_t numel_ = 1;
@@ -44,6 +58,7 @@ class TensorIter {
   std::array<char*, kMaxIterOperands> data_{};
   std::array<DType, kMaxIterOperands> dtypes_{};
   std::array<Device, kMaxIterOperands> devices_{};
+  bool tiled_ = false;  // Note [Tiled iteration]
 };
 
 template <class Loop>
@@ -85,6 +100,34 @@ void TensorIter::serial_for(int64_t begin, int64_t end, const Loop& loop) const 
     for (int64_t d = 0; d < nd - 1 && idx[d] >= shape_[d]; ++d) {
       idx[d] = 0;
       idx[d + 1]++;
+    }
+  }
+}
+
+template <class Loop>
+void TensorIter::for_each_tile(int64_t begin, int64_t end, const Loop& loop) const {
+  const int nt = ntensors_;
+  const int64_t nd = ndim();
+  const int64_t s0 = shape_[0], s1 = shape_[1];
+  const int64_t t0 = (s0 + kTile - 1) / kTile, t1 = (s1 + kTile - 1) / kTile;
+  char* ptrs[kMaxIterOperands];
+  int64_t inner[kMaxIterOperands];
+  for (int k = 0; k < nt; ++k) inner[k] = strides_[0][k];
+  for (int64_t t = begin; t < end; ++t) {
+    // tile t: plane t / (t0 * t1) over dims >= 2, then the dim-1 block, then the dim-0 block
+    int64_t plane = t / (t0 * t1), r = t % (t0 * t1);
+    int64_t j0 = (r / t0) * kTile, i0 = (r % t0) * kTile;
+    int64_t j1 = std::min(s1, j0 + kTile), n = std::min(s0, i0 + kTile) - i0;
+    char* base[kMaxIterOperands];
+    for (int k = 0; k < nt; ++k) base[k] = data_[k] + i0 * strides_[0][k];
+    for (int64_t d = 2, rem = plane; d < nd; ++d) {
+      int64_t idx = rem % shape_[d];
+      rem /= shape_[d];
+      for (int k = 0; k < nt; ++k) base[k] += idx * strides_[d][k];
+    }
+    for (int64_t j = j0; j < j1; ++j) {
+      for (int k = 0; k < nt; ++k) ptrs[k] = base[k] + j * strides_[1][k];
+      loop(ptrs, inner, n);
     }
   }
 }

@@ -1,4 +1,4 @@
-// AVX-512 loops of float32 exp and sigmoid with intrinsics: the same algorithm and operation order
+// AVX-512 loop of float32 exp with intrinsics: the same algorithm and operation order
 // as math::exp_f32<true> (ops/fast_math.h), so the results are bit-identical to the AVX2 loops
 // (checked on every 7th float), but vscalefps applies 2^n in one instruction, which makes them
 // ~1.5x faster than what gcc makes of the scalar code. Only included on x86-64; the functions carry
@@ -32,12 +32,6 @@ PE_AVX512 inline __m512 exp(__m512 x) {
   y = _mm512_add_ps(_mm512_fmadd_ps(y, z, r), _mm512_set1_ps(1.0f));
   y = _mm512_scalef_ps(y, fx);  // y * 2^fx, one rounding (also into subnormals)
   return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
-}
-
-PE_AVX512 inline __m512 sigmoid(__m512 x) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  __m512 neg = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN)));
-  return _mm512_div_ps(one, _mm512_add_ps(one, exp(neg)));
 }
 
 // out[i] = F(in[i]) for n elements, the tail with masked loads/stores.

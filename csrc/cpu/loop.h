@@ -120,11 +120,21 @@ PE_ALWAYS_INLINE void basic_loop(const F& f, char** data, const int64_t* strides
 
 // out = f(in...) elementwise. The functor's argument types must equal the input dtypes and its
 // result type the output dtype (the op layer casts beforehand).
+// Runs loop(data, strides, n) over the whole iteration space, split across threads: in linear chunks,
+// or in tiles when an input is walked against its memory order (Note [Tiled iteration]).
+template <class Loop>
+void for_each_chunk(const TensorIter& iter, const Loop& loop) {
+  if (iter.tiled()) {
+    constexpr int64_t kTileGrain = std::max<int64_t>(1, kGrainSize / (TensorIter::kTile * TensorIter::kTile));
+    parallel_for(0, iter.num_tiles(), kTileGrain, [&](int64_t b, int64_t e) { iter.for_each_tile(b, e, loop); });
+    return;
+  }
+  parallel_for(0, iter.numel(), kGrainSize, [&](int64_t b, int64_t e) { iter.serial_for(b, e, loop); });
+}
+
 template <class F>
 void cpu_kernel(const TensorIter& iter, const F& f) {
-  auto loop = [&](char** data, const int64_t* strides, int64_t n) { detail::basic_loop(f, data, strides, n); };
-  parallel_for(0, iter.numel(), kGrainSize,
-               [&](int64_t b, int64_t e) { iter.serial_for(b, e, loop); });
+  for_each_chunk(iter, [&](char** data, const int64_t* strides, int64_t n) { detail::basic_loop(f, data, strides, n); });
 }
 
 // Runs a hand-picked dense loop dense(out, in, n) (e.g. compiled for AVX2 and chosen at run time)
@@ -147,8 +157,7 @@ void cpu_kernel_dense(const TensorIter& iter, const Dense& dense) {
       for (int64_t j = 0; j < m; ++j) *reinterpret_cast<R*>(data[0] + (i0 + j) * strides[0]) = out[j];
     }
   };
-  parallel_for(0, iter.numel(), kGrainSize,
-               [&](int64_t b, int64_t e) { iter.serial_for(b, e, loop); });
+  for_each_chunk(iter, loop);
 }
 
 // Like cpu_kernel, but f gets the linear index too: f(index) -> out. Used by fills that depend on

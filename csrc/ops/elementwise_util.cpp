@@ -1,5 +1,6 @@
 // Type promotion, devices and output layout for the elementwise ops (see the header).
 #include "ops/elementwise_util.h"
+#include "ops/out.h"
 
 #include <algorithm>
 
@@ -118,6 +119,7 @@ void check_no_partial_overlap(const Tensor& out, const Tensor& in) {
 }
 
 Tensor empty_output(const DimVector& shape, DType dt, Device dev, std::initializer_list<const TensorOrScalar*> like) {
+  if (Tensor out = OutDestination::take(shape, dt, dev, like); out.defined()) return out;
   for (auto* op : like) {
     if (op->is_scalar) continue;
     const Tensor& t = op->tensor;

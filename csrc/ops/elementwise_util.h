@@ -27,6 +27,8 @@ DimVector broadcast_shape(std::initializer_list<const TensorOrScalar*> ops);
 
 // A new tensor of `shape`: if a tensor among `like` has that shape and is dense but not
 // contiguous (e.g. a transpose), the result gets its strides, as PyTorch's TensorIterator does.
+// Returns the out= destination instead when one is offered and fits (Note [out= destination] in
+// ops/out.h).
 Tensor empty_output(const DimVector& shape, DType dt, Device dev, std::initializer_list<const TensorOrScalar*> like);
 
 // PyTorch's check for in-place ops: RuntimeError if `in` partially overlaps `out` (both dense;

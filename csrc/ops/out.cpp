@@ -20,6 +20,10 @@ bool write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* fn)
                     scalar_type_name(out.dtype()));
       break;
   }
+  if (result.is_same(out)) {  // the kernel wrote into out already (Note [out= destination])
+    out->bump_version();
+    return false;
+  }
   bool resized_nonempty = false;
   if (out.sizes() != result.sizes()) {
     resized_nonempty = out.numel() > 0;
@@ -27,6 +31,35 @@ bool write_out(Tensor& out, const Tensor& result, OutDtype rule, const char* fn)
   }
   copy_(out, result);
   return resized_nonempty;
+}
+
+namespace {
+thread_local const Tensor* offered_out = nullptr;  // Note [out= destination]
+}  // namespace
+
+OutDestination::OutDestination(const Tensor& out) : prev_(offered_out) { offered_out = &out; }
+OutDestination::~OutDestination() { offered_out = prev_; }
+
+Tensor OutDestination::take(const DimVector& shape, DType dt, Device dev,
+                            std::initializer_list<const TensorOrScalar*> ops) {
+  const Tensor* out = offered_out;
+  if (!out) return Tensor();
+  if (out->dtype() != dt || out->device() != dev || out->sizes() != shape || out->numel() == 0) return Tensor();
+  for (int64_t d = 0; d < out->dim(); ++d)
+    if (out->strides()[d] == 0 && out->sizes()[d] > 1) return Tensor();  // internal overlap: copy_ raises
+  for (auto* op : ops)
+    if (!op->is_scalar && op->tensor.defined() && share_memory(op->tensor, *out)) return Tensor();
+  offered_out = nullptr;
+  return *out;
+}
+
+// By address range: two tensors made by from_numpy of one array have distinct storages over the
+// same bytes.
+bool OutDestination::share_memory(const Tensor& t, const Tensor& u) {
+  if (t->storage() == u->storage()) return true;
+  const char* tb = static_cast<const char*>(t->storage()->data());
+  const char* ub = static_cast<const char*>(u->storage()->data());
+  return tb < ub + u->storage()->nbytes() && ub < tb + t->storage()->nbytes();
 }
 
 TensorOptions factory_out_options(const TensorOptions& opt, const Tensor& out) {

@@ -11,7 +11,7 @@ namespace {
 
 using ew::not_implemented;
 using ew::operand;
-using ew::with_out;
+using python::with_out_into;
 
 using BinaryFn = Tensor (*)(const TensorOrScalar&, const TensorOrScalar&);
 using InplaceFn = Tensor& (*)(Tensor&, const TensorOrScalar&);
@@ -23,7 +23,8 @@ void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryFn f, 
                 bool number_other, const char* other_name = "other", bool two_numbers = false) {
   m.def(name, [=](py::handle input, py::handle other, py::handle out) {
     TensorOrScalar a = operand(input, name, "input", 1, number_input && (two_numbers || is_tensor(other)));
-    return with_out(out, f(a, operand(other, name, other_name, 2, number_other)), name);
+    TensorOrScalar b = operand(other, name, other_name, 2, number_other);
+    return with_out_into(out, {&a, &b}, name, [&] { return f(a, b); });
   }, py::arg("input"), py::arg(other_name), py::kw_only(), py::arg("out") = py::none());
   cls.def(name, [=](const Tensor& self, py::handle other) {
     return f(TensorOrScalar(self), operand(other, name, other_name, 1, number_other));
@@ -83,7 +84,8 @@ template <class F, class FI>
 void def_alpha_op(py::module_& m, TensorClass& cls, const char* name, F f, FI f_) {
   m.def(name, [=](py::handle input, py::handle other, const Scalar& alpha, py::handle out) {
     TensorOrScalar a = operand(input, name, "input", 1, true);
-    return with_out(out, f(a, operand(other, name, "other", 2, true), alpha), name);
+    TensorOrScalar b = operand(other, name, "other", 2, true);
+    return with_out_into(out, {&a, &b}, name, [&] { return f(a, b, alpha); });
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)),
      py::arg("out") = py::none());
   cls.def(name, [=](const Tensor& self, py::handle other, const Scalar& alpha) {
@@ -114,7 +116,8 @@ void bind_arith(py::module_& m, TensorClass& cls) {
   };
   m.def("div", [=](py::handle input, py::handle other, py::handle mode, py::handle out) {
     TensorOrScalar a = operand(input, "div", "input", 1, true);
-    return with_out(out, autograd::div(a, operand(other, "div", "other", 2, true), mode_of(mode)), "div");
+    TensorOrScalar b = operand(other, "div", "other", 2, true);
+    return with_out_into(out, {&a, &b}, "div", [&] { return autograd::div(a, b, mode_of(mode)); });
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
      py::arg("out") = py::none());
   cls.def("div", [=](const Tensor& self, py::handle other, py::handle mode) {
@@ -148,9 +151,15 @@ void bind_arith(py::module_& m, TensorClass& cls) {
 
   // unary arithmetic
   using ew::tensor_arg;
-  m.def("neg", [](py::handle a, py::handle out) { return with_out(out, autograd::neg(tensor_arg(a, "neg", "input", 1))); },
+  m.def("neg", [](py::handle a, py::handle out) {
+    TensorOrScalar t(tensor_arg(a, "neg", "input", 1));
+    return with_out_into(out, {&t}, "", [&] { return autograd::neg(t.tensor); });
+  },
         py::arg("input"), py::kw_only(), py::arg("out") = py::none());
-  m.def("abs", [](py::handle a, py::handle out) { return with_out(out, autograd::abs(tensor_arg(a, "abs", "input", 1))); },
+  m.def("abs", [](py::handle a, py::handle out) {
+    TensorOrScalar t(tensor_arg(a, "abs", "input", 1));
+    return with_out_into(out, {&t}, "", [&] { return autograd::abs(t.tensor); });
+  },
         py::arg("input"), py::kw_only(), py::arg("out") = py::none());
   m.def("neg_", [](py::handle h) {
     Tensor a = tensor_arg(h, "neg_", "input", 1);

@@ -13,6 +13,7 @@ using ew::not_implemented;
 using ew::operand;
 using ew::tensor_arg;
 using ew::with_out;
+using python::with_out_into;
 
 using UnaryFn = Tensor (*)(const Tensor&);
 using UnaryInplaceFn = Tensor& (*)(Tensor&);
@@ -32,7 +33,8 @@ void def_unary(py::module_& m, TensorClass& cls, const char* name, UnaryFn f, Un
     m.def(name, [=](py::handle a, py::handle out) {
       Tensor t = tensor_arg(a, name, "input", 1);
       check_out(out, {&t});
-      return with_out(out, f(t));
+      TensorOrScalar ts(t);
+      return with_out_into(out, {&ts}, "", [&] { return f(t); });
     }, py::arg("input"), py::kw_only(), py::arg("out") = py::none());
   else
     m.def(name, [=](py::handle a) { return f(tensor_arg(a, name, "input", 1)); }, py::arg("input"));
@@ -56,7 +58,7 @@ void def_binary(py::module_& m, TensorClass& cls, const char* name, BinaryFn f, 
     TensorOrScalar a = operand(input, name, "input", 1, number_input && is_tensor(other));
     TensorOrScalar b = operand(other, name, "other", 2, numbers);
     check_out(out, {ptr(a), ptr(b)});
-    return with_out(out, f(a, b));
+    return with_out_into(out, {&a, &b}, "", [&] { return f(a, b); });
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out") = py::none());
   cls.def(name, [=](const Tensor& self, py::handle other) {
     return f(TensorOrScalar(self), operand(other, name, "other", 1, numbers));

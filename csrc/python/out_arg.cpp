@@ -50,6 +50,18 @@ void write_out_checked(Tensor& out, const Tensor& result, OutDtype rule, const c
   }
 }
 
+namespace detail {
+bool can_offer_out(const Tensor& out, std::initializer_list<const TensorOrScalar*> inputs) {
+  const bool grad = autograd::GradMode::is_enabled();
+  if (grad && autograd::requires_grad(out)) return false;
+  for (const TensorOrScalar* x : inputs) {
+    if (!x || x->is_scalar) continue;
+    if ((grad && autograd::requires_grad(x->tensor)) || OutDestination::share_memory(x->tensor, out)) return false;
+  }
+  return true;
+}
+}  // namespace detail
+
 py::object with_out(py::handle out, const Tensor& result, const char* fn, OutDtype rule, bool warn_resize) {
   if (out.is_none()) return py::cast(result);
   Tensor o = out_arg(out, fn);
