@@ -63,3 +63,22 @@ def set_default_device(device) -> None:
             continue
         _originals[name] = current
         setattr(pyengine, name, _with_default_device(current))
+
+
+# ``with torch.device('meta'):`` (PyTorch's device context manager): factories without ``device=`` inside the block
+# create tensors on that device (modules built there included); the previous default comes back on exit.
+_context_stack: list = []
+
+
+def _device_enter(self):
+    _context_stack.append(_default)
+    set_default_device(self)
+    return self
+
+
+def _device_exit(self, exc_type, exc_val, exc_tb) -> None:
+    set_default_device(_context_stack.pop())
+
+
+_C.device.__enter__ = _device_enter
+_C.device.__exit__ = _device_exit

@@ -59,6 +59,8 @@ def _batch_prefix(info: Tensor, idx: int) -> str:
 
 def _first_bad(info: Tensor):
     """(flat batch index, info value) of the first failed factorization, or None."""
+    if info.is_meta:  # no values, so no failed factorization to report (as PyTorch's meta kernels)
+        return None
     flat = info.reshape(-1).tolist()
     for i, v in enumerate(flat):
         if v != 0:

@@ -258,16 +258,17 @@ def _value_tensor(value, like: Tensor) -> Tensor:
 def _repr(self, *, tensor_contents=None) -> str:
     if tensor_contents is not None:  # PyTorch's hook for subclasses: the given text in place of the values
         return "tensor(%s)" % tensor_contents
+    grad_fn = getattr(self, "grad_fn", None)
+    common = {"dtype": _dtype_name(self.dtype), "default_dtype": _dtype_name(_C.get_default_dtype()),
+              "device": str(self.device), "requires_grad": self.requires_grad,
+              "grad_fn": type(grad_fn).__name__ if grad_fn is not None else None,
+              "is_parameter": getattr(type(self), "_is_parameter_class", False)}
+    if self.is_meta:  # no values to show: PyTorch prints "..." and the size
+        return _tensor_str.format_meta_tensor(tuple(self.shape), **common)
     values = self.detach()
     if values.dtype is _C.bfloat16:
         values = values.float()
-    arr = values.numpy(force=True)
-    grad_fn = getattr(self, "grad_fn", None)
-    return _tensor_str.format_tensor(
-        arr, dtype=_dtype_name(self.dtype), default_dtype=_dtype_name(_C.get_default_dtype()),
-        device=str(self.device), requires_grad=self.requires_grad,
-        grad_fn=type(grad_fn).__name__ if grad_fn is not None else None,
-        is_parameter=getattr(type(self), "_is_parameter_class", False))
+    return _tensor_str.format_tensor(values.numpy(force=True), **common)
 
 
 def _tolist(self):

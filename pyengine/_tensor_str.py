@@ -24,6 +24,7 @@ __all__ = [
     "get_printoptions",
     "printoptions",
     "format_tensor",
+    "format_meta_tensor",
     "PRINT_OPTS",
 ]
 
@@ -467,6 +468,32 @@ def format_tensor(
 
     string_repr = _add_suffixes(prefix + tensor_str, suffixes, indent, force_newline=False)
 
+    if is_parameter:
+        string_repr = "Parameter containing:\n" + string_repr
+    return string_repr
+
+
+def format_meta_tensor(
+    shape: tuple,
+    *,
+    dtype: str,
+    default_dtype: str = "float32",
+    device: str = "meta",
+    requires_grad: bool = False,
+    grad_fn: Optional[str] = None,
+    is_parameter: bool = False,
+) -> str:
+    """The ``repr`` of a meta tensor (no values): ``tensor(..., device='meta', size=(2, 3))`` as PyTorch prints it,
+    with the dtype when it is not the default floating dtype, then the autograd suffixes."""
+    dtype = _canon_dtype(dtype)
+    suffixes = ["device='" + _normalize_device(device) + "'", "size=" + str(tuple(int(s) for s in shape))]
+    if dtype != _canon_dtype(default_dtype):
+        suffixes.append("dtype=torch." + dtype)
+    if grad_fn is not None:
+        suffixes.append(f"grad_fn=<{grad_fn}>")
+    elif requires_grad:
+        suffixes.append("requires_grad=True")
+    string_repr = _add_suffixes("tensor(...", suffixes, len("tensor("), force_newline=False)
     if is_parameter:
         string_repr = "Parameter containing:\n" + string_repr
     return string_repr

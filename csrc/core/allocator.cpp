@@ -181,14 +181,28 @@ class CpuCachingAllocator final : public Allocator {
   size_t limit_ = kDefaultCpuCacheLimit;
 };
 
-Allocator* g_allocators[kNumDeviceTypes] = {nullptr, nullptr};
+Allocator* g_allocators[kNumDeviceTypes] = {};
 
 }  // namespace
 
 Allocator* cpu_allocator() { return &CpuCachingAllocator::instance(); }
 
+namespace {
+// The meta device's allocator hands out no memory: a meta storage records its size in bytes (so views,
+// resize_ and set_ keep their bookkeeping) but its data pointer is null and nothing is ever
+// counted as allocated. See Note [Meta device] in core/dispatch.h.
+class MetaAllocator final : public Allocator {
+ public:
+  DataPtr allocate(size_t) override { return DataPtr(nullptr, nullptr, nullptr, Device(DeviceType::Meta)); }
+};
+}  // namespace
+
 Allocator* get_allocator(DeviceType t) {
   if (t == DeviceType::CPU) return cpu_allocator();
+  if (t == DeviceType::Meta) {
+    static MetaAllocator meta;
+    return &meta;
+  }
   Allocator* a = g_allocators[(int)t];
   PE_CHECK(a != nullptr, "Torch not compiled with CUDA enabled (pyengine was built without its CUDA part)");
   return a;

@@ -15,8 +15,10 @@ Device Device::parse(const std::string& s) {
     t = DeviceType::CPU;
   } else if (type == "cuda") {
     t = DeviceType::CUDA;
+  } else if (type == "meta") {
+    t = DeviceType::Meta;
   } else {
-    PE_ERROR("Expected one of cpu, cuda device type at start of device string: ", s);
+    PE_ERROR("Expected one of cpu, cuda, meta device type at start of device string: ", s);
   }
   if (colon == std::string::npos) return Device(t, -1);
   std::string idx = s.substr(colon + 1);
@@ -28,8 +30,16 @@ Device Device::parse(const std::string& s) {
   return Device(t, i);
 }
 
+const char* Device::type_name() const {
+  switch (type) {
+    case DeviceType::CUDA: return "cuda";
+    case DeviceType::Meta: return "meta";
+    default: return "cpu";
+  }
+}
+
 std::string Device::str() const {
-  std::string s = type == DeviceType::CPU ? "cpu" : "cuda";
+  std::string s = type_name();
   if (index >= 0) s += ":" + std::to_string(index);
   return s;
 }

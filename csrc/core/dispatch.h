@@ -8,6 +8,28 @@
 
 namespace pe {
 
+// Note [Meta device]
+// A meta tensor has sizes, strides, dtype and a storage that records its size but holds no memory
+// (core/allocator.cpp). Nothing in the op layer knows about it: every op runs its usual code (argument
+// and shape checks, type promotion, broadcasting, output allocation with its strides, autograd
+// recording), which is what decides an output's metadata, and only the kernel is skipped. That is
+// this one rule: a stub asked for the meta kernel of a kernel family that returns nothing (it only
+// writes into outputs the op layer allocated) gets a kernel that does nothing. A family whose kernel
+// returns a value computed from the data (a count, an equality, a bounds check) has no meaningful
+// meta version: it either registers one explicitly (ops/meta_kernels.cpp) or raises
+// NotImplementedError, as PyTorch does for data-dependent ops. Copies out of meta raise there too.
+namespace detail {
+template <class Fn>
+struct MetaKernel {
+  static constexpr Fn get() { return nullptr; }  // a value-returning family: no generic meta kernel
+};
+template <class... Args>
+struct MetaKernel<void (*)(Args...)> {
+  static void skip(Args...) {}
+  static constexpr auto get() { return &skip; }
+};
+}  // namespace detail
+
 template <class Fn>
 struct DispatchStub {
   const char* name;
@@ -15,6 +37,12 @@ struct DispatchStub {
   explicit constexpr DispatchStub(const char* n) : name(n) {}
   Fn operator()(Device d) const {
     Fn f = table[(int)d.type];
+    if (f == nullptr && d.is_meta()) {  // Note [Meta device]
+      f = detail::MetaKernel<Fn>::get();
+      PE_CHECK_T(NotImplementedError, f != nullptr, name,
+                 ": attempted to run this operator with Meta tensors, but its result depends on the "
+                 "tensor's data and it has no Meta kernel");
+    }
     PE_CHECK(f != nullptr, "\"", name, "\" is not implemented for device '", d.str(), "'",
              d.is_cuda() ? " (pyengine was built without CUDA, or this op has no CUDA kernel yet)" : "");
     return f;

@@ -63,6 +63,10 @@ void Generator::set_state(const uint8_t* state, size_t n) {
 Generator& default_generator(Device device) {
   static Generator cpu;
   if (device.is_cpu()) return cpu;
+  if (device.is_meta()) {  // meta kernels draw nothing; a generator of its own keeps the CPU's stream untouched
+    static Generator meta(Device(DeviceType::Meta));
+    return meta;
+  }
   int idx = device.index < 0 ? 0 : device.index;
   PE_CHECK(idx < kMaxCudaDevices, "CUDA device index ", idx, " is out of range for the default generators");
   std::lock_guard<std::mutex> g(g_defaults_mu);
@@ -73,8 +77,8 @@ Generator& default_generator(Device device) {
 
 Generator& generator_or_default(Generator* gen, Device device) {
   if (!gen) return default_generator(device);
-  PE_CHECK(gen->device().type == device.type, "Expected a '", device.is_cpu() ? "cpu" : "cuda",
-           "' device type for generator but found '", gen->device().is_cpu() ? "cpu" : "cuda", "'");
+  PE_CHECK(gen->device().type == device.type, "Expected a '", device.type_name(),
+           "' device type for generator but found '", gen->device().type_name(), "'");
   return *gen;
 }
 

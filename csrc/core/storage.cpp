@@ -15,6 +15,12 @@ void set_cuda_copy_bytes(CopyBytesFn fn) { g_cuda_copy_bytes = fn; }
 
 void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size_t nbytes) {
   if (nbytes == 0) return;
+  // Meta storages hold no bytes: growing one copies nothing, and reading one is refused earlier, by
+  // the meta copy kernel (ops/meta_kernels.cpp).
+  if (dst_dev.is_meta() || src_dev.is_meta()) {
+    PE_CHECK_T(::pe::NotImplementedError, dst_dev.is_meta(), "Cannot copy out of meta tensor; no data!");
+    return;
+  }
   if (dst_dev.is_cpu() && src_dev.is_cpu()) {
     std::memcpy(dst, src, nbytes);
     return;

@@ -59,6 +59,7 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
     }
   }
   Device dev = dst.device().is_cpu() ? s.device() : dst.device();
+  if (s.device().is_meta()) dev = s.device();  // its kernel refuses to copy out (Note [Meta device])
   copy_stub(dev)(dst, s);
   dst->bump_version();
   return dst;
@@ -80,6 +81,7 @@ Tensor to(const Tensor& t, std::optional<DType> dtype, std::optional<Device> dev
   DType dt = dtype ? *dtype : t.dtype();
   Device dev = device ? *device : t.device();
   if (dev.is_cuda() && dev.index < 0) dev.index = t.device().is_cuda() ? t.device().index : 0;
+  if (dev.is_meta()) dev.index = -1;  // 'meta:0' names the one meta device (its tensors print 'meta')
   bool same_layout = fmt == MemoryFormat::Preserve || suggest_memory_format(t.sizes(), t.strides()) == fmt;
   if (!copy && dt == t.dtype() && dev == t.device() && same_layout) return t;
   Tensor out = empty_like(t, dt, dev, fmt);
@@ -130,6 +132,7 @@ Tensor alias(const Tensor& t, bool share_version) {
 
 Scalar item(const Tensor& t) {
   PE_CHECK(t.numel() == 1, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
+  PE_CHECK(!t.device().is_meta(), "Tensor.item() cannot be called on meta tensors");
   Tensor c = t.device().is_cpu() ? t : to(t, std::nullopt, Device());
   return PE_DISPATCH_ALL_TYPES(c.dtype(), "item", [&]() -> Scalar {
     scalar_t v = *c.data_ptr<scalar_t>();

@@ -63,6 +63,9 @@ Device common_device(std::initializer_list<const TensorOrScalar*> ops) {
       continue;
     }
     if (!dev) dev = t.device();
+    else if (dev->is_meta() || t.device().is_meta())  // PyTorch's wording when meta meets another device
+      PE_CHECK(*dev == t.device(), "Tensor on device ", t.device().str(), " is not on the expected device ",
+               dev->str(), "!");
     else PE_CHECK(*dev == t.device(), "Expected all tensors to be on the same device, but found at least two devices, ",
                   dev->str(), " and ", t.device().str(), "!");
   }

@@ -35,6 +35,7 @@ Tensor fresh_batch(const Tensor& a) {
 
 // The first batch element whose factorization hit an exact zero pivot, or -1.
 int64_t first_singular(const LuFactors& f, int64_t* info_value) {
+  if (f.info.device().is_meta()) return -1;  // no values, so no failed factorization (as PyTorch's meta)
   Tensor info = to(f.info, std::nullopt, Device());  // host copy for CUDA tensors
   const int64_t* p = info.data_ptr<int64_t>();
   for (int64_t b = 0; b < info.numel(); ++b)

@@ -205,7 +205,7 @@ void bind_types(py::module_& m) {
              PE_CHECK(type.find(':') == std::string::npos, "type (string) must not include an index because index was "
                       "passed explicitly: ", type);
              PE_CHECK(index >= 0, "Device index must not be negative");
-             PE_CHECK(d.is_cuda() || index == 0, "CPU device index must be -1 or zero, got ", index);
+             PE_CHECK(!d.is_cpu() || index == 0, "CPU device index must be -1 or zero, got ", index);
              return Device(d.type, (int)index);
            }),
            py::arg("type"), py::arg("index"))
@@ -214,7 +214,7 @@ void bind_types(py::module_& m) {
         PE_CHECK(index >= 0, "Device index must not be negative");
         return Device(DeviceType::CUDA, (int)index);
       }))
-      .def_property_readonly("type", [](const Device& d) { return d.is_cpu() ? "cpu" : "cuda"; })
+      .def_property_readonly("type", [](const Device& d) { return d.type_name(); })
       .def_property_readonly("index", [](const Device& d) -> py::object {
         if (d.index < 0) return py::none();
         return py::int_(d.index);
@@ -225,7 +225,7 @@ void bind_types(py::module_& m) {
       .def("__hash__", [](const Device& d) { return (int)d.type * 1000 + d.index; })
       .def("__str__", [](const Device& d) { return d.str(); })
       .def("__repr__", [](const Device& d) {
-        std::string s = std::string("device(type='") + (d.is_cpu() ? "cpu" : "cuda") + "'";
+        std::string s = std::string("device(type='") + d.type_name() + "'";
         if (d.index >= 0) s += ", index=" + std::to_string(d.index);
         return s + ")";
       })

@@ -45,8 +45,21 @@ class _ConvertMixin:
         def convert(t: Tensor) -> Tensor:
             # As PyTorch: memory_format applies to the 4-d and 5-d tensors only (conv weights, images).
             fmt = memory_format if t.dim() in (4, 5) else None
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None, memory_format=fmt)
+            try:
+                return t.to(device=device, dtype=dtype if t.is_floating_point() else None, memory_format=fmt)
+            except NotImplementedError as e:
+                if str(e) == "Cannot copy out of meta tensor; no data!":  # PyTorch's hint for modules
+                    raise NotImplementedError(
+                        f"{e} Please use torch.nn.Module.to_empty() instead of torch.nn.Module.to() "
+                        "when moving module from meta to a different device.") from None
+                raise
         return self._apply(convert)
+
+    def to_empty(self, *, device, recurse: bool = True):
+        """Moves the parameters and buffers to ``device`` without copying their values (they are
+        uninitialized): the way out of the meta device, where there are no values to copy."""
+        import pyengine
+        return self._apply(lambda t: pyengine.empty_like(t, device=device), recurse=recurse)
 
     def cuda(self, device=None):
         return self._apply(lambda t: t.cuda(device))

@@ -2,6 +2,7 @@
 ``_metadata`` (per-module version) and its error text for missing, unexpected and mis-shaped keys."""
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 from typing import Any, Mapping
 
@@ -121,6 +122,11 @@ class _StateDictMixin:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} from "
                                   f"checkpoint, the shape in current model is {param.shape}.")
                 continue
+            if not assign and param.is_meta and not input_param.is_meta:
+                warnings.warn(f"for {key}: copying from a non-meta parameter in the checkpoint to a meta "
+                              "parameter in the current model, which is a no-op. (Did you mean to "
+                              "pass `assign=True` to assign items in the state dictionary to their "
+                              "corresponding key in the module instead of copying them in place?)", stacklevel=2)
             try:
                 with no_grad():
                     if assign:
