@@ -392,7 +392,6 @@ KNOWN_GAPS = {
     "histc", "index_put",  # a bool mask index / the bin count go through nonzero
     "index_fill", "masked_fill",  # a 0-d tensor value is read with item()
     "linalg.lstsq", "linalg.lstsq.grad_oriented",  # rank selection reads values
-    "linalg.lu", "linalg.lu_solve", "lu_solve", "lu_unpack",  # pivots are read on the host
     "multinomial", "mvlgamma.mvlgamma_p_1", "mvlgamma.mvlgamma_p_3", "mvlgamma.mvlgamma_p_5",  # value checks
     "nn.functional.ctc_loss", "nn.functional.embedding_bag", "nn.functional.multilabel_margin_loss",
     "nn.functional.multi_margin_loss", "repeat_interleave", "tensor_split",  # lengths / offsets read on the host
