@@ -1,0 +1,158 @@
+"""What the public PyTorch examples needed (docs/public-programs.md): PyTorch's nn module paths, RReLU and
+Softmax2d, the Tensor.is_* predicates, and a program in the style of word_language_model's whole-model checkpoint
+(fixtures/programs/lm_full_checkpoint.py) run through ``python -m pyengine.run`` and with PyTorch itself."""
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import pkgutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import pyengine as pe
+
+torch = pytest.importorskip("torch")
+
+def _close(ours, ref) -> None:
+    np.testing.assert_allclose(ours.detach().numpy(), ref.detach().numpy(), rtol=1e-7, atol=1e-12)
+
+
+PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "programs")
+
+# nn classes PyTorch has that pyengine does not have at all yet (so not at PyTorch's path either).
+NOT_IN_PYENGINE = {"SyncBatchNorm", "CrossMapLRN2d", "BackwardHookFunction", "AdaptiveLogSoftmaxWithLoss",
+                   "Container", "NLLLoss2d", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions"}
+
+
+def _torch_families():
+    import torch.nn.modules as tm
+    for info in pkgutil.iter_modules(tm.__path__):
+        mod = importlib.import_module("torch.nn.modules." + info.name)
+        names = [n for n, v in vars(mod).items()
+                 if inspect.isclass(v) and v.__module__ == mod.__name__ and not n.startswith("_")]
+        yield info.name, names
+
+
+def test_every_nn_class_at_pytorchs_module_path():
+    absent = set()
+    for family, names in _torch_families():
+        absent.update(n for n in names if n in NOT_IN_PYENGINE)
+        wanted = [n for n in names if n not in NOT_IN_PYENGINE]
+        if not wanted:
+            continue
+        mod = importlib.import_module("pyengine.nn.modules." + family)
+        for name in wanted:
+            assert hasattr(mod, name), f"pyengine.nn.modules.{family}.{name}"
+            cls = getattr(mod, name)
+            if hasattr(pe.nn, name):
+                assert cls is getattr(pe.nn, name), name  # the same class, re-exported, not a copy
+    # the gap list stays honest: each entry is a class PyTorch has and pyengine.nn really lacks
+    assert absent == NOT_IN_PYENGINE
+    for name in absent:
+        assert not hasattr(pe.nn, name), f"{name} exists now: drop it from NOT_IN_PYENGINE"
+
+
+def test_mha_out_proj_is_non_dynamically_quantizable_linear():
+    m = pe.nn.MultiheadAttention(8, 2)
+    assert type(m.out_proj) is pe.nn.modules.linear.NonDynamicallyQuantizableLinear
+    assert isinstance(m.out_proj, pe.nn.Linear)
+    assert repr(m.out_proj) == repr(torch.nn.MultiheadAttention(8, 2).out_proj)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 4, 5), (3, 0, 2)])
+def test_softmax2d_matches_torch(shape):
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    xp = pe.tensor(x.detach().numpy(), requires_grad=True)
+    ours = pe.nn.Softmax2d()(xp)
+    ref = torch.nn.Softmax2d()(x)
+    assert ours.shape == tuple(ref.shape)
+    _close(ours, pe.tensor(ref.detach().numpy()))
+    if x.numel():
+        w = torch.randn(shape, dtype=torch.float64)
+        ref.backward(w)
+        ours.backward(pe.tensor(w.numpy()))
+        _close(xp.grad, pe.tensor(x.grad.numpy()))
+
+
+def test_softmax2d_rejects_other_ranks():
+    for shape in [(3,), (2, 3), (1, 2, 3, 4, 5)]:
+        with pytest.raises(ValueError, match=f"expected input to be 3D or 4D, got {len(shape)}D instead"):
+            pe.nn.Softmax2d()(pe.zeros(shape))
+        with pytest.raises(ValueError, match=f"got {len(shape)}D instead"):
+            torch.nn.Softmax2d()(torch.zeros(shape))
+
+
+def test_rrelu_eval_matches_torch_and_training_draws_slopes_in_range():
+    base = torch.randn(4, 7, dtype=torch.float64)
+    x = base.t()  # non-contiguous
+    for lower, upper in [(1 / 8, 1 / 3), (0.2, 0.5)]:
+        ref = torch.nn.functional.rrelu(x, lower, upper, training=False)
+        ours = pe.nn.functional.rrelu(pe.tensor(base.numpy()).t(), lower, upper, training=False)
+        _close(ours, pe.tensor(ref.numpy()))
+    m = pe.nn.RReLU(0.1, 0.3)
+    assert repr(m) == repr(torch.nn.RReLU(0.1, 0.3)) == "RReLU(lower=0.1, upper=0.3)"
+    assert repr(pe.nn.RReLU(inplace=True)) == repr(torch.nn.RReLU(inplace=True))
+    xp = pe.randn(1000, dtype=pe.float64, requires_grad=True)
+    y = m(xp)  # training mode: each negative element gets its own slope in [0.1, 0.3]
+    neg = xp.detach() < 0
+    slopes = (y.detach() / xp.detach())[neg]
+    assert slopes.min().item() >= 0.1 and slopes.max().item() <= 0.3 and slopes.std().item() > 0.01
+    assert pe.equal(y.detach()[~neg], xp.detach()[~neg])
+    y.sum().backward()
+    _close(xp.grad[neg], slopes)  # the gradient is the drawn slope
+    assert pe.equal(xp.grad[~neg], pe.ones_like(xp.grad[~neg]))
+    m.eval()
+    _close(m(pe.tensor([-1.0, 2.0])), pe.tensor([-0.2, 2.0]))
+    t = pe.tensor([-2.0, 3.0])
+    assert pe.nn.functional.rrelu_(t) is t and t[0].item() == pytest.approx(-2 * (1 / 8 + 1 / 3) / 2)
+    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+        torch.nn.functional.rrelu(torch.tensor([1, -1]))
+    with pytest.raises(RuntimeError, match="not implemented for 'int64'"):
+        pe.nn.functional.rrelu(pe.tensor([1, -1]))
+
+
+def test_tensor_predicates_match_torch():
+    cases = [([1.0, -1.0], "float32"), ([1], "uint8"), ([True], "bool"), ([3], "int16"), ([], "float64"),
+             ([[0.0]], "float64")]
+    for data, dt in cases:
+        a = torch.tensor(data, dtype=getattr(torch, dt))
+        b = pe.tensor(data, dtype=getattr(pe, dt))
+        for name in ("is_xpu", "is_mps", "is_ipu", "is_xla", "is_maia", "is_mtia", "is_vulkan",
+                     "is_mkldnn", "is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "is_cuda", "is_cpu"):
+            assert getattr(b, name) == getattr(a, name), (name, dt)
+        assert b.is_signed() == a.is_signed() == pe.is_signed(b), dt
+        assert b.is_conj() == a.is_conj() and b.is_neg() == a.is_neg() and pe.is_complex(b) == torch.is_complex(a)
+        assert b.is_same_size(b.reshape(-1)) == a.is_same_size(a.reshape(-1))
+        if a.numel() == 1:
+            assert b.is_nonzero() == a.is_nonzero() == pe.is_nonzero(b)
+        else:
+            with pytest.raises(RuntimeError) as ours:
+                b.is_nonzero()
+            with pytest.raises(RuntimeError) as ref:
+                a.is_nonzero()
+            assert str(ours.value) == str(ref.value)
+    with pytest.raises(AttributeError):
+        pe.zeros(1).is_xpu = True  # read-only, as PyTorch's
+
+
+def _run(args, cwd):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+EXPECTED = ["out_proj class: NonDynamicallyQuantizableLinear", "same output: True",
+            "is_xpu/is_mps/is_sparse: False False False"]
+
+
+@pytest.mark.parametrize("engine", ["pyengine", "torch"])
+def test_whole_model_checkpoint_with_pytorch_paths(engine, tmp_path):
+    script = os.path.join(PROGRAMS, "lm_full_checkpoint.py")
+    proc = _run(["-m", "pyengine.run", script] if engine == "pyengine" else [script], tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = [ln.rstrip() for ln in proc.stdout.splitlines()]
+    for line in EXPECTED:
+        assert line in lines, (line, proc.stdout)
