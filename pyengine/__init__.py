@@ -59,7 +59,7 @@ from . import distributed, multiprocessing  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .serialization import save, load  # noqa: F401,E402
-from . import accelerator, backends, compiler, func, profiler  # noqa: E402,F401
+from . import accelerator, backends, compiler, func, hub, profiler  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401

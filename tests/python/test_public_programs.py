@@ -156,3 +156,68 @@ def test_whole_model_checkpoint_with_pytorch_paths(engine, tmp_path):
     lines = [ln.rstrip() for ln in proc.stdout.splitlines()]
     for line in EXPECTED:
         assert line in lines, (line, proc.stdout)
+
+
+def test_hub_load_state_dict_from_url_cache_download_and_hash(tmp_path, monkeypatch):
+    """torch.hub's cache: the file under <hub dir>/checkpoints is used as it is; a missing one is downloaded (a
+    file:// URL here), checked against the SHA-256 prefix in its name with check_hash, and kept."""
+    import hashlib
+    import urllib.error
+    from pyengine import hub
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "home"))
+    assert hub.get_dir() == str(tmp_path / "home" / "hub")
+    monkeypatch.delenv("TORCH_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert hub.get_dir() == str(tmp_path / "xdg" / "torch" / "hub")
+    hub.set_dir(str(tmp_path / "hubdir"))
+    try:
+        assert hub.get_dir() == str(tmp_path / "hubdir")
+        state = {"w": pe.arange(6.0).reshape(2, 3), "n": pe.tensor(3)}
+        src = tmp_path / "src.pth"
+        pe.save(state, str(src))
+        digest = hashlib.sha256(src.read_bytes()).hexdigest()
+        served = tmp_path / "served"
+        served.mkdir()
+        good = served / f"model-{digest[:8]}.pth"
+        good.write_bytes(src.read_bytes())
+        got = hub.load_state_dict_from_url(good.as_uri(), check_hash=True, weights_only=True)
+        assert pe.equal(got["w"], state["w"]) and got["n"].item() == 3
+        assert (tmp_path / "hubdir" / "checkpoints" / good.name).read_bytes() == src.read_bytes()
+        # a wrong hash prefix: PyTorch's error, nothing left in the cache
+        bad = served / "model-deadbeef.pth"
+        bad.write_bytes(src.read_bytes())
+        with pytest.raises(RuntimeError, match=f'invalid hash value \\(expected "deadbeef", got "{digest}"\\)'):
+            hub.load_state_dict_from_url(bad.as_uri(), check_hash=True)
+        assert sorted(p.name for p in (tmp_path / "hubdir" / "checkpoints").iterdir()) == [good.name]
+        # without check_hash the name is not checked; file_name and model_dir are honoured
+        got = hub.load_state_dict_from_url(bad.as_uri(), model_dir=str(tmp_path / "md"), file_name="x.pth",
+                                           map_location="cpu")
+        assert (tmp_path / "md" / "x.pth").exists() and pe.equal(got["w"], state["w"])
+        # an existing cache file is used without touching the network
+        monkeypatch.setattr(hub, "_urlopen", lambda *a, **k: (_ for _ in ()).throw(urllib.error.URLError("x")))
+        got = hub.load_state_dict_from_url("https://example.invalid/models/" + good.name)
+        assert pe.equal(got["w"], state["w"])
+        with pytest.raises(urllib.error.URLError, match="put the file at"):
+            hub.load_state_dict_from_url("https://example.invalid/models/other.pth")
+    finally:
+        hub._hub_dir = None
+
+
+def test_hub_load_local_repository(tmp_path):
+    from pyengine import hub
+    (tmp_path / "hubconf.py").write_text(
+        "dependencies = ['pyengine']\n"
+        "import pyengine\n"
+        "def tiny(width=3):\n"
+        "    '''A tiny linear model.'''\n"
+        "    return pyengine.nn.Linear(2, width)\n")
+    m = hub.load(str(tmp_path), "tiny", width=5, source="local")
+    assert isinstance(m, pe.nn.Linear) and m.out_features == 5
+    assert hub.list(str(tmp_path), source="local") == ["tiny"]
+    assert hub.help(str(tmp_path), "tiny", source="local") == "A tiny linear model."
+    with pytest.raises(RuntimeError, match="Cannot find callable nope in hubconf"):
+        hub.load(str(tmp_path), "nope", source="local")
+    with pytest.raises(ValueError, match='Unknown source: "svn"'):
+        hub.load(str(tmp_path), "tiny", source="svn")
+    with pytest.raises(RuntimeError, match="local directory only"):
+        hub.load("pytorch/vision", "resnet18")
