@@ -63,3 +63,24 @@ def set_default_device(device) -> None:
             continue
         _originals[name] = current
         setattr(pyengine, name, _with_default_device(current))
+
+
+# ``with torch.device('cuda'):`` (PyTorch 2.0+): inside the block the device is the default, as with
+# set_default_device; leaving it puts back the default that was in force before (blocks nest). A stack per
+# process, as PyTorch's device context modes.
+_entered: list = []
+
+
+def _device_enter(self):
+    _entered.append(_default)
+    set_default_device(self)
+    return self
+
+
+def _device_exit(self, exc_type, exc_value, traceback) -> None:
+    set_default_device(_entered.pop())
+
+
+if not hasattr(_C.device, "__enter__"):
+    _C.device.__enter__ = _device_enter
+    _C.device.__exit__ = _device_exit

@@ -221,3 +221,47 @@ def test_hub_load_local_repository(tmp_path):
         hub.load(str(tmp_path), "tiny", source="svn")
     with pytest.raises(RuntimeError, match="local directory only"):
         hub.load("pytorch/vision", "resnet18")
+
+
+def test_zero_dim_index_errors_match_torch():
+    """Old tutorials index a 0-dim loss as ``loss.data[0]``; PyTorch's IndexError tells the user to call item()."""
+    import numpy as np
+    for idx in [0, -1, 5, np.int64(0), np.int64(2), slice(0, 1), (0,), [0]]:
+        for setting in (False, True):
+            errors = []
+            for lib in (torch, pe):
+                t = lib.tensor(1.0)
+                with pytest.raises(IndexError) as e:
+                    if setting:
+                        t[idx] = 2.0
+                    else:
+                        t[idx]
+                errors.append(str(e.value))
+            assert errors[0] == errors[1], (idx, setting, errors)
+    for idx in [None, Ellipsis, True]:
+        a, b = torch.tensor(1.0)[idx], pe.tensor(1.0)[idx]
+        assert tuple(a.shape) == tuple(b.shape)
+
+
+def test_device_as_context_manager_sets_the_default_device():
+    """``with torch.device(...)`` (the changing_default_device recipe): factories inside the block use the
+    device; the previous default comes back after it, also after an exception, and blocks nest."""
+    for lib in (torch, pe):
+        assert str(lib.get_default_device()) == "cpu"
+        with lib.device("cpu:0") as d:
+            assert str(d) == "cpu:0" and str(lib.get_default_device()) == "cpu:0"
+            with lib.device("cpu"):
+                assert str(lib.get_default_device()) == "cpu"
+            assert str(lib.get_default_device()) == "cpu:0"
+            assert lib.nn.Linear(2, 3).weight.device.type == "cpu"
+        assert str(lib.get_default_device()) == "cpu"
+        with pytest.raises(KeyError):
+            with lib.device("cpu:0"):
+                raise KeyError("x")
+        assert str(lib.get_default_device()) == "cpu"
+    if not pe.cuda.is_available():
+        # the device is checked when a factory runs inside the block, as in PyTorch
+        with pytest.raises((AssertionError, RuntimeError)):
+            with pe.device("cuda"):
+                pe.nn.Linear(2, 3)
+        assert str(pe.get_default_device()) == "cpu"
