@@ -38,13 +38,20 @@ def is_same_size(input: Tensor, other: Tensor) -> builtins.bool:
     return tuple(input.shape) == tuple(other.shape)
 
 
+def _check_tensor(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
 def is_conj(input: Tensor) -> builtins.bool:
-    """No conjugate views without complex dtypes."""
+    """No conjugate views without complex dtypes: False for every tensor."""
+    _check_tensor("is_conj", input)
     return False
 
 
 def is_neg(input: Tensor) -> builtins.bool:
-    """No negative-bit views without complex dtypes."""
+    """No negative-bit views without complex dtypes: False for every tensor."""
+    _check_tensor("is_neg", input)
     return False
 
 

@@ -265,3 +265,11 @@ def test_device_as_context_manager_sets_the_default_device():
             with pe.device("cuda"):
                 pe.nn.Linear(2, 3)
         assert str(pe.get_default_device()) == "cpu"
+
+
+def test_is_conj_is_neg_reject_non_tensors_as_torch():
+    for name in ("is_conj", "is_neg"):
+        with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'input' \\(position 1\\) must be Tensor, not int"):
+            getattr(torch, name)(1)
+        with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'input' \\(position 1\\) must be Tensor, not int"):
+            getattr(pe, name)(1)
