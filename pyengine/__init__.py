@@ -19,7 +19,7 @@ from .random import fork_rng, get_rng_state, initial_seed, manual_seed, seed, se
 from ._tensor import as_tensor, tensor  # noqa: E402,F401
 from ._tensor import _make_legacy_type  # noqa: E402
 from . import _tensor_copy  # noqa: E402,F401  (Tensor.__deepcopy__ / __reduce_ex__)
-from ._tensor_predicates import is_complex, is_conj, is_neg, is_nonzero, is_same_size, is_signed  # noqa: E402,F401
+from ._tensor_predicates import is_complex, is_conj, is_neg  # noqa: E402,F401
 from ._tensor_str import get_printoptions, set_printoptions  # noqa: E402,F401
 from .storage import TypedStorage  # noqa: E402,F401
 from . import cpu, cuda  # noqa: E402,F401
