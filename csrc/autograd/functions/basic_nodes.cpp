@@ -125,7 +125,8 @@ variable_list AsStridedBackward0::apply(variable_list&& grads) {
   ::pe::zero_(result);
   const int64_t rel = offset_ - input_.storage_offset;
   if (!view_overlaps(sizes_, strides_)) {
-    autograd::copy_(autograd::as_strided(result, sizes_, strides_, rel), grads[0]);
+    Tensor view = autograd::as_strided(result, sizes_, strides_, rel);
+    autograd::copy_(view, grads[0]);
     return {result};
   }
   // An element read several times receives the sum of their gradients: index_add the gradient into the
