@@ -19,6 +19,7 @@ from .random import fork_rng, get_rng_state, initial_seed, manual_seed, seed, se
 from ._tensor import as_tensor, tensor  # noqa: E402,F401
 from ._tensor import _make_legacy_type  # noqa: E402
 from . import _tensor_copy  # noqa: E402,F401  (Tensor.__deepcopy__ / __reduce_ex__)
+from ._tensor_predicates import is_complex, is_conj, is_neg  # noqa: E402,F401
 from ._tensor_str import get_printoptions, set_printoptions  # noqa: E402,F401
 from .storage import TypedStorage  # noqa: E402,F401
 from . import cpu, cuda  # noqa: E402,F401
@@ -58,7 +59,7 @@ from . import distributed, multiprocessing  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .serialization import save, load  # noqa: F401,E402
-from . import accelerator, backends, compiler, func, profiler  # noqa: E402,F401
+from . import accelerator, backends, compiler, func, hub, profiler  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401

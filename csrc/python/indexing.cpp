@@ -61,18 +61,35 @@ std::vector<TensorIndex> to_indices(py::handle idx) {
   return out;
 }
 
+// PyTorch's errors for a lone int or slice on a 0-dim tensor (t[0], t[0] = v, t[0:1]): index 0 tells the
+// user to call item(), other ints are out of bounds of a size-0 dimension (old code indexes a 0-dim loss as loss.data[0]).
+void check_zero_dim_index(const Tensor& t, py::handle idx) {
+  if (t.dim() != 0) return;
+  PyObject* p = idx.ptr();
+  if (PySlice_Check(p)) throw IndexError("slice() cannot be applied to a 0-dim tensor.");
+  if (PyBool_Check(p) || p == Py_None || p == Py_Ellipsis || PyTuple_Check(p) || PySequence_Check(p) ||
+      is_tensor(idx) || !PyIndex_Check(p))
+    return;
+  int64_t i = index_to_int64(p);
+  if (i != 0) throw IndexError("index " + std::to_string(i) + " is out of bounds for dimension 0 with size 0");
+  throw IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
+                   "to convert a 0-dim tensor to a number");
+}
+
 }  // namespace
 
 void bind_indexing(py::class_<TensorImpl, TensorHolder>& cls) {
   // Through autograd (autograd/ops_index.h): basic indices are differentiable views, advanced ones
   // IndexBackward0 / IndexPutBackward0, as PyTorch records them.
   cls.def("__getitem__", [](const Tensor& t, py::handle idx) {
+    check_zero_dim_index(t, idx);
     // Fast path: a single int.
     if (PyLong_Check(idx.ptr()) && !PyBool_Check(idx.ptr())) return autograd::select(t, 0, idx.cast<int64_t>());
     bool single = !PyTuple_Check(idx.ptr()) && !list_is_tuple(idx);
     return autograd::getitem(t, to_indices(idx), single);
   });
   cls.def("__setitem__", [](Tensor& t, py::handle idx, py::handle value) {
+    check_zero_dim_index(t, idx);
     std::vector<TensorIndex> ix = to_indices(idx);
     if (is_tensor(value)) {
       autograd::setitem(t, ix, unwrap(value));

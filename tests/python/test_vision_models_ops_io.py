@@ -59,13 +59,30 @@ def test_models_train_step_and_get_model():
         "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
 
 
-def test_weights_offline_and_local(tmp_path):
-    with pytest.raises(RuntimeError, match="cannot download pretrained weights .*runs offline"):
-        models.resnet18(weights=models.ResNet18_Weights.IMAGENET1K_V1)
-    with pytest.raises(RuntimeError, match="runs offline"):
-        models.resnet18(weights="DEFAULT")
-    with pytest.raises(RuntimeError, match="runs offline"):
-        models.alexnet(pretrained=True)
+def test_weights_from_hub_cache_and_local(tmp_path, monkeypatch):
+    import urllib.error
+    from pyengine import hub
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "th"))
+
+    def offline(url, timeout=60.0):
+        raise urllib.error.URLError("no network in this test")
+    monkeypatch.setattr(hub, "_urlopen", offline)
+    # not in the cache and no network: urllib's URLError (as torchvision's), naming where the file would go
+    cached = tmp_path / "th" / "hub" / "checkpoints" / "squeezenet1_0-b66bff10.pth"
+    with pytest.raises(urllib.error.URLError, match="put the file at .*squeezenet1_0-b66bff10.pth"):
+        models.squeezenet1_0(weights=models.SqueezeNet1_0_Weights.IMAGENET1K_V1)
+    with pytest.raises(urllib.error.URLError):
+        models.squeezenet1_0(weights="DEFAULT")
+    # in the cache: loaded from there without a download, as torchvision does
+    src = models.squeezenet1_0()
+    pe.save(src.state_dict(), str(cached))
+    for kw in ({"weights": models.SqueezeNet1_0_Weights.IMAGENET1K_V1}, {"weights": "IMAGENET1K_V1"},
+               {"weights": "DEFAULT"}):
+        got = models.squeezenet1_0(**kw)
+        assert pe.equal(got.classifier[1].weight, src.classifier[1].weight), kw
+    with pytest.warns(UserWarning, match="weights=SqueezeNet1_0_Weights.IMAGENET1K_V1"):
+        got = models.squeezenet1_0(pretrained=True)
+    assert pe.equal(got.features[0].weight, src.features[0].weight)
     with pytest.raises(ValueError, match="Failed to find Weights"):
         models.resnet18(weights="IMAGENET9K")
     assert models.ResNet50_Weights.DEFAULT is models.ResNet50_Weights.IMAGENET1K_V2

@@ -44,3 +44,36 @@ from .lazy import __all__ as _lazy_all  # noqa: E402
 
 __all__ += _act_more + _loss_more + _shape_more + _spatial + ["BatchNorm3d"]
 __all__ += [n for n in _lazy_all if n != "LazyModuleMixin"]
+
+
+# PyTorch's module paths. torch/nn/modules has one file per family (activation, linear, loss, ...); ours splits
+# some families over more files (activation_more, loss_more, pooling_more, ...). Programs and pickles name classes
+# by PyTorch's path (word_language_model's weights_only safe_globals list holds
+# torch.nn.modules.activation.MultiheadAttention and torch.nn.modules.linear.NonDynamicallyQuantizableLinear), so
+# each PyTorch family file also holds the classes PyTorch defines there. The families PyTorch has and we had no
+# file for (batchnorm, instancenorm, pixelshuffle, channelshuffle, distance, fold) are small re-export files.
+from . import activation as _activation, container as _container, conv as _conv, dropout as _dropout  # noqa: E402
+from . import linear as _linear, loss as _loss, normalization as _normalization  # noqa: E402
+from . import pooling as _pooling, sparse as _sparse  # noqa: E402
+from . import batchnorm, channelshuffle, distance, fold, instancenorm, pixelshuffle  # noqa: E402,F401
+from .attention import NonDynamicallyQuantizableLinear  # noqa: E402
+from .loss_seq import __all__ as _loss_seq  # noqa: E402
+from .pooling_more import __all__ as _pooling_more  # noqa: E402
+
+_TORCH_FAMILIES = {
+    _activation: _act_more + ["MultiheadAttention"],
+    _container: ["ParameterList", "ParameterDict"],
+    _conv: ["LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+            "LazyConvTranspose3d"],
+    _dropout: ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"],
+    _linear: ["LazyLinear", "NonDynamicallyQuantizableLinear"],
+    _loss: _loss_more + _loss_seq,
+    _normalization: ["LocalResponseNorm", "GroupNorm", "RMSNorm"],
+    _pooling: _pooling_more,
+    _sparse: ["EmbeddingBag"],
+}
+for _module, _names in _TORCH_FAMILIES.items():
+    for _name in _names:
+        if not hasattr(_module, _name):
+            setattr(_module, _name, globals()[_name])
+del _module, _names, _name

@@ -1,6 +1,6 @@
 """pyengine.vision.models (torchvision.models): classification architectures with torchvision's module
-structure and state_dict keys, so weights saved by torchvision load; pretrained weights are not downloaded
-(see _api.py)."""
+structure and state_dict keys, so weights saved by torchvision load; pretrained weights come from the hub cache
+or a download, as torchvision's (see _api.py)."""
 from .alexnet import *  # noqa: F401,F403
 from .densenet import *  # noqa: F401,F403
 from .mobilenetv2 import *  # noqa: F401,F403

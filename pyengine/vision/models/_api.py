@@ -1,10 +1,11 @@
 """Model weights: torchvision's ``weights=`` API without the download.
 
-pyengine runs offline, so ``weights=ResNet18_Weights.IMAGENET1K_V1`` (or ``"DEFAULT"``, or the legacy
-``pretrained=True``) cannot fetch anything: it raises a RuntimeError that says so and how to load weights you
-have. ``weights=`` also accepts what you have locally: a path to a file saved by ``torch.save`` (a state dict,
-e.g. the ``.pth`` torchvision downloads into ``~/.cache/torch/hub/checkpoints``), or a state dict itself; the
-model's state_dict keys are torchvision's, so those load with ``strict=True``.
+``weights=ResNet18_Weights.IMAGENET1K_V1`` (or ``"DEFAULT"``, or the legacy ``pretrained=True``) loads through
+``pyengine.hub.load_state_dict_from_url`` as torchvision's does: from the hub cache
+(``$TORCH_HOME/hub/checkpoints/<file name of the URL>``) when the file is there, else downloaded into it (a machine
+without a network gets urllib's URLError, naming where to put the file). ``weights=`` also accepts what you have
+locally: a path to a file saved by ``torch.save`` (a state dict), or a state dict itself; the model's state_dict
+keys are torchvision's, so those load with ``strict=True``.
 """
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ class WeightsEnum(enum.Enum):
         return self.value.transforms(*args, **kwargs)
 
     def get_state_dict(self, *args, **kwargs):
-        raise RuntimeError(_offline_message(self))
+        from ... import hub
+        return hub.load_state_dict_from_url(self.url, *args, **kwargs)
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}.{self._name_}"
@@ -89,22 +91,20 @@ def _weights(url: str, crop: int = 224, resize: int = 256, **meta) -> Weights:
     return Weights(url=url, transforms=lambda: ImageClassification(crop_size=crop, resize_size=resize), meta=meta)
 
 
-def _offline_message(weights) -> str:
-    url = getattr(weights, "url", None)
-    where = f" (torchvision downloads it from {url})" if url else ""
-    return (f"pyengine cannot download pretrained weights {weights!r}{where}: it runs offline. Pass a local copy "
-            "instead: weights='path/to/file.pth' (a state dict saved with torch.save, e.g. from "
-            "~/.cache/torch/hub/checkpoints) or weights=<state dict>; or use weights=None for random "
-            "initialization.")
-
-
 def apply_weights(model: Module, weights, weights_enum: type | None, kwargs: dict) -> Module:
-    """Loads local weights into model; refuses downloadable ones with an explanation."""
+    """Loads weights into model: a state dict, a local file, or a weights enum through the hub cache."""
     pretrained = kwargs.pop("pretrained", None)
     if kwargs:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(kwargs)}")
     if pretrained:
-        raise RuntimeError(_offline_message("pretrained=True"))
+        if weights_enum is None:
+            raise ValueError("pretrained=True: this architecture has no pretrained weights in pyengine.vision")
+        import warnings
+        warnings.warn("Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 and may "
+                      f"be removed in the future. The current behavior is equivalent to passing "
+                      f"`weights={weights_enum.__name__}.{weights_enum.DEFAULT._name_}`. You can also use "
+                      f"`weights={weights_enum.__name__}.DEFAULT` to get the most up-to-date weights.")
+        weights = weights_enum.DEFAULT
     if weights is None:
         return model
     if isinstance(weights, dict):
@@ -116,7 +116,10 @@ def apply_weights(model: Module, weights, weights_enum: type | None, kwargs: dic
         return model
     if weights_enum is not None and not isinstance(weights, WeightsEnum):
         weights = weights_enum.verify(weights)  # a name such as "DEFAULT" or "IMAGENET1K_V1"
-    raise RuntimeError(_offline_message(weights))
+    if not isinstance(weights, WeightsEnum):
+        raise ValueError(f"weights={weights!r}: not a weights enum of this model, a file or a state dict")
+    model.load_state_dict(weights.get_state_dict(progress=True, check_hash=True))
+    return model
 
 
 def num_classes_from(weights, kwargs: dict) -> None:

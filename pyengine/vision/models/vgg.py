@@ -9,7 +9,8 @@ from ..._C import Tensor
 from ._api import WeightsEnum, _weights, apply_weights, num_classes_from
 
 __all__ = ["VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
-           "VGG11_Weights", "VGG16_Weights"]
+           "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
+           "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights"]
 
 
 class VGG(nn.Module):
@@ -69,8 +70,38 @@ class VGG11_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
+class VGG11_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _weights(_URL + "vgg11_bn-6002323d.pth", num_params=132868840, num_classes=1000)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG13_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _weights(_URL + "vgg13-19584684.pth", num_params=133047848, num_classes=1000)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG13_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _weights(_URL + "vgg13_bn-abd245e5.pth", num_params=133053736, num_classes=1000)
+    DEFAULT = IMAGENET1K_V1
+
+
 class VGG16_Weights(WeightsEnum):
     IMAGENET1K_V1 = _weights(_URL + "vgg16-397923af.pth", num_params=138357544, num_classes=1000)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG16_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _weights(_URL + "vgg16_bn-6c64b313.pth", num_params=138365992, num_classes=1000)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG19_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _weights(_URL + "vgg19-dcbb9e9d.pth", num_params=143667240, num_classes=1000)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG19_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _weights(_URL + "vgg19_bn-c79401a0.pth", num_params=143678248, num_classes=1000)
     DEFAULT = IMAGENET1K_V1
 
 
@@ -88,15 +119,15 @@ def vgg11(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
 
 
 def vgg11_bn(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("A", True, weights, None, **kwargs)
+    return _vgg("A", True, weights, VGG11_BN_Weights, **kwargs)
 
 
 def vgg13(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("B", False, weights, None, **kwargs)
+    return _vgg("B", False, weights, VGG13_Weights, **kwargs)
 
 
 def vgg13_bn(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("B", True, weights, None, **kwargs)
+    return _vgg("B", True, weights, VGG13_BN_Weights, **kwargs)
 
 
 def vgg16(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
@@ -104,12 +135,12 @@ def vgg16(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
 
 
 def vgg16_bn(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("D", True, weights, None, **kwargs)
+    return _vgg("D", True, weights, VGG16_BN_Weights, **kwargs)
 
 
 def vgg19(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("E", False, weights, None, **kwargs)
+    return _vgg("E", False, weights, VGG19_Weights, **kwargs)
 
 
 def vgg19_bn(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("E", True, weights, None, **kwargs)
+    return _vgg("E", True, weights, VGG19_BN_Weights, **kwargs)
