@@ -18,6 +18,11 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     """x for x >= 0, a * x otherwise; a ~ U(lower, upper) per element in training, (lower + upper) / 2 in
     evaluation."""
     pe = _pe()
+    if not input.is_floating_point():
+        kernel = "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu"
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}.get(str(input.dtype).split(".")[-1], str(input.dtype))
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
     if lower > upper:
         raise RuntimeError(f"Lower bound should be less than or equal to the upper bound")
     if training:
