@@ -214,6 +214,24 @@ def cummin(input: Tensor, dim: int, *, out=None):
 
 
 # ---- covariance ----
+def _check_weights(w: Optional[Tensor], name: str, num_obs: int, floating: bool) -> None:
+    """cov()'s checks of fweights (integral) and aweights (floating): 1-D, one per observation, >= 0."""
+    if w is None:
+        return
+    if w.dim() > 1:
+        raise ValueError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with {w.dim()} "
+                         f"dimensions")
+    if w.is_floating_point() != floating:
+        kind = "floating point" if floating else "integral"
+        raise ValueError(f"cov(): expected {name} to have {kind} dtype but got {name} with "
+                         f"{str(w.dtype).replace('pyengine.', 'torch.')} dtype")
+    if w.numel() != num_obs:
+        raise ValueError(f"cov(): expected {name} to have the same numel as there are observations in the input "
+                         f"but got {w.numel()} != {num_obs}")
+    if num_obs > 0 and builtins.bool((w < 0).any()):
+        raise ValueError(f"cov(): {name} cannot be negative")
+
+
 def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None,
         aweights: Optional[Tensor] = None) -> Tensor:
     """Covariance of the rows (variables) of a 1-D or 2-D input whose columns are observations, with PyTorch's
@@ -224,32 +242,10 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None
                          f"{input.dim()} dimensions")
     x = input.reshape(1, -1) if input.dim() < 2 else input
     num_obs = x.shape[1]
-    w = None
-    if fweights is not None:
-        if fweights.dim() > 1:
-            raise ValueError(f"cov(): expected fweights to have one or fewer dimensions but got fweights with "
-                             f"{fweights.dim()} dimensions")
-        if fweights.is_floating_point():
-            raise ValueError(f"cov(): expected fweights to have integral dtype but got fweights with "
-                             f"{str(fweights.dtype).replace('pyengine.', 'torch.')} dtype")
-        if fweights.numel() != num_obs:
-            raise ValueError(f"cov(): expected fweights to have the same numel as there are observations in the "
-                             f"input but got {fweights.numel()} != {num_obs}")
-        if num_obs > 0 and builtins.bool((fweights < 0).any()):
-            raise ValueError("cov(): fweights cannot be negative")
-        w = fweights
+    _check_weights(fweights, "fweights", num_obs, floating=False)
+    _check_weights(aweights, "aweights", num_obs, floating=True)
+    w = fweights
     if aweights is not None:
-        if aweights.dim() > 1:
-            raise ValueError(f"cov(): expected aweights to have one or fewer dimensions but got aweights with "
-                             f"{aweights.dim()} dimensions")
-        if not aweights.is_floating_point():
-            raise ValueError(f"cov(): expected aweights to have floating point dtype but got aweights with "
-                             f"{str(aweights.dtype).replace('pyengine.', 'torch.')} dtype")
-        if aweights.numel() != num_obs:
-            raise ValueError(f"cov(): expected aweights to have the same numel as there are observations in the "
-                             f"input but got {aweights.numel()} != {num_obs}")
-        if num_obs > 0 and builtins.bool((aweights < 0).any()):
-            raise ValueError("cov(): aweights cannot be negative")
         w = aweights if w is None else w * aweights
     if not x.is_floating_point():
         x = x.to(pe.get_default_dtype())

@@ -81,6 +81,26 @@ def _zero() -> "pyengine.Tensor":
     return pyengine.tensor(0.0)
 
 
+
+def _geometric_color_space(num_bins: int, image_size: list[int]) -> _Space:
+    """The ops AutoAugment and RandAugment share, in torchvision's order (the order the draws index)."""
+    lin = pyengine.linspace
+    return {
+            "ShearX": (lin(0.0, 0.3, num_bins), True),
+            "ShearY": (lin(0.0, 0.3, num_bins), True),
+            "TranslateX": (lin(0.0, 150.0 / 331.0 * image_size[0], num_bins), True),
+            "TranslateY": (lin(0.0, 150.0 / 331.0 * image_size[1], num_bins), True),
+            "Rotate": (lin(0.0, 30.0, num_bins), True),
+            "Brightness": (lin(0.0, 0.9, num_bins), True),
+            "Color": (lin(0.0, 0.9, num_bins), True),
+            "Contrast": (lin(0.0, 0.9, num_bins), True),
+            "Sharpness": (lin(0.0, 0.9, num_bins), True),
+            "Posterize": (_posterize_bins(num_bins, 8, 4), False),
+            "Solarize": (lin(255.0, 0.0, num_bins), False),
+            "AutoContrast": (_zero(), False),
+            "Equalize": (_zero(), False),
+    }
+
 class AutoAugmentPolicy(Enum):
     """AutoAugment policies learned on different datasets: IMAGENET, CIFAR10 and SVHN."""
     IMAGENET = "imagenet"
@@ -162,23 +182,7 @@ class AutoAugment(_Augment):
         return list(_POLICIES[policy])
 
     def _augmentation_space(self, num_bins: int, image_size: list[int]) -> _Space:
-        lin = pyengine.linspace
-        return {
-            "ShearX": (lin(0.0, 0.3, num_bins), True),
-            "ShearY": (lin(0.0, 0.3, num_bins), True),
-            "TranslateX": (lin(0.0, 150.0 / 331.0 * image_size[0], num_bins), True),
-            "TranslateY": (lin(0.0, 150.0 / 331.0 * image_size[1], num_bins), True),
-            "Rotate": (lin(0.0, 30.0, num_bins), True),
-            "Brightness": (lin(0.0, 0.9, num_bins), True),
-            "Color": (lin(0.0, 0.9, num_bins), True),
-            "Contrast": (lin(0.0, 0.9, num_bins), True),
-            "Sharpness": (lin(0.0, 0.9, num_bins), True),
-            "Posterize": (_posterize_bins(num_bins, 8, 4), False),
-            "Solarize": (lin(255.0, 0.0, num_bins), False),
-            "AutoContrast": (_zero(), False),
-            "Equalize": (_zero(), False),
-            "Invert": (_zero(), False),
-        }
+        return {**_geometric_color_space(num_bins, image_size), "Invert": (_zero(), False)}
 
     @staticmethod
     def get_params(transform_num: int) -> tuple[int, "pyengine.Tensor", "pyengine.Tensor"]:
@@ -220,23 +224,7 @@ class RandAugment(_Augment):
         self.fill = fill
 
     def _augmentation_space(self, num_bins: int, image_size: list[int]) -> _Space:
-        lin = pyengine.linspace
-        return {
-            "Identity": (_zero(), False),
-            "ShearX": (lin(0.0, 0.3, num_bins), True),
-            "ShearY": (lin(0.0, 0.3, num_bins), True),
-            "TranslateX": (lin(0.0, 150.0 / 331.0 * image_size[0], num_bins), True),
-            "TranslateY": (lin(0.0, 150.0 / 331.0 * image_size[1], num_bins), True),
-            "Rotate": (lin(0.0, 30.0, num_bins), True),
-            "Brightness": (lin(0.0, 0.9, num_bins), True),
-            "Color": (lin(0.0, 0.9, num_bins), True),
-            "Contrast": (lin(0.0, 0.9, num_bins), True),
-            "Sharpness": (lin(0.0, 0.9, num_bins), True),
-            "Posterize": (_posterize_bins(num_bins, 8, 4), False),
-            "Solarize": (lin(255.0, 0.0, num_bins), False),
-            "AutoContrast": (_zero(), False),
-            "Equalize": (_zero(), False),
-        }
+        return {"Identity": (_zero(), False), **_geometric_color_space(num_bins, image_size)}
 
     def forward(self, img: Any) -> Any:
         fill = _tensor_fill(img, self.fill)
