@@ -24,13 +24,15 @@ def _close(ours, ref) -> None:
 PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "programs")
 
 # nn classes PyTorch has that pyengine does not have at all yet (so not at PyTorch's path either).
-NOT_IN_PYENGINE = {"SyncBatchNorm", "CrossMapLRN2d", "BackwardHookFunction", "AdaptiveLogSoftmaxWithLoss",
+NOT_IN_PYENGINE = {"CrossMapLRN2d", "AdaptiveLogSoftmaxWithLoss",
                    "Container", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions"}
 
 
 def _torch_families():
     import torch.nn.modules as tm
     for info in pkgutil.iter_modules(tm.__path__):
+        if info.name.startswith("_"):
+            continue  # private helpers (torch.nn.modules._functions holds autograd Functions, not modules)
         mod = importlib.import_module("torch.nn.modules." + info.name)
         names = [n for n, v in vars(mod).items()
                  if inspect.isclass(v) and v.__module__ == mod.__name__ and not n.startswith("_")]
