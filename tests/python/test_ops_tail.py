@@ -224,3 +224,16 @@ def test_torch_level_forms():
     _check(pe.swapaxes(pe.tensor(x), 0, 2), torch.swapaxes(torch.tensor(x), 0, 2))
     assert pe.typename(pe.ones(1)) == torch.typename(torch.ones(1))
     assert pe.is_nonzero(pe.tensor([2])) and not pe.is_signed(pe.ones(1, dtype=pe.uint8))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 7])
+def test_cross_map_lrn2d_matches_torch(size, device):
+    x = np.random.default_rng(size).standard_normal((2, 6, 3, 3)).astype(np.float32)
+    got = pe.nn.CrossMapLRN2d(size, 1e-2, 0.75, 2.0)(pe.tensor(x, device=device))
+    want = torch.nn.CrossMapLRN2d(size, 1e-2, 0.75, 2.0)(torch.tensor(x))
+    _check(got, want, 1e-5, 1e-6)
+    assert repr(pe.nn.CrossMapLRN2d(size)) == repr(torch.nn.CrossMapLRN2d(size))
+    with pytest.raises(ValueError, match="Expected input to be 4D"):
+        pe.nn.CrossMapLRN2d(size)(pe.ones(2, 3, 4))
+    xg = pe.tensor(x.astype(np.float64)[:1, :4, :2, :2], requires_grad=True)
+    assert pe.autograd.gradcheck(lambda t: pe.nn.CrossMapLRN2d(size, 1e-1, 0.75, 2.0)(t), (xg,))

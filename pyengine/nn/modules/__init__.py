@@ -70,7 +70,7 @@ _TORCH_FAMILIES = {
     _dropout: ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"],
     _linear: ["LazyLinear", "NonDynamicallyQuantizableLinear"],
     _loss: _loss_more + _loss_seq,
-    _normalization: ["LocalResponseNorm", "GroupNorm", "RMSNorm"],
+    _normalization: ["LocalResponseNorm", "CrossMapLRN2d", "GroupNorm", "RMSNorm"],
     _pooling: _pooling_more,
     _sparse: ["EmbeddingBag"],
 }

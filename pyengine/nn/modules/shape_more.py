@@ -15,6 +15,7 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["RMSNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm",
+           "CrossMapLRN2d",
            "CosineSimilarity", "PairwiseDistance", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Dropout1d",
            "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
@@ -153,6 +154,36 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+class CrossMapLRN2d(Module):
+    """The Lua-torch cross-channel LRN of 4-D input: x * (k + alpha/size * S)^-beta, S a running sum of squares
+    over neighbouring channels kept exactly as PyTorch's legacy recurrence builds it (which, past the first
+    pre_pad channels, never drops channel 0 from the sum: its results differ from LocalResponseNorm's)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+        channels = input.shape[1]
+        squares = input * input
+        pre_pad = int((self.size - 1) / 2 + 1)
+        current = squares[:, :min(pre_pad, channels)].sum(1)
+        sums = [current]
+        for c in range(1, channels):
+            if c < channels - pre_pad + 1:
+                current = current + squares[:, c + pre_pad - 1]
+            if c > pre_pad:
+                current = current - squares[:, c - pre_pad]
+            sums.append(current)
+        scale = pyengine.stack(sums, 1) * (self.alpha / self.size) + self.k
+        return input * scale.pow(-self.beta)
 
     def extra_repr(self) -> str:
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
