@@ -237,3 +237,29 @@ def test_cross_map_lrn2d_matches_torch(size, device):
         pe.nn.CrossMapLRN2d(size)(pe.ones(2, 3, 4))
     xg = pe.tensor(x.astype(np.float64)[:1, :4, :2, :2], requires_grad=True)
     assert pe.autograd.gradcheck(lambda t: pe.nn.CrossMapLRN2d(size, 1e-1, 0.75, 2.0)(t), (xg,))
+
+
+def test_adaptive_log_softmax_with_loss_matches_torch(device):
+    ref = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 10, 15], div_value=2.0, head_bias=True).double()
+    ours = pe.nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 10, 15], div_value=2.0, head_bias=True).double()
+    assert repr(ours) == repr(ref) and sorted(ours.state_dict()) == sorted(ref.state_dict())
+    ours.load_state_dict({k: pe.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    ours = ours.to(device)
+    x = np.random.default_rng(0).standard_normal((12, 16))
+    y = np.array([0, 3, 4, 9, 10, 14, 15, 19, 2, 11, 16, 5])
+    want = ref(torch.tensor(x), torch.tensor(y))
+    got = ours(pe.tensor(x, device=device), pe.tensor(y, device=device))
+    _check(got.output, want.output, 1e-12, 1e-12)
+    _check(got.loss, want.loss, 1e-12, 1e-12)
+    want.loss.backward()
+    got.loss.backward()
+    for (name, a), b in zip(ours.named_parameters(), ref.parameters()):
+        _check(a.grad, b.grad, 1e-10, 1e-12)
+    _check(ours.log_prob(pe.tensor(x, device=device)), ref.log_prob(torch.tensor(x)), 1e-12, 1e-12)
+    _check(ours.predict(pe.tensor(x, device=device)), ref.predict(torch.tensor(x)))
+    single = ours(pe.tensor(x[0], device=device), pe.tensor(y[0], device=device))
+    assert single.output.dim() == 0
+    with pytest.raises(RuntimeError, match="Target values should be in"):
+        ours(pe.tensor(x, device=device), pe.tensor(np.full(12, 20), device=device))
+    with pytest.raises(ValueError, match="cutoffs should be a sequence"):
+        pe.nn.AdaptiveLogSoftmaxWithLoss(16, 20, [10, 4])

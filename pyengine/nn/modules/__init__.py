@@ -43,8 +43,10 @@ from .lazy import *  # noqa: F401,F403,E402
 from .lazy import __all__ as _lazy_all  # noqa: E402
 
 from .sync_batchnorm import SyncBatchNorm  # noqa: E402,F401
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402,F401
+from . import adaptive  # noqa: E402,F401
 
-__all__ += _act_more + _loss_more + _shape_more + _spatial + ["BatchNorm3d", "SyncBatchNorm"]
+__all__ += _act_more + _loss_more + _shape_more + _spatial + ["BatchNorm3d", "SyncBatchNorm", "AdaptiveLogSoftmaxWithLoss"]
 __all__ += [n for n in _lazy_all if n != "LazyModuleMixin"]
 
 
