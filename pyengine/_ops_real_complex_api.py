@@ -1,13 +1,14 @@
 """The complex-number API as it behaves on real tensors (pyengine has no complex dtypes yet): ``conj``,
 ``resolve_conj``/``resolve_neg`` and ``real`` return the tensor itself, ``imag`` raises as PyTorch does for a real
-tensor, ``angle`` is 0 or pi (NaN kept), ``isreal`` is all True, ``adjoint``/``H``/``mH`` are transposes."""
+tensor, ``angle`` is 0 or pi (NaN kept), ``isreal`` is all True, ``adjoint``/``H``/``mH`` are transposes.
+(is_conj/is_neg/is_complex are in _tensor_predicates.py.)"""
 from __future__ import annotations
 
 import math
 
 from ._C import Tensor
 
-__all__ = ["conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg", "is_complex", "isreal",
+__all__ = ["conj", "conj_physical", "resolve_conj", "resolve_neg", "isreal",
            "real", "imag", "angle", "adjoint"]
 
 
@@ -30,26 +31,6 @@ def resolve_conj(input: Tensor) -> Tensor:
 
 def resolve_neg(input: Tensor) -> Tensor:
     return input
-
-
-def _real_tensor(input: Tensor, name: str) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    return input
-
-
-def is_conj(input: Tensor) -> bool:
-    """No tensor carries a lazy conjugation bit here (there are no complex tensors)."""
-    return _real_tensor(input, "is_conj").dtype.is_complex
-
-
-def is_neg(input: Tensor) -> bool:
-    """No tensor carries a lazy negation bit here (it exists for conjugated complex views only)."""
-    return _real_tensor(input, "is_neg").dtype.is_complex
-
-
-def is_complex(input: Tensor) -> bool:
-    return _real_tensor(input, "is_complex").dtype.is_complex
 
 
 def isreal(input: Tensor) -> Tensor:
@@ -94,7 +75,7 @@ def _mh(self: Tensor) -> Tensor:
 
 def _install() -> None:
     methods = {"conj": conj, "conj_physical": conj_physical, "resolve_conj": resolve_conj,
-               "resolve_neg": resolve_neg, "is_conj": is_conj, "is_neg": is_neg, "is_complex": is_complex,
+               "resolve_neg": resolve_neg,
                "isreal": isreal, "angle": angle, "adjoint": adjoint,
                "conj_physical_": lambda self: self}
     for name, fn in methods.items():
