@@ -27,12 +27,12 @@ constexpr int64_t kMtChunk = 16384;
 struct MtTensor {
   void* p;
   void* g;
-  void* s0;  // momentum buffer / exp_avg
-  void* s1;  // exp_avg_sq
-  void* s2;  // max_exp_avg_sq
+  void* s0;  // momentum buffer / exp_avg / square_avg / sum
+  void* s1;  // exp_avg_sq / grad_avg
+  void* s2;  // max_exp_avg_sq / RMSprop's momentum buffer
   void* step;  // device step (Adam) or null
   int64_t numel;
-  double step_size, bc2_sqrt;  // Adam with host steps: lr / (1 - beta1^step), (1 - beta2^step)^0.5
+  double step_size, bc2_sqrt;  // Adam with host steps: lr / (1 - beta1^step), (1 - beta2^step)^0.5; Adagrad's clr
   bool first;                  // SGD: the momentum buffer is new
 };
 
@@ -141,6 +141,68 @@ __global__ void adam_kernel(MtTable tab, FusedAdamArgs a, const float* grad_scal
     }
     const T denom = std::sqrt(sq) / bc2 + eps;
     p[i] = pv + neg_step * (mv / denom);
+  }
+}
+
+// RMSprop, element by element as optim/rmsprop.py's loop: square_avg = square_avg * alpha + (1 - alpha) * g^2,
+// the centred variant's lerp of grad_avg, avg = sqrt(...) + eps, then the momentum buffer or a direct step.
+template <class T>
+__global__ void rmsprop_kernel(MtTable tab, FusedRmspropArgs a) {
+  const MtTensor& d = tab.t[tab.tensor[blockIdx.x]];
+  const int64_t lo = (int64_t)tab.chunk[blockIdx.x] * kMtChunk;
+  const int64_t hi = lo + kMtChunk < d.numel ? lo + kMtChunk : d.numel;
+  T* p = static_cast<T*>(d.p);
+  T* g = static_cast<T*>(d.g);
+  T* sq = static_cast<T*>(d.s0);
+  T* gavg = static_cast<T*>(d.s1);
+  T* buf = static_cast<T*>(d.s2);
+  const T wd = T(a.weight_decay), alpha = T(a.alpha), w = T(1 - a.alpha), eps = T(a.eps), mom = T(a.momentum),
+          neg_lr = T(-a.lr);
+  for (int64_t i = lo + threadIdx.x; i < hi; i += blockDim.x) {
+    T gv = load_grad<T>(g, i, nullptr, a.maximize);
+    const T pv = p[i];
+    if (a.weight_decay != 0) gv = gv + wd * pv;
+    T s = sq[i] * alpha;
+    s = s + w * (gv * gv);
+    sq[i] = s;
+    T avg;
+    if (a.centered) {
+      const T ga = lerp(gavg[i], gv, w);
+      gavg[i] = ga;
+      avg = std::sqrt(s - ga * ga);
+    } else {
+      avg = std::sqrt(s);
+    }
+    avg = avg + eps;
+    if (a.momentum > 0) {
+      T b = buf[i] * mom;
+      b = b + gv / avg;
+      buf[i] = b;
+      p[i] = pv + neg_lr * b;
+    } else {
+      p[i] = pv + neg_lr * (gv / avg);
+    }
+  }
+}
+
+// Adagrad as optim/adagrad.py's loop: sum += g^2, param -= clr * g / (sqrt(sum) + eps), clr per tensor.
+template <class T>
+__global__ void adagrad_kernel(MtTable tab, FusedAdagradArgs a) {
+  const MtTensor& d = tab.t[tab.tensor[blockIdx.x]];
+  const int64_t lo = (int64_t)tab.chunk[blockIdx.x] * kMtChunk;
+  const int64_t hi = lo + kMtChunk < d.numel ? lo + kMtChunk : d.numel;
+  T* p = static_cast<T*>(d.p);
+  T* g = static_cast<T*>(d.g);
+  T* sum = static_cast<T*>(d.s0);
+  const T wd = T(a.weight_decay), eps = T(a.eps), neg_clr = T(-d.step_size);
+  for (int64_t i = lo + threadIdx.x; i < hi; i += blockDim.x) {
+    T gv = load_grad<T>(g, i, nullptr, a.maximize);
+    const T pv = p[i];
+    if (a.weight_decay != 0) gv = gv + wd * pv;
+    const T s = sum[i] + gv * gv;
+    sum[i] = s;
+    const T std_ = std::sqrt(s) + eps;
+    p[i] = pv + neg_clr * (gv / std_);
   }
 }
 
@@ -254,9 +316,50 @@ void fused_adam_kernel(const std::vector<Tensor>& params, const std::vector<Tens
   });
 }
 
+void fused_rmsprop_kernel(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                          const std::vector<Tensor>& square_avgs, const std::vector<Tensor>& grad_avgs,
+                          const std::vector<Tensor>& momentum_buffers, const FusedRmspropArgs& a) {
+  DeviceGuard guard(params[0].device().index);
+  auto fill = [&](size_t i, MtTensor& e) {
+    e.numel = params[i].numel();
+    e.p = params[i].raw_data();
+    e.g = grads[i].raw_data();
+    e.s0 = square_avgs[i].raw_data();
+    if (a.centered) e.s1 = grad_avgs[i].raw_data();
+    if (a.momentum > 0) e.s2 = momentum_buffers[i].raw_data();
+  };
+  const bool f32 = params[0].dtype() == DType::Float32;
+  for_each_table(params.size(), fill, [&](const MtTable& tab, int, int nb) {
+    if (nb == 0) return;
+    if (f32) launch_kernel(rmsprop_kernel<float>, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
+    else launch_kernel(rmsprop_kernel<double>, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
+  });
+}
+
+void fused_adagrad_kernel(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                          const std::vector<Tensor>& state_sums, const std::vector<double>& clrs,
+                          const FusedAdagradArgs& a) {
+  DeviceGuard guard(params[0].device().index);
+  auto fill = [&](size_t i, MtTensor& e) {
+    e.numel = params[i].numel();
+    e.p = params[i].raw_data();
+    e.g = grads[i].raw_data();
+    e.s0 = state_sums[i].raw_data();
+    e.step_size = clrs[i];
+  };
+  const bool f32 = params[0].dtype() == DType::Float32;
+  for_each_table(params.size(), fill, [&](const MtTable& tab, int, int nb) {
+    if (nb == 0) return;
+    if (f32) launch_kernel(adagrad_kernel<float>, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
+    else launch_kernel(adagrad_kernel<double>, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
+  });
+}
+
 }  // namespace
 
 void register_optim() {
+  fused_rmsprop_stub.set(DeviceType::CUDA, &fused_rmsprop_kernel);
+  fused_adagrad_stub.set(DeviceType::CUDA, &fused_adagrad_kernel);
   fused_sgd_stub.set(DeviceType::CUDA, &fused_sgd_kernel);
   fused_adam_stub.set(DeviceType::CUDA, &fused_adam_kernel);
 }

@@ -8,6 +8,8 @@ namespace pe {
 
 DispatchStub<FusedSgdFn> fused_sgd_stub("_fused_sgd_");
 DispatchStub<FusedAdamFn> fused_adam_stub("_fused_adam_");
+DispatchStub<FusedRmspropFn> fused_rmsprop_stub("_fused_rmsprop_");
+DispatchStub<FusedAdagradFn> fused_adagrad_stub("_fused_adagrad_");
 
 namespace {
 
@@ -95,6 +97,27 @@ void fused_adam_(const std::vector<Tensor>& params, const std::vector<Tensor>& g
                                       found_inf);
   bump_versions({&params, &exp_avgs, &exp_avg_sqs, &max_exp_avg_sqs, &steps});
   if (grad_scale.defined()) bump_versions({&grads});
+}
+
+void fused_rmsprop_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                    const std::vector<Tensor>& square_avgs, const std::vector<Tensor>& grad_avgs,
+                    const std::vector<Tensor>& momentum_buffers, const FusedRmspropArgs& a) {
+  const char* fn = "_fused_rmsprop_";
+  std::vector<const std::vector<Tensor>*> lists{&params, &grads, &square_avgs};
+  if (a.centered) lists.push_back(&grad_avgs);
+  if (a.momentum > 0) lists.push_back(&momentum_buffers);
+  check_lists(fn, params, lists);
+  fused_rmsprop_stub(params[0].device())(params, grads, square_avgs, grad_avgs, momentum_buffers, a);
+  bump_versions({&params, &square_avgs, &grad_avgs, &momentum_buffers});
+}
+
+void fused_adagrad_(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                    const std::vector<Tensor>& state_sums, const std::vector<double>& clrs, const FusedAdagradArgs& a) {
+  const char* fn = "_fused_adagrad_";
+  check_lists(fn, params, {&params, &grads, &state_sums});
+  PE_CHECK(clrs.size() == params.size(), fn, ": expected ", params.size(), " learning rates, got ", clrs.size());
+  fused_adagrad_stub(params[0].device())(params, grads, state_sums, clrs, a);
+  bump_versions({&params, &state_sums});
 }
 
 }  // namespace pe

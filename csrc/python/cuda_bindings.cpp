@@ -143,6 +143,31 @@ void bind_cuda(py::module_& m) {
       py::arg("state_steps"), py::kw_only(), py::arg("lr"), py::arg("beta1"), py::arg("beta2"),
       py::arg("weight_decay"), py::arg("eps"), py::arg("amsgrad"), py::arg("maximize"),
       py::arg("decoupled_weight_decay"), py::arg("grad_scale") = py::none(), py::arg("found_inf") = py::none());
+  m.def(
+      "_fused_rmsprop_",
+      [](const TensorList& params, const TensorList& grads, const TensorList& square_avgs, const TensorList& grad_avgs,
+         const TensorList& momentum_buffers, double lr, double alpha, double eps, double weight_decay,
+         double momentum, bool centered, bool maximize) {
+        FusedRmspropArgs a;
+        a.lr = lr, a.alpha = alpha, a.eps = eps, a.weight_decay = weight_decay, a.momentum = momentum;
+        a.centered = centered, a.maximize = maximize;
+        py::gil_scoped_release nogil;
+        fused_rmsprop_(params, grads, square_avgs, grad_avgs, momentum_buffers, a);
+      },
+      py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("grad_avgs"), py::arg("momentum_buffers"),
+      py::kw_only(), py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"), py::arg("momentum"),
+      py::arg("centered"), py::arg("maximize"));
+  m.def(
+      "_fused_adagrad_",
+      [](const TensorList& params, const TensorList& grads, const TensorList& state_sums,
+         const std::vector<double>& clrs, double eps, double weight_decay, bool maximize) {
+        FusedAdagradArgs a;
+        a.eps = eps, a.weight_decay = weight_decay, a.maximize = maximize;
+        py::gil_scoped_release nogil;
+        fused_adagrad_(params, grads, state_sums, clrs, a);
+      },
+      py::arg("params"), py::arg("grads"), py::arg("state_sums"), py::arg("clrs"), py::kw_only(), py::arg("eps"),
+      py::arg("weight_decay"), py::arg("maximize"));
   m.def("_pin_memory", [](const Tensor& t) { return pin_memory(t); });
   m.def("_is_pinned", [](const Tensor& t) { return is_pinned(t); });
 #ifdef PE_WITH_CUDA

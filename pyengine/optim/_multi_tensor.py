@@ -122,3 +122,47 @@ def loop_skips_step(optimizer, pairs: list) -> bool:
             for _, g in pairs:
                 g.div_(grad_scale.to(g.device))
     return False
+
+
+def rmsprop(optimizer, group: dict[str, Any], pairs: list, lr: float) -> None:
+    """RMSprop's foreach step: the state as the loop makes it, then one launch per table of parameters."""
+    params = [p for p, _ in pairs]
+    grads = [g for _, g in pairs]
+    square_avgs, grad_avgs, bufs = [], [], []
+    momentum, centered = group["momentum"], group["centered"]
+    for p in params:
+        state = optimizer.state[p]
+        if len(state) == 0:
+            from .optimizer import _scalar_dtype
+            state["step"] = pyengine.zeros((), dtype=_scalar_dtype())
+            state["square_avg"] = pyengine.zeros_like(p)
+            if momentum > 0:
+                state["momentum_buffer"] = pyengine.zeros_like(p)
+            if centered:
+                state["grad_avg"] = pyengine.zeros_like(p)
+        state["step"].add_(1)  # a CPU tensor: no device work
+        square_avgs.append(state["square_avg"])
+        if momentum > 0:
+            bufs.append(state["momentum_buffer"])
+        if centered:
+            grad_avgs.append(state["grad_avg"])
+    with pyengine.no_grad():
+        _C._fused_rmsprop_(params, grads, square_avgs, grad_avgs, bufs, lr=lr, alpha=group["alpha"], eps=group["eps"],
+                           weight_decay=group["weight_decay"], momentum=momentum, centered=centered,
+                           maximize=group["maximize"])
+
+
+def adagrad(optimizer, group: dict[str, Any], pairs: list, lr: float) -> None:
+    """Adagrad's foreach step: each parameter's learning rate from its (CPU) step on the host, as the loop."""
+    params = [p for p, _ in pairs]
+    grads = [g for _, g in pairs]
+    sums, clrs = [], []
+    for p in params:
+        state = optimizer.state[p]
+        state["step"].add_(1)
+        step = state["step"].item()
+        clrs.append(lr / (1 + (step - 1) * group["lr_decay"]))
+        sums.append(state["sum"])
+    with pyengine.no_grad():
+        _C._fused_adagrad_(params, grads, sums, clrs, eps=group["eps"], weight_decay=group["weight_decay"],
+                           maximize=group["maximize"])

@@ -7,6 +7,7 @@ from typing import Any
 import pyengine
 
 from .._C import Tensor
+from . import _multi_tensor
 from .optimizer import Optimizer, _get_value, _scalar_dtype, _to_scalar, addcdiv_, addcmul_
 
 __all__ = ["Adagrad"]
@@ -53,7 +54,11 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
-            for param, grad in self._params_with_grad(group):
+            pairs = self._params_with_grad(group)
+            if _multi_tensor.usable(group, pairs) and not group.get("fused"):  # foreach on CUDA
+                _multi_tensor.adagrad(self, group, pairs, lr)
+                continue
+            for param, grad in pairs:
                 state = self.state[param]
                 step_t, state_sum = state["step"], state["sum"]
                 step_t.add_(1)

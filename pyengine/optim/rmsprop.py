@@ -7,6 +7,7 @@ from typing import Any
 import pyengine
 
 from .._C import Tensor
+from . import _multi_tensor
 from .optimizer import Optimizer, _scalar_dtype, _to_scalar, addcdiv_, addcmul_
 
 __all__ = ["RMSprop"]
@@ -48,7 +49,11 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
-            for param, grad in self._params_with_grad(group):
+            pairs = self._params_with_grad(group)
+            if _multi_tensor.usable(group, pairs):  # foreach on CUDA: a few launches for the group
+                _multi_tensor.rmsprop(self, group, pairs, lr)
+                continue
+            for param, grad in pairs:
                 state = self.state[param]
                 if len(state) == 0:
                     state["step"] = pyengine.zeros((), dtype=_scalar_dtype())

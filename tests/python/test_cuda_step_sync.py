@@ -221,3 +221,23 @@ def test_multi_tensor_step_marks_tensors_modified(make):
     make([p]).step()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+RMSPROP_CASES = [dict(), dict(momentum=0.9, weight_decay=0.01), dict(centered=True, alpha=0.9, eps=1e-6),
+                 dict(centered=True, momentum=0.5, maximize=True)]
+ADAGRAD_CASES = [dict(), dict(lr_decay=0.1, weight_decay=0.01), dict(initial_accumulator_value=0.5, maximize=True)]
+
+
+@pytest.mark.parametrize("cls, cfg", [(pe.optim.RMSprop, c) for c in RMSPROP_CASES] +
+                         [(pe.optim.Adagrad, c) for c in ADAGRAD_CASES])
+def test_multi_tensor_rmsprop_adagrad_equal_loop_and_launch_per_chunk(cls, cfg):
+    want, loop = _run(lambda ps: cls(ps, foreach=False, **cfg), extra=30)
+    got, opt = _run(lambda ps: cls(ps, foreach=True, **cfg), extra=30)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert [float(s["step"]) for s in opt.state.values()] == [float(s["step"]) for s in loop.state.values()]
+    for p in opt.state:
+        p.grad = pe.ones_like(p)
+    before = pe.cuda._launch_count()
+    opt.step()
+    assert pe.cuda._launch_count() - before <= math.ceil(35 / 24)  # 35 parameters: two tables, not 35 loops
