@@ -398,6 +398,12 @@ KNOWN_GAPS = {
     "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",  # random samples on the host
     "nn.functional.max_unpool1d", "nn.functional.max_unpool1d.grad", "nn.functional.max_unpool2d",
     "nn.functional.max_unpool2d.grad", "nn.functional.max_unpool3d", "nn.functional.max_unpool3d.grad",
+    # Python composites of _ops_stats.py / _ops_scatter_views.py / _ops_indices.py / _ops_factories.py that read
+    # values on the host: cov/corrcoef's degrees-of-freedom check, put's bounds, cummax/cummin's positions,
+    # logspace's tensor endpoints; or take positions with nonzero (masked_scatter, nonzero_static, nanmedian and
+    # masked.median through it).
+    "cov", "corrcoef", "put", "cummax", "cummin", "logspace.tensor_overload", "masked_scatter", "nonzero_static",
+    "nanmedian", "masked.median",
 }
 
 
