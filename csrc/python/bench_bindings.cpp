@@ -1,4 +1,5 @@
-// _C._stream_bandwidth: the STREAM-like copy/triad figure of cpu/stream_bench.h, for the
+// _C._stream_bandwidth / _C._fma_peak_gflops: the STREAM-like copy/triad figure and the FMA peak of
+// cpu/stream_bench.h, for the
 // benchmarks' limit column (benchmarks/_common.py). Not public API.
 #include "cpu/stream_bench.h"
 #include "python/registry.h"
@@ -18,6 +19,11 @@ void bind_bench(py::module_& m, TensorClass&) {
     d["triad"] = r.triad_gbs;
     return d;
   }, py::arg("n") = int64_t(16) << 20, py::arg("repeat") = 7);
+  m.def("_fma_peak_gflops", [](int repeat) {
+    PE_CHECK(repeat > 0, "_fma_peak_gflops: repeat must be positive");
+    py::gil_scoped_release nogil;
+    return cpu::fma_peak_gflops(repeat);
+  }, py::arg("repeat") = 5);
 }
 }  // namespace
 
