@@ -239,6 +239,19 @@ void for_each_table(size_t n, Fill fill, Launch launch) {
   if (nt > 0) launch(tab, nt, nb);
 }
 
+// One launch of k32 or k64 (by the parameters' dtype) per non-empty table, for the kernels that take only the
+// table and their arguments.
+template <class Fill, class A>
+void launch_tables(const std::vector<Tensor>& params, Fill fill, void (*k32)(MtTable, A), void (*k64)(MtTable, A),
+                   const A& a) {
+  const bool f32 = params[0].dtype() == DType::Float32;
+  for_each_table(params.size(), fill, [&](const MtTable& tab, int, int nb) {
+    if (nb == 0) return;
+    if (f32) launch_kernel(k32, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
+    else launch_kernel(k64, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
+  });
+}
+
 void fused_sgd_kernel(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                       const std::vector<Tensor>& bufs, const std::vector<bool>& first, const FusedSgdArgs& a,
                       const Tensor& grad_scale, const Tensor& found_inf) {
@@ -328,12 +341,7 @@ void fused_rmsprop_kernel(const std::vector<Tensor>& params, const std::vector<T
     if (a.centered) e.s1 = grad_avgs[i].raw_data();
     if (a.momentum > 0) e.s2 = momentum_buffers[i].raw_data();
   };
-  const bool f32 = params[0].dtype() == DType::Float32;
-  for_each_table(params.size(), fill, [&](const MtTable& tab, int, int nb) {
-    if (nb == 0) return;
-    if (f32) launch_kernel(rmsprop_kernel<float>, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
-    else launch_kernel(rmsprop_kernel<double>, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
-  });
+  launch_tables(params, fill, rmsprop_kernel<float>, rmsprop_kernel<double>, a);
 }
 
 void fused_adagrad_kernel(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
@@ -347,12 +355,7 @@ void fused_adagrad_kernel(const std::vector<Tensor>& params, const std::vector<T
     e.s0 = state_sums[i].raw_data();
     e.step_size = clrs[i];
   };
-  const bool f32 = params[0].dtype() == DType::Float32;
-  for_each_table(params.size(), fill, [&](const MtTable& tab, int, int nb) {
-    if (nb == 0) return;
-    if (f32) launch_kernel(adagrad_kernel<float>, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
-    else launch_kernel(adagrad_kernel<double>, dim3(nb), dim3(kMtThreads), 0, current_stream(), tab, a);
-  });
+  launch_tables(params, fill, adagrad_kernel<float>, adagrad_kernel<double>, a);
 }
 
 }  // namespace

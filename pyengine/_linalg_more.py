@@ -92,7 +92,7 @@ def _keep(r: Tensor, dims, keepdim: bool) -> Tensor:
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """'fro', 'nuc', 1, -1, 2, -2, inf, -inf matrix norms over the two dims in dim."""
     if A.dim() < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     _float_check(A, "linalg.matrix_norm")
     dim = tuple(dim)
     if len(dim) != 2:
@@ -291,11 +291,11 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     if driver is None:
         driver = "gelsy"
     if driver not in drivers:
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     vector = B.dim() == A.dim() - 1
     Bm = B.unsqueeze(-1) if vector else B
     if Bm.shape[-2] != A.shape[-2]:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     m, n = A.shape[-2], A.shape[-1]
     if rcond is None:
         rcond = _tol_dtype(A.dtype) * max(m, n)

@@ -37,7 +37,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out: Optional[Tensor
     _check_layout(layout, "logspace")
     start, end = _number(start, "start", "logspace"), _number(end, "end", "logspace")
     if steps < 0:
-        raise RuntimeError(f"number of steps must be non-negative")
+        raise RuntimeError("number of steps must be non-negative")
     if dtype is None:
         dtype = out.dtype if out is not None else pe.get_default_dtype()
     i = np.arange(steps, dtype=np.float64)
@@ -59,7 +59,7 @@ def empty_strided(size: Sequence[int], stride: Sequence[int], *, dtype=None, lay
     pe = _pe()
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     if any(s < 0 for s in size):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
     if any(s < 0 for s in stride):

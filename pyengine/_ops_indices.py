@@ -21,7 +21,7 @@ def unravel_index(indices: Tensor, shape: Sequence[int]) -> Tuple[Tensor, ...]:
         indices = pe.tensor(indices)
     if indices.is_floating_point() or indices.dtype == pe.bool:
         raise TypeError(f"expected 'indices' to be integer dtype, but got "
-                        f"{str(indices.dtype).replace('pyengine', 'torch')}")
+                        f"{indices.dtype}")
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if any(s < 0 for s in shape):
         raise ValueError("'shape' cannot have negative values, but got " + str(shape))

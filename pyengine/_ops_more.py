@@ -46,8 +46,8 @@ def broadcast_shapes(*shapes) -> Tuple[int, ...]:
             if result[j] == 1:
                 result[j] = s
             elif s != 1 and s != result[j]:
-                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is "
-                                   f"between arg 0 and arg 1.")
+                raise RuntimeError("Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is "
+                                   "between arg 0 and arg 1.")
     return _pe().Size(result)
 
 
@@ -480,7 +480,7 @@ def einsum(equation: str, *operands) -> Tensor:
         lhs, rhs, explicit = eq, None, False
     terms = lhs.split(",")
     if len(terms) != len(operands):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(terms) else
                            "einsum(): fewer operands were provided than specified in the equation")
     # Expand '...' into unused letters per operand.
@@ -524,7 +524,7 @@ def einsum(equation: str, *operands) -> Tensor:
     for op, t in ops:
         for c, s in zip(t, op.shape):
             if c in sizes and sizes[c] != s and s != 1 and sizes[c] != 1:
-                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped)")
+                raise RuntimeError("einsum(): operands do not broadcast with remapped shapes (original->remapped)")
             sizes[c] = builtins.max(sizes.get(c, 1), s)
     while len(ops) > 1:
         (a, ta), (b, tb) = ops[0], ops[1]

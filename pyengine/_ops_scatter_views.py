@@ -71,12 +71,10 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """Copies ``source``'s leading elements, in order, to the positions where ``mask`` (broadcast) is True."""
     pe = _pe()
     if mask.dtype != pe.bool:
-        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
-                           f"{str(mask.dtype).replace('pyengine.', 'torch.')}")
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     if source.dtype != input.dtype:
-        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got "
-                           f"{str(input.dtype).replace('pyengine.', 'torch.')} and "
-                           f"{str(source.dtype).replace('pyengine.', 'torch.')}")
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got {input.dtype} "
+                           f"and {source.dtype}")
     shape = pe.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
     target = input.expand(shape).clone(memory_format=pe.contiguous_format)
     positions = mask.expand(shape).reshape(-1).nonzero().reshape(-1)
@@ -95,12 +93,10 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
 def _put_(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
     pe = _pe()
     if index.dtype != pe.int64:
-        raise RuntimeError(f"put_(): Expected a long tensor for index, but got "
-                           f"{str(index.dtype).replace('pyengine.', 'torch.')}")
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {index.dtype}")
     if source.dtype != self.dtype:
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
-                           f"self.dtype = {str(self.dtype).replace('pyengine.', 'torch.')} and source.dtype = "
-                           f"{str(source.dtype).replace('pyengine.', 'torch.')}")
+                           f"self.dtype = {self.dtype} and source.dtype = {source.dtype}")
     if index.numel() != source.numel():
         raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got "
                            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")

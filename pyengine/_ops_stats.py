@@ -224,7 +224,7 @@ def _check_weights(w: Optional[Tensor], name: str, num_obs: int, floating: bool)
     if w.is_floating_point() != floating:
         kind = "floating point" if floating else "integral"
         raise ValueError(f"cov(): expected {name} to have {kind} dtype but got {name} with "
-                         f"{str(w.dtype).replace('pyengine.', 'torch.')} dtype")
+                         f"{w.dtype} dtype")
     if w.numel() != num_obs:
         raise ValueError(f"cov(): expected {name} to have the same numel as there are observations in the input "
                          f"but got {w.numel()} != {num_obs}")
@@ -442,7 +442,7 @@ def _axis_gradient(f: Tensor, d: int, spacing, edge_order: int) -> Tensor:
 def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> Tuple[Tensor, ...]:
     pe = _pe()
     if edge_order not in (1, 2):
-        raise RuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2.")
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     nd = input.dim()
     dims = list(range(nd)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
     dims = [d % nd if nd else d for d in dims]

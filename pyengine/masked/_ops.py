@@ -128,7 +128,7 @@ def mean(input, dim: DimOrDims = None, *, keepdim: bool = False, dtype=None, mas
         dtype, source = input.dtype, "Input"
     if not dtype.is_floating_point:
         raise ValueError(f"mean(): Could not infer output dtype. {source} dtype must be either a floating point "
-                         f"or complex dtype. Got: {str(dtype).replace('pyengine', 'torch')}")
+                         f"or complex dtype. Got: {dtype}")
     if mask is None:
         count = sum(pe.ones(tuple(input.shape), dtype=pe.int64, device=input.device), dim, keepdim=keepdim)
         total = sum(input, dim, keepdim=keepdim, dtype=dtype)

@@ -24,7 +24,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
                 "bool": "Bool"}.get(str(input.dtype).split(".")[-1], str(input.dtype))
         raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
     if lower > upper:
-        raise RuntimeError(f"Lower bound should be less than or equal to the upper bound")
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if training:
         slope = pe.empty_like(input).uniform_(lower, upper)
     else:

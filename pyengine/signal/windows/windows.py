@@ -31,7 +31,7 @@ def _checks(name: str, M: int, dtype, layout) -> None:
     if layout is not None and layout != pe.strided:
         raise ValueError(f"{name} is implemented for strided tensors only, got: {layout}")
     if dtype is not None and dtype not in (pe.float32, pe.float64):
-        raise ValueError(f"{name} expects float32 or float64 dtypes, got: {str(dtype).replace('pyengine', 'torch')}")
+        raise ValueError(f"{name} expects float32 or float64 dtypes, got: {dtype}")
 
 
 def _denominator(M: int, sym: bool) -> int:
@@ -138,7 +138,7 @@ def _legacy_checks(name: str, window_length: int, dtype, layout) -> None:
     if layout is not None and layout != pe.strided:
         raise RuntimeError(f"{name} is not implemented for sparse types, got: {layout}")
     if dtype is not None and not dtype.is_floating_point:
-        raise RuntimeError(f"{name} expects floating point dtypes, got: {str(dtype).replace('pyengine', 'torch')}")
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {dtype}")
 
 
 def _legacy(name: str, window_length: int, dtype, layout, values_fn, device, requires_grad):
