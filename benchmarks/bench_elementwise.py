@@ -95,6 +95,13 @@ def main() -> None:
             src = "pos"
         cases.append(("%s(a, out=c)" % op, 2 * B,
                       lambda L, t, op=op, src=src: getattr(L, op)(t[src], out=t["c"]), npf, "copy"))
+    # gelu (exact, erf-based: nn.functional's default) and a broadcast operand: no out= in PyTorch's API.
+    cases.append(("gelu(a) (new result)", 2 * B, lambda L, t: L.nn.functional.gelu(t["a"]), None, "copy"))
+    P["row"] = P["m"][:1]
+    if T is not None:
+        T["row"] = T["m"][:1]
+    cases.append(("m + m[:1] (broadcast row)", 2 * BM, lambda L, t: t["m"] + t["row"], lambda: m_np + m_np[:1],
+                  "copy"))
     rows = []
     for name, nbytes, fn, npf, key in cases:
         f_pe = lambda fn=fn: fn(pe, P)  # noqa: E731
