@@ -43,6 +43,12 @@ struct MtTable {
   bool step_double;  // device steps are float64
 };
 
+// This block's share of its tensor: elements [chunk_begin, chunk_end) of tab.t[tab.tensor[blockIdx.x]].
+__device__ __forceinline__ int64_t chunk_begin(const MtTable& tab) { return (int64_t)tab.chunk[blockIdx.x] * kMtChunk; }
+__device__ __forceinline__ int64_t chunk_end(const MtTensor& d, int64_t lo) {
+  return lo + kMtChunk < d.numel ? lo + kMtChunk : d.numel;
+}
+
 template <class T>
 __device__ __forceinline__ T nan_max(T a, T b) {  // pyengine.maximum: NaN propagates
   return (a != a || a > b) ? a : b;
@@ -69,8 +75,7 @@ template <class T>
 __global__ void sgd_kernel(MtTable tab, FusedSgdArgs a, const float* grad_scale, const float* found_inf) {
   if (found_inf && *found_inf != 0.f) return;
   const MtTensor& d = tab.t[tab.tensor[blockIdx.x]];
-  const int64_t lo = (int64_t)tab.chunk[blockIdx.x] * kMtChunk;
-  const int64_t hi = lo + kMtChunk < d.numel ? lo + kMtChunk : d.numel;
+  const int64_t lo = chunk_begin(tab), hi = chunk_end(d, lo);
   T* p = static_cast<T*>(d.p);
   T* g = static_cast<T*>(d.g);
   T* buf = static_cast<T*>(d.s0);
@@ -107,8 +112,7 @@ template <class T>
 __global__ void adam_kernel(MtTable tab, FusedAdamArgs a, const float* grad_scale, const float* found_inf) {
   if (found_inf && *found_inf != 0.f) return;
   const MtTensor& d = tab.t[tab.tensor[blockIdx.x]];
-  const int64_t lo = (int64_t)tab.chunk[blockIdx.x] * kMtChunk;
-  const int64_t hi = lo + kMtChunk < d.numel ? lo + kMtChunk : d.numel;
+  const int64_t lo = chunk_begin(tab), hi = chunk_end(d, lo);
   double step_size = d.step_size, bc2_sqrt = d.bc2_sqrt;
   if (d.step) {  // optim/adam.py's host arithmetic, in double, on the device's step
     const double step =
@@ -149,8 +153,7 @@ __global__ void adam_kernel(MtTable tab, FusedAdamArgs a, const float* grad_scal
 template <class T>
 __global__ void rmsprop_kernel(MtTable tab, FusedRmspropArgs a) {
   const MtTensor& d = tab.t[tab.tensor[blockIdx.x]];
-  const int64_t lo = (int64_t)tab.chunk[blockIdx.x] * kMtChunk;
-  const int64_t hi = lo + kMtChunk < d.numel ? lo + kMtChunk : d.numel;
+  const int64_t lo = chunk_begin(tab), hi = chunk_end(d, lo);
   T* p = static_cast<T*>(d.p);
   T* g = static_cast<T*>(d.g);
   T* sq = static_cast<T*>(d.s0);
@@ -189,8 +192,7 @@ __global__ void rmsprop_kernel(MtTable tab, FusedRmspropArgs a) {
 template <class T>
 __global__ void adagrad_kernel(MtTable tab, FusedAdagradArgs a) {
   const MtTensor& d = tab.t[tab.tensor[blockIdx.x]];
-  const int64_t lo = (int64_t)tab.chunk[blockIdx.x] * kMtChunk;
-  const int64_t hi = lo + kMtChunk < d.numel ? lo + kMtChunk : d.numel;
+  const int64_t lo = chunk_begin(tab), hi = chunk_end(d, lo);
   T* p = static_cast<T*>(d.p);
   T* g = static_cast<T*>(d.g);
   T* sum = static_cast<T*>(d.s0);

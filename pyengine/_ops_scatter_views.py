@@ -108,13 +108,11 @@ def _put_(self: Tensor, index: Tensor, source: Tensor, accumulate: bool = False)
             bad = lo if lo < -n else hi
             raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
         flat_index = flat_index.remainder(n) if n else flat_index
-    target = self.view(-1) if self.is_contiguous() else self.reshape(-1)
-    if accumulate:
-        target.index_add_(0, flat_index, source.reshape(-1))
-    else:
-        target.index_copy_(0, flat_index, source.reshape(-1))
-    if target.data_ptr() != self.data_ptr() or not self.is_contiguous():
-        self.copy_(target.view(self.shape))
+    # A contiguous tensor is written through its flat view; another one through a flat copy written back.
+    flat = self.view(-1) if self.is_contiguous() else self.reshape(-1)
+    (flat.index_add_ if accumulate else flat.index_copy_)(0, flat_index, source.reshape(-1))
+    if not self.is_contiguous():
+        self.copy_(flat.view(self.shape))
     return self
 
 
