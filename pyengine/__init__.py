@@ -12,6 +12,7 @@ from ._C import (  # noqa: E402,F401
     Tensor, arange, device, dtype, eye, from_numpy, full, get_default_dtype, get_num_threads,
     linspace, promote_types, rand, randint, randn, randperm, set_num_threads, Generator, default_generator,
     bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8, ones, zeros,
+    complex64, complex128, cfloat, cdouble,
 )
 from ._size import Size  # noqa: E402
 from . import random  # noqa: E402
@@ -53,6 +54,7 @@ from .signal.windows.windows import (bartlett_window, blackman_window, hamming_w
 from ._ops_random import multinomial  # noqa: F401,E402
 from ._ops_special import *  # noqa: F401,F403,E402
 from . import special  # noqa: E402,F401
+from . import fft  # noqa: E402,F401
 from . import utils  # noqa: E402,F401  (torch.utils.data is reachable after `import torch`)
 from . import autograd  # noqa: E402,F401
 from . import distributed, multiprocessing  # noqa: E402,F401

@@ -21,6 +21,7 @@ Tensor = _C.Tensor
 _NP_FROM_DTYPE = {
     _C.bool: np.bool_, _C.uint8: np.uint8, _C.int8: np.int8, _C.int16: np.int16, _C.int32: np.int32,
     _C.int64: np.int64, _C.float16: np.float16, _C.float32: np.float32, _C.float64: np.float64,
+    _C.complex64: np.complex64, _C.complex128: np.complex128,
 }
 
 
@@ -42,7 +43,7 @@ def _numpy_of(data: Any) -> np.ndarray:
     """Python data (nested sequences of numbers/tensors, numpy arrays, scalars) -> numpy array."""
     if isinstance(data, np.ndarray):
         return data
-    if isinstance(data, (builtins.bool, builtins.int, builtins.float)) or isinstance(data, np.generic):
+    if isinstance(data, (builtins.bool, builtins.int, builtins.float, builtins.complex)) or isinstance(data, np.generic):
         return np.asarray(data)
     if isinstance(data, (str, bytes, bytearray)):
         raise TypeError("new(): invalid data type '%s'" % type(data).__name__)
@@ -82,6 +83,8 @@ def _scalar_dtype_of(x):
         return _C.int64
     if isinstance(x, builtins.float):
         return _C.get_default_dtype()
+    if isinstance(x, builtins.complex):
+        return _C.get_default_dtype().to_complex()
     if isinstance(x, Tensor):
         return x.dtype
     if isinstance(x, (list, tuple)) or _is_sequence(x):
@@ -120,7 +123,7 @@ def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
         inferred = _infer_dtype(data, None)
         target = dtype if dtype is not None else inferred
         is_dtype = isinstance(target, _C.dtype)
-        int_target = is_dtype and not target.is_floating_point and target is not _C.bool
+        int_target = is_dtype and not target.is_floating_point and not target.is_complex and target is not _C.bool
         if int_target:
             _check_int64_range(data)
         if _contains_tensor(data) and isinstance(data, (list, tuple)):
@@ -132,6 +135,8 @@ def _tensor_from_data(data: Any, dtype=None, device=None) -> Tensor:
             if int_target or not is_dtype or not isinstance(data, (list, tuple, builtins.int)):
                 raise
             arr = np.array(data, dtype=np.float64)
+        if arr.dtype.kind == "c" and is_dtype and not target.is_complex and not isinstance(data, np.ndarray):
+            raise TypeError("can't convert complex to %s" % ("float" if target.is_floating_point else "int"))
         if arr.dtype == np.uint64:  # only ints in [2**63, 2**64) into a floating/bool dtype get here
             arr = arr.astype(np.float64)
         if arr.dtype.kind == "f" and arr.dtype.itemsize not in (2, 4, 8):
@@ -208,7 +213,8 @@ def _legacy_new(*args, dtype=None, device=None, **kwargs) -> Tensor:
 _LEGACY_NAMES = {
     _C.bool: "BoolTensor", _C.uint8: "ByteTensor", _C.int8: "CharTensor", _C.int16: "ShortTensor",
     _C.int32: "IntTensor", _C.int64: "LongTensor", _C.float16: "HalfTensor", _C.bfloat16: "BFloat16Tensor",
-    _C.float32: "FloatTensor", _C.float64: "DoubleTensor",
+    _C.float32: "FloatTensor", _C.float64: "DoubleTensor", _C.complex64: "ComplexFloatTensor",
+    _C.complex128: "ComplexDoubleTensor",
 }
 
 

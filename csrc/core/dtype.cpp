@@ -11,6 +11,7 @@ int64_t element_size(DType t) {
   case DType::name:                               \
     return sizeof(ctype);
     PE_FORALL_DTYPES(PE_SIZE_CASE)
+    PE_FORALL_COMPLEX_DTYPES(PE_SIZE_CASE)
 #undef PE_SIZE_CASE
   }
   return 0;
@@ -22,6 +23,7 @@ const char* dtype_name(DType t) {
   case DType::name:                               \
     return pyname;
     PE_FORALL_DTYPES(PE_NAME_CASE)
+    PE_FORALL_COMPLEX_DTYPES(PE_NAME_CASE)
 #undef PE_NAME_CASE
   }
   return "?";
@@ -33,6 +35,7 @@ const char* legacy_type_name(DType t) {
   case DType::name:                                 \
     return legacy;
     PE_FORALL_DTYPES(PE_LEGACY_CASE)
+    PE_FORALL_COMPLEX_DTYPES(PE_LEGACY_CASE)
 #undef PE_LEGACY_CASE
   }
   return "?";
@@ -42,7 +45,10 @@ DType dtype_from_name(const std::string& n) {
 #define PE_FROM_NAME(ctype, name, pyname, legacy) \
   if (n == pyname) return DType::name;
   PE_FORALL_DTYPES(PE_FROM_NAME)
+  PE_FORALL_COMPLEX_DTYPES(PE_FROM_NAME)
 #undef PE_FROM_NAME
+  if (n == "cfloat") return DType::Complex64;
+  if (n == "cdouble") return DType::Complex128;
   if (n == "float") return DType::Float32;
   if (n == "double") return DType::Float64;
   if (n == "half") return DType::Float16;
@@ -54,11 +60,16 @@ DType dtype_from_name(const std::string& n) {
 
 DType promote_types(DType a, DType b) {
   if (a == b) return a;
+  if (is_complex(a) || is_complex(b)) {
+    // complex128 with anything, or complex64 with float64, is complex128; otherwise complex64.
+    bool wide = a == DType::Complex128 || b == DType::Complex128 || a == DType::Float64 || b == DType::Float64;
+    return wide ? DType::Complex128 : DType::Complex64;
+  }
   // PyTorch's table (c10/core/ScalarType.cpp), order: b1 u1 i1 i2 i4 i8 f2 bf f4 f8.
   constexpr DType b1 = DType::Bool, u1 = DType::UInt8, i1 = DType::Int8, i2 = DType::Int16,
                   i4 = DType::Int32, i8 = DType::Int64, f2 = DType::Float16,
                   bf = DType::BFloat16, f4 = DType::Float32, f8 = DType::Float64;
-  static constexpr DType table[kNumDTypes][kNumDTypes] = {
+  static constexpr DType table[kNumRealDTypes][kNumRealDTypes] = {
       /* b1 */ {b1, u1, i1, i2, i4, i8, f2, bf, f4, f8},
       /* u1 */ {u1, u1, i2, i2, i4, i8, f2, bf, f4, f8},
       /* i1 */ {i1, i2, i1, i2, i4, i8, f2, bf, f4, f8},
@@ -71,6 +82,13 @@ DType promote_types(DType a, DType b) {
       /* f8 */ {f8, f8, f8, f8, f8, f8, f8, f8, f8, f8},
   };
   return table[(int)a][(int)b];
+}
+
+void check_requires_grad_dtype(DType t) {
+  PE_CHECK(!is_complex(t), "pyengine does not differentiate complex tensors yet: a ", dtype_name(t),
+           " tensor cannot require gradients (real functions of real tensors computed through complex values, such "
+           "as torch.fft.irfft of a real tensor, are differentiable)");
+  PE_CHECK(is_floating(t), "only Tensors of floating point and complex dtype can require gradients");
 }
 
 namespace {
@@ -98,6 +116,8 @@ const char* scalar_type_name(DType t) {
     case DType::BFloat16: return "BFloat16";
     case DType::Float32: return "Float";
     case DType::Float64: return "Double";
+    case DType::Complex64: return "ComplexFloat";
+    case DType::Complex128: return "ComplexDouble";
   }
   return "?";
 }
@@ -115,13 +135,16 @@ const char* cpp_type_name(DType t) {
     case DType::BFloat16: return "c10::BFloat16";
     case DType::Float32: return "float";
     case DType::Float64: return "double";
+    case DType::Complex64: return "c10::complex<float>";
+    case DType::Complex128: return "c10::complex<double>";
   }
   return "?";
 }
 
 // torch.can_cast: no float -> integral, no non-bool -> bool.
 bool can_cast(DType from, DType to) {
-  if (is_floating(from) && !is_floating(to)) return false;
+  if (is_complex(from) && !is_complex(to)) return false;
+  if (is_floating(from) && !is_floating(to) && !is_complex(to)) return false;
   if (from != DType::Bool && to == DType::Bool) return false;
   return true;
 }

@@ -2,6 +2,7 @@
 // variants, remainder, fmod, pow, atan2, maximum/minimum/fmax/fmin, bitwise ops and shifts; and
 // a + alpha * b (add_alpha_stub). One switch per dtype; the (op, dtype) pairs PyTorch has no kernel
 // for are not instantiated (the op layer rejects them).
+#include "cpu/complex_math.h"
 #include "cpu/loop.h"
 #include "ops/elementwise_functors.h"
 
@@ -29,10 +30,12 @@ void run_op(const TensorIter& iter, BinaryMathOp op) {
 }
 
 void binary_math_kernel(const TensorIter& iter, BinaryMathOp op) {
+  if (is_complex(iter.dtype(0))) return complex_binary_math(iter, op);
   PE_DISPATCH_ALL_TYPES(iter.dtype(0), "binary_math", [&] { run_op<scalar_t>(iter, op); });
 }
 
 void add_alpha_kernel(const TensorIter& iter, const Scalar& alpha) {
+  if (is_complex(iter.dtype(0))) return complex_add_alpha(iter, alpha);
   PE_DISPATCH_ALL_TYPES(iter.dtype(0), "add", [&] {
     AddAlphaFunctor<scalar_t> f{alpha.to<opmath_t<scalar_t>>()};
     cpu_kernel(iter, [f](scalar_t a, scalar_t b) -> scalar_t { return f(a, b); });

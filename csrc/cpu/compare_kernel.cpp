@@ -1,5 +1,6 @@
 // CPU kernel of the comparisons (compare_stub): bool out = f(a, b) with a and b of
 // one dtype. The dense loops vectorize (compare, then narrow to bytes).
+#include "cpu/complex_math.h"
 #include "cpu/loop.h"
 #include "ops/elementwise_functors.h"
 
@@ -24,6 +25,7 @@ void run_op(const TensorIter& iter, CompareOp op) {
 
 // operands: (bool out, T a, T b)
 void compare_kernel(const TensorIter& iter, CompareOp op) {
+  if (is_complex(iter.dtype(1))) return complex_compare(iter, op);
   PE_DISPATCH_ALL_TYPES(iter.dtype(1), "compare", [&] { run_op<scalar_t>(iter, op); });
 }
 

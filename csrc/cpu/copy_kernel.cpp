@@ -1,4 +1,4 @@
-// CPU copy/cast and fill kernels. The cast is one op over dst x src dtypes (100 small loops, all in
+// CPU copy/cast and fill kernels. The cast is one op over dst x src dtypes (144 small loops, all in
 // this translation unit); dense same-dtype copies are a memcpy per chunk.
 #include <cstring>
 
@@ -19,9 +19,9 @@ void copy_kernel(const Tensor& dst, const Tensor& src) {
                  [&](int64_t b, int64_t e) { std::memcpy(d + b * isz, s + b * isz, (e - b) * isz); });
     return;
   }
-  PE_DISPATCH_ALL_TYPES(dst.dtype(), "copy_", [&] {
+  PE_DISPATCH_ALL_TYPES_AND_COMPLEX(dst.dtype(), "copy_", [&] {
     using dst_t = scalar_t;
-    PE_DISPATCH_ALL_TYPES(src.dtype(), "copy_", [&] {
+    PE_DISPATCH_ALL_TYPES_AND_COMPLEX(src.dtype(), "copy_", [&] {
       cpu_kernel(iter, [](scalar_t v) -> dst_t { return cast_value<dst_t>(v); });
     });
   });
@@ -29,7 +29,7 @@ void copy_kernel(const Tensor& dst, const Tensor& src) {
 
 void fill_kernel(const Tensor& dst, const Scalar& value) {
   TensorIter iter({dst}, {}, /*reorder=*/false);
-  PE_DISPATCH_ALL_TYPES(dst.dtype(), "fill_", [&] {
+  PE_DISPATCH_ALL_TYPES_AND_COMPLEX(dst.dtype(), "fill_", [&] {
     const scalar_t v = value.to<scalar_t>();
     cpu_index_kernel(iter, [v](int64_t) -> scalar_t { return v; });
   });

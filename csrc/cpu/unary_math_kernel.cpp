@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cpu/complex_math.h"
 #include "cpu/loop.h"
 #include "cpu/vec_math.h"
 #include "ops/elementwise_functors.h"
@@ -120,6 +121,7 @@ void run_op(const TensorIter& iter, UnaryFloatOp op) {
 }
 
 void unary_float_kernel(const TensorIter& iter, UnaryFloatOp op) {
+  if (is_complex(iter.dtype(0))) return complex_unary_float(iter, op);
   if (iter.dtype(0) == DType::Float32) {
     if (DenseLoop loop = float_loop(op)) return cpu_kernel_dense<float, float>(iter, loop);
   }

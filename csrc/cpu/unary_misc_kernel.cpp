@@ -2,6 +2,7 @@
 // isinf, isfinite, logical_not -> bool), round(decimals) and nan_to_num.
 #include <cmath>
 
+#include "cpu/complex_math.h"
 #include "cpu/loop.h"
 #include "ops/elementwise_functors.h"
 
@@ -16,6 +17,7 @@ void run_misc(const TensorIter& iter) {
 }
 
 void unary_misc_kernel(const TensorIter& iter, UnaryMiscOp op) {
+  if (is_complex(iter.dtype(0))) return complex_unary_misc(iter, op);
   PE_DISPATCH_ALL_TYPES(iter.dtype(0), "unary_misc", [&] {
     switch (op) {
       case UnaryMiscOp::Neg: return run_misc<scalar_t, UnaryMiscOp::Neg>(iter);
@@ -35,6 +37,7 @@ void run_predicate(const TensorIter& iter) {
 
 // operands: (bool out, T in)
 void predicate_kernel(const TensorIter& iter, PredicateOp op) {
+  if (is_complex(iter.dtype(1))) return complex_predicate(iter, op);
   PE_DISPATCH_ALL_TYPES(iter.dtype(1), "predicate", [&] {
     switch (op) {
       case PredicateOp::IsNan: return run_predicate<scalar_t, PredicateOp::IsNan>(iter);

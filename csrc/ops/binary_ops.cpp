@@ -19,6 +19,15 @@ void check_int_divisor(const Tensor& divisor) {
 
 // Rejects the dtypes an op has no kernel for, with PyTorch's error.
 void check_dtype(BinaryMathOp op, DType t) {
+  if (is_complex(t)) {  // complex numbers have +, -, *, / and ** only (Note [Complex dtypes])
+    static const char* names[] = {"add", "sub", "mul", "div", "div_trunc_cpu", "div_floor_cpu", "remainder_cpu",
+                                  "fmod_cpu", "pow", "atan2_cpu", "maximum", "minimum", "fmax", "fmin",
+                                  "bitwise_and_cpu", "bitwise_or_cpu", "bitwise_xor_cpu", "lshift_cpu", "rshift_cpu"};
+    if (op != BinaryMathOp::Add && op != BinaryMathOp::Sub && op != BinaryMathOp::Mul && op != BinaryMathOp::Div &&
+        op != BinaryMathOp::Pow)
+      ew::not_implemented(names[(int)op], t);
+    return;
+  }
   switch (op) {
     case BinaryMathOp::DivTrunc: if (t == DType::Bool) ew::not_implemented("div_trunc_cpu", t); break;
     case BinaryMathOp::DivFloor: if (t == DType::Bool) ew::not_implemented("div_floor_cpu", t); break;
@@ -106,7 +115,9 @@ bool pow_special(const TensorOrScalar& a, const TensorOrScalar& b, DType dt, Ten
 // PyTorch computes x ** 0.5 as sqrt(x) and x ** -0.5 as rsqrt(x) when the exponent is a number:
 // the same values as pow except at -inf (nan, where pow gives inf / 0) and rsqrt(-0) = -inf.
 bool pow_root(const TensorOrScalar& a, const TensorOrScalar& b, double* e) {
-  if (a.is_scalar || !b.is_scalar || !b.scalar.is_floating() || !is_floating(a.tensor.dtype())) return false;
+  if (a.is_scalar || !b.is_scalar || !b.scalar.is_floating() || b.scalar.is_complex() ||
+      !is_floating(a.tensor.dtype()))
+    return false;
   *e = b.scalar.to_double();
   return *e == 0.5 || *e == -0.5;
 }
@@ -166,6 +177,8 @@ Tensor& float_power_(Tensor& a, const TensorOrScalar& b) {
 namespace {
 
 void check_alpha(DType dt, const Scalar& alpha) {
+  PE_CHECK(is_complex(dt) || !alpha.is_complex(),
+           "For non-complex input tensors, argument alpha must not be a complex number.");
   PE_CHECK(!(is_integral(dt, true) && alpha.is_floating()),
            "For integral input tensors, argument alpha must not be a floating point number.");
   PE_CHECK(!(dt == DType::Bool && alpha.is_integral() && alpha.to_int64() != 0 && alpha.to_int64() != 1),
@@ -182,9 +195,13 @@ void check_sub(DType a, DType b) {
            "use the `~` or `logical_not()` operator instead.");
 }
 
-bool is_one(const Scalar& s) { return s.is_floating() ? s.to_double() == 1.0 : s.to_int64() == 1; }
+bool is_one(const Scalar& s) {
+  if (s.is_complex()) return s.to_complex() == std::complex<double>(1.0, 0.0);
+  return s.is_floating() ? s.to_double() == 1.0 : s.to_int64() == 1;
+}
 
 Scalar negate(const Scalar& s) {
+  if (s.is_complex()) return Scalar(-s.to_complex());
   if (s.is_floating()) return Scalar(-s.to_double());
   return Scalar(static_cast<int64_t>(0 - static_cast<uint64_t>(s.to_int64())));  // wraps for INT64_MIN
 }

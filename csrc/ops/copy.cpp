@@ -130,20 +130,28 @@ Tensor alias(const Tensor& t, bool share_version) {
                                              share_version ? t->version_counter() : nullptr));
 }
 
+namespace {
+// (A template, so that the branches not taken for T are not compiled for it.)
+template <class T>
+Scalar scalar_of(T v) {
+  if constexpr (is_complex_v<T>) {
+    return Scalar(std::complex<double>(v.real(), v.imag()));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return Scalar(v);
+  } else if constexpr (std::is_integral_v<T>) {
+    return Scalar((int64_t)v);
+  } else {
+    return Scalar(cast_value<double>(v));
+  }
+}
+}  // namespace
+
 Scalar item(const Tensor& t) {
   PE_CHECK(t.numel() == 1, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
   PE_CHECK(!t.device().is_meta(), "Tensor.item() cannot be called on meta tensors");
   Tensor c = t.device().is_cpu() ? t : to(t, std::nullopt, Device());
-  return PE_DISPATCH_ALL_TYPES(c.dtype(), "item", [&]() -> Scalar {
-    scalar_t v = *c.data_ptr<scalar_t>();
-    if constexpr (std::is_same_v<scalar_t, bool>) {
-      return Scalar(v);
-    } else if constexpr (std::is_integral_v<scalar_t>) {
-      return Scalar((int64_t)v);
-    } else {
-      return Scalar(cast_value<double>(v));
-    }
-  });
+  return PE_DISPATCH_ALL_TYPES_AND_COMPLEX(c.dtype(), "item",
+                                           [&]() -> Scalar { return scalar_of(*c.data_ptr<scalar_t>()); });
 }
 
 }  // namespace pe

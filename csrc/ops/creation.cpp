@@ -12,7 +12,7 @@ namespace {
 Tensor finish(Tensor t, const TensorOptions& opt) {
   if (opt.pin_memory) t = pin_memory(t);
   if (opt.requires_grad) {
-    PE_CHECK(is_floating(t.dtype()), "Only Tensors of floating point and complex dtype can require gradients");
+    check_requires_grad_dtype(t.dtype());
     t->set_requires_grad(true);
   }
   return t;

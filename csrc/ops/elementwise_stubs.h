@@ -62,6 +62,11 @@ enum class UnaryMiscOp : int8_t { Neg, Abs, Sign, Relu, BitwiseNot };
 using UnaryMiscFn = void (*)(const TensorIter& iter, UnaryMiscOp op);
 extern DispatchStub<UnaryMiscFn> unary_misc_stub;
 
+// Real functions of a complex number: out (float32/float64) = f(a (complex64/complex128)).
+enum class ComplexToRealOp : int8_t { Abs, Angle };
+using ComplexToRealFn = void (*)(const TensorIter& iter, ComplexToRealOp op);
+extern DispatchStub<ComplexToRealFn> complex_to_real_stub;
+
 // Predicates: bool out = f(a).
 enum class PredicateOp : int8_t { IsNan, IsInf, IsFinite, LogicalNot };
 using PredicateFn = void (*)(const TensorIter& iter, PredicateOp op);

@@ -8,6 +8,7 @@ namespace pe {
 
 DispatchStub<UnaryFloatFn> unary_float_stub("unary_float");
 DispatchStub<UnaryMiscFn> unary_misc_stub("unary_misc");
+DispatchStub<ComplexToRealFn> complex_to_real_stub("complex_to_real");
 DispatchStub<PredicateFn> predicate_stub("predicate");
 DispatchStub<RoundDecimalsFn> round_decimals_stub("round_decimals");
 DispatchStub<NanToNumFn> nan_to_num_stub("nan_to_num");
@@ -34,6 +35,8 @@ namespace {
 std::optional<DType> combine(std::optional<DType> higher, std::optional<DType> lower) {
   if (!higher) return lower;
   if (!lower) return higher;
+  if (is_complex(*higher)) return higher;
+  if (is_complex(*lower)) return is_floating(*higher) ? to_complex_dtype(*higher) : *lower;
   if (is_floating(*higher)) return higher;
   if (*higher == DType::Bool || is_floating(*lower)) return promote_types(*higher, *lower);
   return higher;
@@ -71,6 +74,15 @@ Device common_device(std::initializer_list<const TensorOrScalar*> ops) {
   }
   if (dev) return *dev;
   return cpu_scalar_dev ? *cpu_scalar_dev : Device();
+}
+
+void check_complex_compute(std::initializer_list<const TensorOrScalar*> ops, DType compute) {
+  if (is_complex(compute)) return;
+  for (auto* op : ops)
+    if (!op->is_scalar && is_complex(op->tensor.dtype()))
+      throw NotImplementedError(str("this operator is not implemented for complex tensors (got a ",
+                                    dtype_name(op->tensor.dtype()), " operand computed in ", dtype_name(compute),
+                                    ")"));
 }
 
 Tensor materialize(const TensorOrScalar& x, DType dt, Device dev) {

@@ -16,7 +16,12 @@ const char* type_name(DType t);
 // result_type over operands: dim>0 tensors, then 0-dim tensors, then numbers, by category.
 DType result_type(std::initializer_list<const TensorOrScalar*> ops);
 inline DType result_type(const TensorOrScalar& a, const TensorOrScalar& b) { return result_type({&a, &b}); }
-inline DType float_of(DType t) { return is_floating(t) ? t : default_dtype(); }
+// The floating dtype a float op computes in: floating and complex dtypes are their own.
+inline DType float_of(DType t) { return is_floating(t) || is_complex(t) ? t : default_dtype(); }
+
+// Note [Complex dtypes]: a complex operand never enters a real computation (which would drop its
+// imaginary part silently); the op has no complex kernel: NotImplementedError, as PyTorch's dispatch.
+void check_complex_compute(std::initializer_list<const TensorOrScalar*> ops, DType compute);
 
 // The device of the tensors among ops (a 0-dim CPU tensor may join any device, as in PyTorch).
 Device common_device(std::initializer_list<const TensorOrScalar*> ops);
@@ -53,6 +58,7 @@ void check_cast(DType result, DType out);
 template <class Launch>
 Tensor elementwise_out(std::initializer_list<const TensorOrScalar*> ops, DType compute, DType result,
                        const Launch& launch) {
+  check_complex_compute(ops, compute);
   Device dev = common_device(ops);
   DimVector shape = broadcast_shape(ops);
   Tensor out = empty_output(shape, result, dev, ops);

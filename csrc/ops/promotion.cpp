@@ -8,6 +8,8 @@ namespace {
 // combine_categories from PyTorch: `higher` is the higher-priority result (may be unset).
 DType combine(std::optional<DType> higher, DType lower) {
   if (!higher) return lower;
+  if (is_complex(*higher)) return *higher;
+  if (is_complex(lower)) return is_floating(*higher) ? to_complex_dtype(*higher) : lower;
   if (is_floating(*higher)) return *higher;
   if (*higher == DType::Bool || is_floating(lower)) return promote_types(*higher, lower);
   return *higher;
@@ -23,8 +25,7 @@ DType result_type(const Tensor& a, const Tensor& b) {
 }
 
 DType result_type(const Tensor& a, const Scalar& b) {
-  DType wrapped = b.is_floating() ? default_dtype() : (b.is_bool() ? DType::Bool : DType::Int64);
-  return combine(a.dtype(), wrapped);
+  return combine(a.dtype(), b.natural_dtype());
 }
 
 }  // namespace pe

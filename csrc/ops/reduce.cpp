@@ -8,6 +8,7 @@
 #include "ops/elementwise.h"
 #include "ops/ops.h"
 #include "ops/reduce_stubs.h"
+#include "ops/view_dtype.h"
 
 namespace pe {
 
@@ -89,7 +90,22 @@ const DispatchStub<ReduceFn>& stub_for(ReduceOp op) {
 }
 
 // Allocates the output, handles empty inputs (identity fill) and runs the kernel.
+Tensor run(const Tensor& x, const std::vector<bool>& mask, bool keepdim, ReduceOp op, DType out_dtype);
+
+// Sums and means are linear: a complex one is the real one over view_as_real (the (re, im) dim kept).
+Tensor run_complex(const Tensor& x, const std::vector<bool>& mask, bool keepdim, ReduceOp op, DType out_dtype,
+                   const char* name) {
+  PE_CHECK_T(NotImplementedError, op == ReduceOp::Sum || op == ReduceOp::Mean, "\"", name,
+             "\" not implemented for '", scalar_type_name(x.dtype()), "'");
+  PE_CHECK(out_dtype == x.dtype(), name, "(): the dtype of a complex input's reduction must be its own (",
+           dtype_name(x.dtype()), "), got ", dtype_name(out_dtype));
+  std::vector<bool> m = mask;
+  m.push_back(false);
+  return view_as_complex(run(view_as_real(x), m, keepdim, op, to_real_dtype(out_dtype)));
+}
+
 Tensor run(const Tensor& x, const std::vector<bool>& mask, bool keepdim, ReduceOp op, DType out_dtype) {
+  if (is_complex(x.dtype())) return run_complex(x, mask, keepdim, op, out_dtype, op == ReduceOp::Mean ? "mean" : "sum");
   Tensor out = make_empty(reduced_shape(x, mask, keepdim), out_dtype, x.device());
   if (out.numel() == 0) return out;
   if (x.numel() == 0) {
@@ -178,17 +194,21 @@ DType logical_dtype(const Tensor& x) { return x.dtype() == DType::UInt8 ? DType:
 
 Tensor sum(const Tensor& x, const OptDims& dim, bool keepdim, OptDType dtype) {
   auto mask = reduce_mask(x, dim);
+  PE_CHECK(!dtype || is_complex(*dtype) || !is_complex(x.dtype()), "sum(): a complex input cannot be summed into ",
+           dtype_name(*dtype), " (the imaginary parts would be dropped)");
   Tensor in = dtype ? to(x, *dtype, std::nullopt) : x;
-  DType kdt = is_floating(in.dtype()) ? in.dtype() : DType::Int64;
+  DType kdt = is_floating(in.dtype()) || is_complex(in.dtype()) ? in.dtype() : DType::Int64;
   Tensor r = run(in, mask, keepdim, ReduceOp::Sum, kdt);
   return dtype && *dtype != kdt ? to(r, *dtype, std::nullopt) : r;
 }
 
 Tensor mean(const Tensor& x, const OptDims& dim, bool keepdim, OptDType dtype) {
-  PE_CHECK(dtype || is_floating(x.dtype()), "mean(): could not infer output dtype. Input dtype must be either a "
-           "floating point or complex dtype. Got: ", type_word(x.dtype()));
-  PE_CHECK(!dtype || is_floating(*dtype), "mean(): could not infer output dtype. Optional dtype must be either a "
-           "floating point or complex dtype. Got: ", type_word(*dtype));
+  PE_CHECK(dtype || is_floating(x.dtype()) || is_complex(x.dtype()), "mean(): could not infer output dtype. Input "
+           "dtype must be either a floating point or complex dtype. Got: ", type_word(x.dtype()));
+  PE_CHECK(!dtype || is_floating(*dtype) || is_complex(*dtype), "mean(): could not infer output dtype. Optional "
+           "dtype must be either a floating point or complex dtype. Got: ", type_word(*dtype));
+  PE_CHECK(!dtype || is_complex(*dtype) || !is_complex(x.dtype()), "mean(): a complex input cannot be averaged "
+           "into ", dtype_name(*dtype), " (the imaginary parts would be dropped)");
   auto mask = reduce_mask(x, dim);
   Tensor in = dtype ? to(x, *dtype, std::nullopt) : x;
   return run(in, mask, keepdim, ReduceOp::Mean, in.dtype());
@@ -196,6 +216,7 @@ Tensor mean(const Tensor& x, const OptDims& dim, bool keepdim, OptDType dtype) {
 
 Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, OptDType dtype) {
   auto mask = dim ? reduce_mask(x, DimVector{*dim}) : std::vector<bool>(x.dim(), true);
+  PE_CHECK_T(NotImplementedError, !is_complex(x.dtype()), "\"prod_cpu\" not implemented for '", scalar_type_name(x.dtype()), "'");
   Tensor in = dtype ? to(x, *dtype, std::nullopt) : x;
   DType kdt = is_floating(in.dtype()) ? in.dtype() : DType::Int64;
   Tensor r = run(in, mask, dim ? keepdim : false, ReduceOp::Prod, kdt);

@@ -46,6 +46,10 @@ void check_no_overlap(const Tensor& written, const Tensor& read) {
 }
 
 void check_scalar_fits(const Scalar& value, DType t) {
+  if (is_complex(t)) return;
+  // A complex number with an imaginary part fits no real dtype (PyTorch's message).
+  PE_CHECK(!value.is_complex() || value.to_complex().imag() == 0, "value cannot be converted to type ",
+           cpp_type_name(t), " without overflow");
   if (t == DType::Bool) return;
   double lo = 0, hi = 0;
   const char* name = "";

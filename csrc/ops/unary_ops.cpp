@@ -26,12 +26,14 @@ Tensor& run_float_op_(Tensor& a, UnaryFloatOp op) {
 // ceil/floor/round/trunc: floating only; integers are already integral (a copy), bool raises.
 Tensor run_rounding_op(const Tensor& a, UnaryFloatOp op, const char* name) {
   if (a.dtype() == DType::Bool) ew::not_implemented(name, a.dtype());
+  PE_CHECK(!is_complex(a.dtype()), name, " is not supported for complex inputs");
   if (!is_floating(a.dtype())) return clone(a);
   return run_float_op(a, op);
 }
 Tensor& run_rounding_op_(Tensor& a, UnaryFloatOp op, const char* name) {
   assert_no_internal_overlap(a);  // integers too: nothing to write, but PyTorch checks
   if (a.dtype() == DType::Bool) ew::not_implemented(name, a.dtype());
+  PE_CHECK(!is_complex(a.dtype()), name, " is not supported for complex inputs");
   if (!is_floating(a.dtype())) {  // integers are already integral
     a->bump_version();
     return a;
@@ -59,6 +61,10 @@ void check_neg(const Tensor& a) {
 }
 void check_abs(const Tensor& a) {
   if (a.dtype() == DType::Bool) ew::not_implemented("abs_cpu", a.dtype());
+}
+void check_sign(const Tensor& a) {
+  PE_CHECK(!is_complex(a.dtype()), "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+           "torch.sgn instead.");
 }
 void check_relu(const Tensor& a) { PE_CHECK(a.dtype() != DType::Bool, "Boolean inputs not supported for relu"); }
 void check_bitwise_not(const Tensor& a) {
@@ -111,11 +117,28 @@ Tensor& frac_(Tensor& a) {
     return run_misc_op_(a, UnaryMiscOp::Name);              \
   }
 PE_DEFINE_MISC_OP(Neg, neg, check_neg, no_check)
-PE_DEFINE_MISC_OP(Abs, abs, no_check, check_abs)
-PE_DEFINE_MISC_OP(Sign, sign, no_check, no_check)
+PE_DEFINE_MISC_OP(Sign, sign, check_sign, no_check)
 PE_DEFINE_MISC_OP(Relu, relu, check_relu, no_check)
 PE_DEFINE_MISC_OP(BitwiseNot, bitwise_not, no_check, check_bitwise_not)
 #undef PE_DEFINE_MISC_OP
+
+// abs of a complex tensor is real (|z|, as hypot); angle's complex case is arg(z).
+static Tensor complex_to_real(const Tensor& a, ComplexToRealOp op) {
+  TensorOrScalar x(a);
+  return elementwise_out({&x}, a.dtype(), to_real_dtype(a.dtype()),
+                         [&](const TensorIter& it) { complex_to_real_stub(a.device())(it, op); });
+}
+Tensor abs(const Tensor& a) {
+  check_abs(a);
+  if (is_complex(a.dtype())) return complex_to_real(a, ComplexToRealOp::Abs);
+  return run_misc_op(a, UnaryMiscOp::Abs);
+}
+Tensor& abs_(Tensor& a) {
+  assert_no_internal_overlap(a);
+  check_abs(a);
+  PE_CHECK(!is_complex(a.dtype()), "In-place abs is not supported for complex tensors.");
+  return run_misc_op_(a, UnaryMiscOp::Abs);
+}
 
 // square is pow(a, 2): bool becomes int64 (PyTorch's promotion with the number 2).
 Tensor square(const Tensor& a) {
@@ -182,6 +205,7 @@ void nan_to_num_values(DType dt, std::optional<double>& nan, std::optional<doubl
 
 Tensor nan_to_num(const Tensor& a, std::optional<double> nan, std::optional<double> posinf,
                   std::optional<double> neginf) {
+  if (is_complex(a.dtype())) ew::not_implemented("nan_to_num", a.dtype());
   if (!is_floating(a.dtype())) return clone(a);
   nan_to_num_values(a.dtype(), nan, posinf, neginf);
   TensorOrScalar x(a);
@@ -190,6 +214,7 @@ Tensor nan_to_num(const Tensor& a, std::optional<double> nan, std::optional<doub
 }
 Tensor& nan_to_num_(Tensor& a, std::optional<double> nan, std::optional<double> posinf,
                     std::optional<double> neginf) {
+  if (is_complex(a.dtype())) ew::not_implemented("nan_to_num", a.dtype());
   if (!is_floating(a.dtype())) {
     a->bump_version();
     return a;

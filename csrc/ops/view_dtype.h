@@ -9,4 +9,9 @@ namespace pe {
 // its element size.
 Tensor view_dtype(const Tensor& t, DType dtype);
 
+// torch.view_as_real: a complex tensor's (real, imag) pairs as a trailing dim of size 2 (a view).
+Tensor view_as_real(const Tensor& t);
+// torch.view_as_complex: a float32/float64 tensor whose last dim is (real, imag) pairs, as a view.
+Tensor view_as_complex(const Tensor& t);
+
 }  // namespace pe

@@ -62,6 +62,24 @@ Tensor view_dtype(const Tensor& t, DType dtype) {
   return same_bytes(std::move(sizes), std::move(strides), off);
 }
 
+Tensor view_as_real(const Tensor& t) {
+  PE_CHECK(is_complex(t.dtype()), "view_as_real is only supported for complex tensors");
+  return view_dtype(unsqueeze(t, t.dim()), to_real_dtype(t.dtype()));  // (..., 1) complex -> (..., 2) real
+}
+
+Tensor view_as_complex(const Tensor& t) {
+  PE_CHECK(t.dtype() == DType::Float32 || t.dtype() == DType::Float64,
+           "view_as_complex is only supported for float and double tensors, but got a tensor of scalar type: ",
+           scalar_type_name(t.dtype()));
+  PE_CHECK(t.dim() != 0, "Input tensor must have one or more dimensions");
+  PE_CHECK(t.sizes().back() == 2, "Tensor must have a last dimension of size 2");
+  PE_CHECK(t.strides().back() == 1, "Tensor must have a last dimension with stride 1");
+  for (int64_t i = 0; i + 1 < t.dim(); ++i)
+    PE_CHECK(t.strides()[i] % 2 == 0, "Tensor must have a stride divisible by 2 for all but last dimension");
+  PE_CHECK(t.storage_offset() % 2 == 0, "Tensor must have a storage_offset divisible by 2");
+  return squeeze(view_dtype(t, to_complex_dtype(t.dtype())), DimVector{t.dim() - 1});
+}
+
 namespace {
 // PyTorch's setStorage checks: the geometry must stay inside the storage.
 void check_in_storage(const Storage& storage, int64_t itemsize, const DimVector& sizes, const DimVector& strides,

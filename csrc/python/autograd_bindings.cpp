@@ -19,8 +19,7 @@ TensorList tensor_seq(py::handle h) {
 }
 
 void set_requires_grad(const Tensor& t, bool r) {
-  PE_CHECK(!r || ag::is_differentiable_dtype(t.dtype()),
-           "only Tensors of floating point and complex dtype can require gradients");
+  if (r) check_requires_grad_dtype(t.dtype());
   if (!r && ag::grad_fn(t))
     throw Error("you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
                 "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");

@@ -54,7 +54,7 @@ py::object run_factory(const FactoryArgs& a, const char* fn, F make, bool range 
   if (range && o.numel() == r.numel()) r = reshape(r, o.sizes());
   write_out_checked(o, r, OutDtype::Same, (std::string("aten::") + fn).c_str(), /*warn_resize=*/false);
   if (a.opt.requires_grad) {
-    PE_CHECK(is_floating(o.dtype()), "Only Tensors of floating point and complex dtype can require gradients");
+    check_requires_grad_dtype(o.dtype());
     o->set_requires_grad(true);
   }
   return a.out;

@@ -27,6 +27,8 @@ DType dtype_from_numpy(const py::dtype& d) {
       case 8: return DType::Float64;
     }
   }
+  if (kind == 'c' && size == 8) return DType::Complex64;
+  if (kind == 'c' && size == 16) return DType::Complex128;
   throw TypeError(str("can't convert np.ndarray of type numpy.", std::string(py::str(d.attr("name"))),
                       ". The only supported types are: float64, float32, float16, complex64, complex128, int64, "
                       "int32, int16, int8, uint8, and bool."));
@@ -43,6 +45,8 @@ py::dtype numpy_dtype(DType t) {
     case DType::Float16: return py::dtype("float16");
     case DType::Float32: return py::dtype("float32");
     case DType::Float64: return py::dtype("float64");
+    case DType::Complex64: return py::dtype("complex64");
+    case DType::Complex128: return py::dtype("complex128");
     default: break;
   }
   throw TypeError(str("Got unsupported ScalarType ", t == DType::BFloat16 ? "BFloat16" : dtype_name(t)));

@@ -90,7 +90,7 @@ void bind_tensor(py::module_& m) {
       .def_property_readonly("is_meta", [](const Tensor& t) { return t.device().is_meta(); })
       .def("get_device", [](const Tensor& t) { return t.device().is_cpu() ? -1 : (int)t.device().index; })
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
-      .def("is_complex", [](const Tensor&) { return false; })
+      .def("is_complex", [](const Tensor& t) { return is_complex(t.dtype()); })
       .def("_version_", [](const Tensor& t) { return t->version(); })
       .def_property_readonly("_version", [](const Tensor& t) { return t->version(); })
       .def("is_inference", [](const Tensor& t) { return t->is_inference(); })

@@ -59,7 +59,7 @@ py::object device_object(Device d) { return py::cast(d); }
 
 bool is_scalar(py::handle h) {
   PyObject* p = h.ptr();
-  if (PyFloat_Check(p) || PyLong_Check(p)) return true;  // bool is a PyLong
+  if (PyFloat_Check(p) || PyLong_Check(p) || PyComplex_Check(p)) return true;  // bool is a PyLong
   // numpy scalars
   return py::isinstance<py::float_>(h) || (PyObject_HasAttrString(p, "dtype") && PyObject_HasAttrString(p, "item") &&
                                            !is_tensor(h) && !py::isinstance<py::array>(h));
@@ -75,6 +75,7 @@ Scalar to_scalar(py::handle h) {
     return Scalar((int64_t)v);
   }
   if (PyFloat_Check(p)) return Scalar(PyFloat_AS_DOUBLE(p));
+  if (PyComplex_Check(p)) return Scalar(std::complex<double>(PyComplex_RealAsDouble(p), PyComplex_ImagAsDouble(p)));
   if (is_tensor(h)) return item(unwrap(h));
   if (PyObject_HasAttrString(p, "item")) return to_scalar(h.attr("item")());
   throw TypeError(str("expected a number, got ", std::string(py::str(py::type::handle_of(h).attr("__name__")))));
@@ -83,6 +84,10 @@ Scalar to_scalar(py::handle h) {
 py::object scalar_to_py(const Scalar& s) {
   if (s.is_bool()) return py::bool_(s.to_bool());
   if (s.is_integral()) return py::int_(s.to_int64());
+  if (s.is_complex()) {
+    std::complex<double> c = s.to_complex();
+    return py::reinterpret_steal<py::object>(PyComplex_FromDoubles(c.real(), c.imag()));
+  }
   return py::float_(s.to_double());
 }
 
@@ -185,7 +190,12 @@ void bind_types(py::module_& m) {
       .def_property_readonly("is_signed", [](const DTypeObject& d) {
         return d.type != DType::Bool && d.type != DType::UInt8;
       })
-      .def_property_readonly("is_complex", [](const DTypeObject&) { return false; })
+      .def_property_readonly("is_complex", [](const DTypeObject& d) { return is_complex(d.type); })
+      .def("to_real", [](const DTypeObject& d) { return to_real_dtype(d.type); })
+      .def("to_complex", [](const DTypeObject& d) {
+        PE_CHECK(!is_integral(d.type, true), "Unknown Complex ScalarType for ", scalar_type_name(d.type));
+        return to_complex_dtype(d.type);
+      })
       .def_property_readonly("itemsize", [](const DTypeObject& d) { return element_size(d.type); })
       .def("__reduce__", [](const DTypeObject& d) { return std::string(dtype_name(d.type)); });
   g_dtype_class = dt;
@@ -193,6 +203,8 @@ void bind_types(py::module_& m) {
     dtype_objects()[i] = py::cast(DTypeObject{(DType)i}, py::return_value_policy::move);
     m.attr(dtype_name((DType)i)) = dtype_objects()[i];
   }
+  m.attr("cfloat") = dtype_objects()[(int)DType::Complex64];
+  m.attr("cdouble") = dtype_objects()[(int)DType::Complex128];
   m.def("get_default_dtype", [] { return default_dtype(); });
   m.def("set_default_dtype", [](DType t) { set_default_dtype(t); });
   m.def("promote_types", [](DType a, DType b) { return promote_types(a, b); });
