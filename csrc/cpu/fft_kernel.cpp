@@ -27,8 +27,8 @@
 // kept in a small LRU (kPlanCacheSize entries, one mutex) keyed by n; a plan is immutable and held by
 // shared_ptr, so an entry evicted while another thread uses it stays alive until that thread is done.
 //
-// Threads. Transforms of a batch are independent: parallel_for over the batch, with a grain that gives
-// each chunk a few hundred thousand butterfly operations; each chunk has its own scratch (a contiguous
+// Threads. Transforms of a batch are independent: parallel_for over the batch, with a grain of ~2^16
+// butterfly-point operations per chunk; each chunk has its own scratch (a contiguous
 // double copy of one transform plus the Stockham/Bluestein buffers). One long transform runs on one
 // thread.
 #include "cpu/fft.h"

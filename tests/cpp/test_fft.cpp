@@ -150,7 +150,7 @@ TEST(Fft, DoubleAccuracyScalesWithLogN) {
     fft_c2c<double>(x.data(), 1, n, y.data(), 1, n, n, 1, true, 1.0);
     const auto ks = sample_k(n);
     const auto ref = naive_dft(x.data(), 1, n, true, ks);
-    const double bound = 4 * 2.220446049250313e-16 * (std::log2((double)n) + 1);
+    const double bound = 2 * 2.220446049250313e-16 * (std::log2((double)n) + 1);  // measured: <= 0.12x this
     EXPECT_LE(rel_err(y.data(), 1, ref, ks, 1.0), bound) << "n=" << n;
   }
 }
