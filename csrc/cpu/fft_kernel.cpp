@@ -204,20 +204,32 @@ std::shared_ptr<const Plan> get_plan(int64_t n) {
 // ---- Stockham passes: x -> y, with x[q + s*(p + t*m)] (t < r) giving y[q + s*(r*p + u)] (u < r). ----
 
 template <class Butterfly, int R>
-void pass_fixed(const Stage& st, const Cd* tw, const Cd* x, Cd* y, const Butterfly& bfly) {
+void pass_fixed(const Stage& st, const Cd* __restrict__ tw, const Cd* __restrict__ x, Cd* __restrict__ y,
+                const Butterfly& bfly) {
   const int64_t s = st.s, m = st.m;
-  Cd a[R], o[R];
-  for (int64_t p = 0; p < m; ++p) {
-    const Cd* w = tw + p * (R - 1);
-    for (int64_t q = 0; q < s; ++q) {
-      for (int t = 0; t < R; ++t) a[t] = x[q + s * (p + t * m)];
+  Cd a[R], o[R], w[R];
+  if (s == 1) {  // the first pass: one butterfly per p
+    for (int64_t p = 0; p < m; ++p) {
+      for (int t = 0; t < R; ++t) a[t] = x[p + t * m];
       bfly(a, o);
-      Cd* yo = y + q + s * R * p;
+      Cd* yo = y + R * p;
       yo[0] = o[0];
+      for (int u = 1; u < R; ++u) yo[u] = o[u] * tw[p * (R - 1) + u - 1];
+    }
+    return;
+  }
+  for (int64_t p = 0; p < m; ++p) {
+    for (int u = 1; u < R; ++u) w[u] = tw[p * (R - 1) + u - 1];
+    const Cd* xi = x + s * p;
+    Cd* yo = y + s * R * p;
+    for (int64_t q = 0; q < s; ++q) {
+      for (int t = 0; t < R; ++t) a[t] = xi[q + s * m * t];
+      bfly(a, o);
+      yo[q] = o[0];
       if (p == 0) {  // twiddles are all 1
-        for (int u = 1; u < R; ++u) yo[s * u] = o[u];
+        for (int u = 1; u < R; ++u) yo[q + s * u] = o[u];
       } else {
-        for (int u = 1; u < R; ++u) yo[s * u] = o[u] * w[u - 1];
+        for (int u = 1; u < R; ++u) yo[q + s * u] = o[u] * w[u];
       }
     }
   }
