@@ -204,6 +204,23 @@ TEST(Fft, StridedAndBatched) {
   }
 }
 
+// Negative strides and dists: the input read backwards, the batch walked from its last transform.
+TEST(Fft, NegativeStrides) {
+  for (int64_t n : {1, 9, 64, 131}) {
+    const int64_t howmany = 3;
+    auto base = random_complex<double>((size_t)(2 * n * howmany), 17);
+    std::vector<std::complex<double>> out((size_t)(n * howmany));
+    // Transform b reads base[(howmany-1-b)*2n + 2(n-1-j)], j < n; writes out[(howmany-1-b)*n + k].
+    const std::complex<double>* in = base.data() + (howmany - 1) * 2 * n + 2 * (n - 1);
+    fft_c2c<double>(in, -2, -2 * n, out.data() + (howmany - 1) * n, 1, -n, n, howmany, true, 1.0);
+    const auto ks = all_k(n);
+    for (int64_t b = 0; b < howmany; ++b) {
+      const auto ref = naive_dft(in - b * 2 * n, -2, n, true, ks);
+      EXPECT_LE(rel_err(out.data() + (howmany - 1 - b) * n, 1, ref, ks, 1.0), 1e-12) << "n=" << n;
+    }
+  }
+}
+
 // Many small transforms: the batch is split across threads (the grain is far below the batch).
 TEST(Fft, LargeBatchAcrossThreads) {
   for (int64_t n : {8, 12, 67}) {
