@@ -283,7 +283,8 @@ struct Bfly5 {
 
 // Generic odd prime r <= kMaxGenericRadix: y_u and y_{r-u} share the cosine sum over a_t + a_{r-t} and
 // the sine sum over a_t - a_{r-t}. rt[k] = W_r^k = (cos, -sin)(2 pi k / r).
-void pass_generic(const Stage& st, const Cd* tw, const Cd* rt, const Cd* x, Cd* y) {
+void pass_generic(const Stage& st, const Cd* __restrict__ tw, const Cd* __restrict__ rt, const Cd* __restrict__ x,
+                  Cd* __restrict__ y) {
   const int r = st.radix, h = (r - 1) / 2;
   const int64_t s = st.s, m = st.m;
   Cd a0, sp[kMaxGenericRadix / 2 + 1], dm[kMaxGenericRadix / 2 + 1], o[kMaxGenericRadix];
