@@ -106,7 +106,7 @@ struct Plan {
   int64_t m2 = 0;
   std::vector<Cd> chirp, bfft;
   std::shared_ptr<const Plan> sub;
-  // Doubles-complex of scratch a transform needs beyond its own n-element buffer.
+  // Complex doubles of scratch a transform needs beyond its own n-element buffer.
   int64_t scratch() const { return bluestein ? 2 * m2 : n; }
   // Rough cost of one transform in butterfly-point operations (for the parallel grain).
   int64_t cost() const {
@@ -117,8 +117,8 @@ struct Plan {
 std::shared_ptr<const Plan> get_plan(int64_t n);
 Cd* run_plan(const Plan& plan, Cd* x, Cd* scratch);
 
-// The prime factors of n in the order the passes run (4s first: fewest passes), or an empty vector
-// with *rest > 1 when a factor above kMaxGenericRadix remains.
+// The radices of n in the order the passes run (4s first: fewest passes, then primes), or a partial list
+// with *rest > 1 when a prime factor above kMaxGenericRadix remains (the plan is then Bluestein).
 std::vector<int> factorize(int64_t n, int64_t* rest) {
   std::vector<int> f;
   while (n % 4 == 0) f.push_back(4), n /= 4;
