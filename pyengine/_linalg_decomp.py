@@ -431,17 +431,49 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
     return _write_out(out, w, "linalg_eigvalsh")
 
 
-def _no_complex(fn: str):
-    def f(*args, **kwargs):
-        raise NotImplementedError(
-            f"torch.linalg.{fn}: the eigenvalues of a general matrix are complex, and pyengine has no complex dtypes; "
-            "use torch.linalg.eigh/eigvalsh for symmetric matrices")
-    f.__name__ = f.__qualname__ = fn
-    return f
+_eig_t = _return_type("linalg_eig", ["eigenvalues", "eigenvectors"])
 
 
-eig = _no_complex("eig")
-eigvals = _no_complex("eigvals")
+def _eig(A: Tensor, fn: str, vectors: bool):
+    """The general (non-symmetric) eigenproblem through LAPACK's geev, which numpy (our runtime dependency)
+    ships: the same routine PyTorch's CPU eig calls, so eigenvectors come with its normalisation (unit norm,
+    largest component real). Computed on the host for every device, as PyTorch's CUDA eig does (through MAGMA's
+    host path). The results are complex and carry no gradient (Note [Complex dtypes])."""
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg_{fn}(): argument 'input' (position 1) must be Tensor, not {type(A).__name__}")
+    if A.dim() < 2:
+        raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
+    if A.dtype not in (_torch.float32, _torch.float64, _torch.complex64, _torch.complex128):
+        kind = "Long" if A.dtype is _torch.int64 else str(A.dtype)[len("torch."):]
+        raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as input. Got {kind}")
+    host = A.detach().cpu().resolve_conj().numpy()
+    if host.size and not np.isfinite(host).all():
+        raise RuntimeError(f"linalg.{fn}: The input tensor A must not contain infs or NaNs")
+    cdt = _torch.complex64 if A.dtype in (_torch.float32, _torch.complex64) else _torch.complex128
+    npdt = np.complex64 if cdt is _torch.complex64 else np.complex128
+    n = host.shape[-1]
+    if host.size == 0:
+        w = np.zeros(host.shape[:-1], dtype=npdt)
+        v = np.zeros(host.shape, dtype=npdt)
+    else:
+        w, v = np.linalg.eig(host) if vectors else (np.linalg.eigvals(host), None)
+    wt = _torch.from_numpy(np.ascontiguousarray(w.astype(npdt))).to(A.device)
+    if not vectors:
+        return wt
+    del n
+    return wt, _torch.from_numpy(np.ascontiguousarray(v.astype(npdt))).to(A.device)
+
+
+def eig(A: Tensor, *, out=None):
+    w, v = _eig(A, "eig", True)
+    return _write_outs(out, _eig_t(w, v), "linalg_eig")
+
+
+def eigvals(A: Tensor, *, out=None) -> Tensor:
+    return _write_out(out, _eig(A, "eigvals", False), "linalg_eigvals")
 
 
 # ---------------------------------------------------------------------------------------------

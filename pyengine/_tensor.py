@@ -446,7 +446,8 @@ def _install() -> None:
     T.is_shared = _is_shared
     for name, dt in (("float", _C.float32), ("double", _C.float64), ("half", _C.float16),
                      ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32),
-                     ("short", _C.int16), ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool)):
+                     ("short", _C.int16), ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool),
+                     ("cfloat", _C.complex64), ("cdouble", _C.complex128)):
         def conv(self, memory_format=None, _dt=dt):
             return self._to(_dt, None, False, memory_format)
         conv.__name__ = name

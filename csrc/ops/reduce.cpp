@@ -105,7 +105,8 @@ Tensor run_complex(const Tensor& x, const std::vector<bool>& mask, bool keepdim,
 }
 
 Tensor run(const Tensor& x, const std::vector<bool>& mask, bool keepdim, ReduceOp op, DType out_dtype) {
-  if (is_complex(x.dtype())) return run_complex(x, mask, keepdim, op, out_dtype, op == ReduceOp::Mean ? "mean" : "sum");
+  static const char* names[] = {"sum_cpu", "mean", "prod_cpu", "amax", "amin", "all", "any", "count_nonzero"};
+  if (is_complex(x.dtype())) return run_complex(x, mask, keepdim, op, out_dtype, names[(int)op]);
   Tensor out = make_empty(reduced_shape(x, mask, keepdim), out_dtype, x.device());
   if (out.numel() == 0) return out;
   if (x.numel() == 0) {

@@ -158,7 +158,7 @@ def variants(op) -> List[Tuple[str, Callable, Optional[Callable]]]:
 # ---- conversion torch -> pyengine ----
 def _pe_dtype(torch_dtype):
     name = str(torch_dtype).replace("torch.", "")
-    if name.startswith("complex") or name.startswith("quint") or name.startswith("qint") or name == "uint16" \
+    if name == "complex32" or name.startswith("quint") or name.startswith("qint") or name == "uint16" \
             or name == "uint32" or name == "uint64" or name.startswith("float8"):
         raise Unsupported(f"dtype {name}")
     dt = getattr(pe, name, None)
@@ -193,8 +193,6 @@ def to_pe(value, torch):
     if isinstance(value, dict):
         return {k: to_pe(v, torch) for k, v in value.items()}
     if isinstance(value, slice) or isinstance(value, (int, float, bool, str, type(None), complex)):
-        if isinstance(value, complex):
-            raise Unsupported("complex scalar")
         return value
     if isinstance(value, torch.nn.Module):
         raise Unsupported(f"torch module argument {value!r}")
@@ -210,7 +208,8 @@ def _tensor_to_pe(t, torch):
     if t.layout != torch.strided:
         raise Unsupported(f"layout {t.layout}")
     dt = _pe_dtype(t.dtype)
-    src = t.detach()
+    requires_grad = t.requires_grad
+    src = t = t.detach().resolve_conj().resolve_neg()  # (a lazy conjugate / negation materialized)
     if t.numel() == 0:
         out = pe.empty(tuple(t.shape), dtype=dt)
     else:
@@ -221,7 +220,7 @@ def _tensor_to_pe(t, torch):
         else:
             base = pe.tensor(flat.numpy().copy())
         out = base.as_strided(tuple(t.shape), tuple(t.stride()), 0)
-    if t.requires_grad:
+    if requires_grad:
         out.requires_grad_(True)
     return out
 
@@ -236,7 +235,8 @@ def to_numpy(t) -> np.ndarray:
 
 def _tolerances(dtype_name: str) -> Tuple[float, float]:
     return {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
-            "float64": (1e-7, 1e-7)}.get(dtype_name, (0.0, 0.0))
+            "float64": (1e-7, 1e-7), "complex64": (1.3e-6, 1e-5),
+            "complex128": (1e-7, 1e-7)}.get(dtype_name, (0.0, 0.0))
 
 
 def op_tolerances(op) -> Dict[str, Tuple[float, float]]:
@@ -270,9 +270,8 @@ def compare(got, want, torch, values: bool = True, path: str = "out",
             return f"{path}: dtype {got.dtype} != {want.dtype}"
         if not values or want.numel() == 0:
             return None
-        if want.is_complex():
-            return f"{path}: complex result"
-        a, b = to_numpy(got).astype(np.float64), to_numpy(want).astype(np.float64)
+        cast = np.complex128 if want.is_complex() else np.float64
+        a, b = to_numpy(got).astype(cast), to_numpy(want).astype(cast)
         rtol, atol = (tolerances or {}).get(wdt) or _tolerances(wdt)
         if not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
             bad = ~np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
@@ -325,6 +324,42 @@ def _random_sample(op, sample) -> bool:
     return False
 
 
+def _upcast(value, torch):
+    if isinstance(value, torch.Tensor):
+        return value.detach().to({torch.float32: torch.float64, torch.complex64: torch.complex128}.get(value.dtype,
+                                                                                                         value.dtype))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_upcast(v, torch) for v in value)
+    if isinstance(value, dict):
+        return {k: _upcast(v, torch) for k, v in value.items()}
+    return value
+
+
+def _more_accurate(got, want, torch_fn, t_input, sample, torch) -> bool:
+    """A single float32/complex64 result outside PyTorch's tolerance of PyTorch's float32 result still agrees
+    when it is at least as close as PyTorch's own to the float64 computation of the same op on the same (exactly
+    upcast) inputs: PyTorch's float32 kernel was the less accurate one (its FFTs round in float32, ours compute
+    in double). Nothing else is accepted this way."""
+    if not (isinstance(want, torch.Tensor) and isinstance(got, pe.Tensor)) or \
+            want.dtype not in (torch.float32, torch.complex64) or tuple(got.shape) != tuple(want.shape):
+        return False
+    try:
+        x = t_input
+        if isinstance(x, torch.Tensor) and not (x.is_floating_point() or x.is_complex()):
+            x = x.to(torch.float64)  # an integer input computed in the default float: in float64 instead
+        exact = torch_fn(_upcast(x, torch), *_upcast(tuple(sample.args), torch),
+                         **_upcast(dict(sample.kwargs), torch))
+    except Exception:  # noqa: BLE001
+        return False
+    if not isinstance(exact, torch.Tensor) or tuple(exact.shape) != tuple(want.shape):
+        return False
+    e = to_numpy(exact).astype(np.complex128)
+    ours = np.abs(to_numpy(got).astype(np.complex128) - e)
+    theirs = np.abs(to_numpy(want).astype(np.complex128) - e)
+    return bool(np.all(np.isfinite(ours) == np.isfinite(theirs))) and \
+        float(np.nanmax(ours, initial=0.0)) <= float(np.nanmax(theirs, initial=0.0))
+
+
 def run_sample(op, variant: str, torch_fn, pe_fn, sample, torch, grad: bool) -> SampleResult:
     try:
         pe_input = to_pe(sample.input, torch)
@@ -359,7 +394,7 @@ def run_sample(op, variant: str, torch_fn, pe_fn, sample, torch, grad: bool) -> 
     values = op.name not in UNCHECKED_VALUES and not _random_sample(op, sample)
     tols = op_tolerances(op)
     diff = compare(got, want, torch, values, tolerances=tols)
-    if diff:
+    if diff and not _more_accurate(got, want, torch_fn, t_input, sample, torch):
         return SampleResult(False, "compare", diff)
     if not grad or variant == "inplace" or not values:
         return SampleResult(True)
@@ -406,6 +441,8 @@ def run_op(op, torch, dtypes=DTYPES_FORWARD + (DTYPE_GRAD,)) -> OpResult:
         return res
     supported = {str(d).replace("torch.", "") for d in op.supported_dtypes("cpu")}
     limit = max_samples()
+    if not supported & set(dtypes) and "complex64" in supported:
+        dtypes = ("complex64",)  # a complex-only op (view_as_real, imag, ...): its complex64 samples, forward
     for dtype_name in dtypes:
         if dtype_name not in supported:
             continue
