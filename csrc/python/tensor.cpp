@@ -8,6 +8,15 @@
 #include "python/registry.h"
 
 namespace pe::python {
+namespace {
+// PyTorch's warning when a copy drops imaginary parts (Note [Complex dtypes]).
+void warn_complex_to_real(DType from, DType to) {
+  if (is_complex(from) && !is_complex(to) &&
+      PyErr_WarnEx(PyExc_UserWarning, "Casting complex values to real discards the imaginary part", 1) < 0)
+    throw py::error_already_set();
+}
+}  // namespace
+
 
 namespace {
 py::handle g_tensor_class;
@@ -117,7 +126,10 @@ void bind_tensor(py::module_& m) {
       .def("contiguous", [](const Tensor& t, py::object mf) {
         return autograd::contiguous(t, to_memory_format(mf, "contiguous", MemoryFormat::Contiguous));
       }, py::arg("memory_format") = py::none())
-      .def("copy_", [](Tensor& t, const Tensor& src, bool) { return autograd::copy_(t, src); }, py::arg("src"),
+      .def("copy_", [](Tensor& t, const Tensor& src, bool) {
+        warn_complex_to_real(src.dtype(), t.dtype());
+        return autograd::copy_(t, src);
+      }, py::arg("src"),
            py::arg("non_blocking") = false)
       .def("fill_", [](Tensor& t, py::handle v) {
         if (is_tensor(v)) {
@@ -149,6 +161,7 @@ void bind_tensor(py::module_& m) {
         std::optional<Device> dev;
         if (!dtype.is_none()) dt = to_dtype(dtype);
         if (!device.is_none()) dev = to_device(device);
+        if (dt) warn_complex_to_real(t.dtype(), *dt);
         return autograd::to(t, dt, dev, copy, to_memory_format(mf, "to", MemoryFormat::Preserve));
       }, py::arg("dtype"), py::arg("device"), py::arg("copy"), py::arg("memory_format") = py::none());
 
