@@ -46,23 +46,32 @@ def main() -> int:
     passed = sum(r.passed for r in results.values())
     print(f"samples run: {samples}, agreeing: {passed} ({100.0 * passed / max(samples, 1):.1f}%), "
           f"{time.perf_counter() - t0:.0f} s")
+    e_run = sum(r.errors_run for r in results.values())
+    e_ok = sum(r.errors_agree for r in results.values())
+    e_ops = [r for r in results.values() if r.errors_run]
+    print(f"error_inputs run: {e_run} (of {len(e_ops)} ops), raising PyTorch's class: {e_ok} "
+          f"({100.0 * e_ok / max(e_run, 1):.1f}%); ops with every error input right: "
+          f"{sum(1 for r in e_ops if r.errors_agree == r.errors_run)}/{len(e_ops)}")
     if args.verbose:
         for key in sorted(results):
             r = results[key]
-            if r.status in ("partial", "fail"):
-                print(f"\n{key} [{r.status} {r.passed}/{r.samples}]")
-                for f in r.failures:
+            if r.status in ("partial", "fail") or r.errors_agree < r.errors_run:
+                print(f"\n{key} [{r.status} {r.passed}/{r.samples}, error_inputs {r.errors_agree}/{r.errors_run}]")
+                for f in r.failures + r.error_failures:
                     print("   " + f)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({k: {"status": r.status, "family": r.family, "samples": r.samples, "passed": r.passed,
-                           "failures": r.failures} for k, r in results.items()}, f, indent=1, sort_keys=True)
+                           "failures": r.failures, "errors_run": r.errors_run, "errors_agree": r.errors_agree,
+                           "error_failures": r.error_failures} for k, r in results.items()}, f, indent=1,
+                      sort_keys=True)
     if args.write_baseline:
         if args.only:
             print("--write-baseline needs the whole database (no -k)")
             return 2
         with open(BASELINE, "w") as f:
-            json.dump({k: [r.status, r.passed] for k, r in sorted(results.items())}, f, indent=0, sort_keys=True)
+            json.dump({k: [r.status, r.passed, r.errors_agree] for k, r in sorted(results.items())}, f, indent=0,
+                      sort_keys=True)
             f.write("\n")
         print(f"baseline written: {BASELINE}")
     return 0

@@ -56,6 +56,9 @@ class OpResult:
     passed: int = 0
     failures: List[str] = dataclasses.field(default_factory=list)
     attribute_errors: int = 0  # samples that failed because pyengine lacks a name the op needs
+    errors_run: int = 0       # error_inputs run (PyTorch's invalid samples of the op)
+    errors_agree: int = 0     # ... that raised PyTorch's exception class in pyengine too
+    error_failures: List[str] = dataclasses.field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -207,6 +210,8 @@ def to_pe(value, torch):
 def _tensor_to_pe(t, torch):
     if t.layout != torch.strided:
         raise Unsupported(f"layout {t.layout}")
+    if t.device.type != "cpu":
+        raise Unsupported(f"device {t.device}")
     dt = _pe_dtype(t.dtype)
     requires_grad = t.requires_grad
     src = t = t.detach().resolve_conj().resolve_neg()  # (a lazy conjugate / negation materialized)
@@ -467,7 +472,43 @@ def run_op(op, torch, dtypes=DTYPES_FORWARD + (DTYPE_GRAD,)) -> OpResult:
                     res.passed += 1
                 elif len(res.failures) < 5:
                     res.failures.append(f"{variant} {dtype_name} #{i} {r.stage}: {r.detail}")
+    run_error_inputs(op, forms, res, torch)
     return res
+
+
+def run_error_inputs(op, forms, res: OpResult, torch) -> None:
+    """PyTorch's invalid samples of the op (OpInfo.error_inputs): pyengine's function variant (or the method when
+    there is no function) must raise the exception class PyTorch documents for each. Samples pyengine cannot
+    express (complex scalars of other layouts, generators, ...) are not run."""
+    fn = next((f for v, _, f in forms if v == "function" and f is not None), None) or \
+        next((f for v, _, f in forms if v == "method" and f is not None), None)
+    if fn is None or op.error_inputs_func is None:
+        return
+    try:
+        errors = list(op.error_inputs("cpu"))[:max_samples() * 2]
+    except Exception:  # noqa: BLE001 -- the database failing to build its own samples: not counted
+        return
+    for i, ei in enumerate(errors):
+        s = ei.sample_input
+        try:
+            args = (to_pe(s.input, torch), to_pe(tuple(s.args), torch), to_pe(dict(s.kwargs), torch))
+        except Exception:  # noqa: BLE001 -- a sample pyengine cannot express (Unsupported) is not run
+            continue
+        res.errors_run += 1
+        want = ei.error_type
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                fn(args[0], *args[1], **args[2])
+            except Exception as e:  # noqa: BLE001
+                if isinstance(e, want) or type(e).__name__ == want.__name__:
+                    res.errors_agree += 1
+                elif len(res.error_failures) < 3:
+                    res.error_failures.append(f"error #{i}: raised {type(e).__name__}, PyTorch {want.__name__}: "
+                                              f"{str(e)[:120]}")
+                continue
+        if len(res.error_failures) < 3:
+            res.error_failures.append(f"error #{i}: no exception, PyTorch raises {want.__name__}")
 
 
 def all_ops(torch) -> list:

@@ -246,7 +246,7 @@ def test_eigh(dtype, shape):
         pe.linalg.eigh(p, UPLO="X")
 
 
-def test_eigh_grads_and_eig_refused():
+def test_eigh_grads():
     a = randn(4, 4)
     a = a + a.T
     grads_match(lambda x: pe.linalg.eigh(x).eigenvalues, lambda x: torch.linalg.eigh(x).eigenvalues, [a])
@@ -254,9 +254,31 @@ def test_eigh_grads_and_eig_refused():
     # a sign-invariant function of the eigenvectors
     grads_match(lambda x: pe.linalg.eigh(x).eigenvectors.abs(), lambda x: torch.linalg.eigh(x).eigenvectors.abs(),
                 [a])
-    for fn in (pe.linalg.eig, pe.linalg.eigvals):
-        with pytest.raises(NotImplementedError, match="complex"):
-            fn(pe.tensor(a))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_eig_general_matrices(dtype):
+    """linalg.eig / eigvals of non-symmetric (batched, transposed, empty) matrices: eigenvalues as PyTorch's (same
+    order: both are LAPACK geev), and A V = V diag(w) with unit-norm columns."""
+    rng = np.random.default_rng(3)
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    for a in (rng.standard_normal((5, 5)), rng.standard_normal((2, 3, 4, 4)), rng.standard_normal((4, 4)).T,
+              np.zeros((0, 0)), np.zeros((3, 0, 0))):
+        a = a.astype(dtype)
+        w, v = pe.linalg.eig(pe.tensor(a))
+        tw = torch.linalg.eigvals(torch.tensor(a))
+        assert str(w.dtype) == str(tw.dtype) and w.shape == tuple(tw.shape) and v.shape == a.shape
+        np.testing.assert_allclose(w.numpy(), tw.numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(pe.linalg.eigvals(pe.tensor(a)).numpy(), tw.numpy(), rtol=tol, atol=tol)
+        vn = v.numpy()
+        np.testing.assert_allclose(a.astype(vn.dtype) @ vn, vn * w.numpy()[..., None, :], rtol=tol, atol=tol * 10)
+        if vn.size:
+            np.testing.assert_allclose(np.linalg.norm(vn, axis=-2), 1, rtol=tol)
+    for bad, cls in ((pe.ones(2, 3), RuntimeError), (pe.ones(3, 3, dtype=pe.int64), RuntimeError),
+                     (pe.tensor([[1.0, float("nan")], [0.0, 1.0]]), RuntimeError)):
+        with pytest.raises(cls):
+            pe.linalg.eig(bad)
+    assert pe.linalg.eig(pe.ones(2, 2, requires_grad=True)).eigenvalues.grad_fn is None
 
 
 # ---------------------------------------------------------------------------------------------

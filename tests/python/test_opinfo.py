@@ -29,11 +29,15 @@ OPS = {h.op_key(op): op for op in h.all_ops(torch)}
 @pytest.mark.parametrize("key", sorted(OPS))
 def test_opinfo(key):
     result = h.run_op(OPS[key], torch)
-    want, want_passed = BASELINE.get(key, ["missing", 0])
+    want, want_passed, want_err = (BASELINE.get(key, ["missing", 0]) + [0])[:3]
     got = result.status
     detail = "; ".join(result.failures[:3])
     assert RANK[got] >= RANK[want] and result.passed >= want_passed, (
         f"{key}: was {want} ({want_passed} samples), now {got} ({result.passed}/{result.samples}): {detail}")
-    assert (got, result.passed) == (want, want_passed), (
-        f"{key} improved from {want} ({want_passed}) to {got} ({result.passed}): record it with "
+    assert result.errors_agree >= want_err, (
+        f"{key}: {want_err} of PyTorch's error_inputs raised PyTorch's exception class, now {result.errors_agree}: "
+        + "; ".join(result.error_failures))
+    assert (got, result.passed, result.errors_agree) == (want, want_passed, want_err), (
+        f"{key} improved from {want} ({want_passed}, errors {want_err}) to {got} ({result.passed}, errors "
+        f"{result.errors_agree}): record it with "
         f"`python tools/opinfo_report.py --write-baseline`")
