@@ -45,6 +45,9 @@ def _promote(x: Tensor, require_complex: bool) -> Tensor:
     """promote_tensor_fft: integers to the default float dtype; only float32/float64 (and their complex types)
     have CPU kernels; with require_complex the result is complex."""
     pe = _pe()
+    if x.device.type not in ("cpu", "meta"):
+        raise RuntimeError(f"torch.fft is not implemented for device '{x.device}' in pyengine (the FFT kernel runs "
+                           "on the CPU: move the tensor with .cpu())")
     if x.is_complex():
         return x
     dt = x.dtype if x.is_floating_point() else pe.get_default_dtype()

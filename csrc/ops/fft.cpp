@@ -14,6 +14,8 @@ DispatchStub<FftC2RFn> fft_c2r_stub("fft_c2r");
 namespace {
 
 DimVector checked_dims(const Tensor& x, const DimVector& dims, const char* fn) {
+  PE_CHECK(x.device().is_cpu() || x.device().is_meta(), fn, " is not implemented for device '", x.device().str(),
+           "' in pyengine (the FFT kernel runs on the CPU: move the tensor with .cpu())");
   DimVector out;
   for (int64_t d : dims) {
     int64_t w = wrap_dim(d, x.dim());

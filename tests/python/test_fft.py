@@ -182,3 +182,7 @@ def test_cuda_fft_is_refused_clearly():
         pytest.skip("no CUDA device (real or emulated) in this build")
     with pytest.raises(RuntimeError, match="not implemented for device 'cuda"):
         pe.fft.fft(pe.ones(4, device="cuda"))
+    z = pe.tensor([1 + 1j, 2]).cuda()
+    for fn in (pe.fft.fft, pe.fft.irfft, pe.fft.fftn):
+        with pytest.raises(RuntimeError, match="not implemented for device 'cuda"):
+            fn(z)
