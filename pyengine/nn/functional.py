@@ -198,6 +198,14 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
             n *= s
         if n == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    if input.numel() == 0:
+        # PyTorch's empty-input path: no statistics, a copy (not a view) scaled by the first weight and bias.
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        if bias is not None:
+            out = out + bias[0]
+        return out
     return _nn.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 

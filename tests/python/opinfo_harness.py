@@ -178,6 +178,12 @@ def to_pe(value, torch):
         return pe.device("cpu")
     if isinstance(value, torch.Size):
         return tuple(value)
+    if isinstance(value, torch.layout):
+        name = str(value).replace("torch.", "")
+        lay = getattr(pe, name, None)
+        if lay is None:
+            raise Unsupported(f"layout {name}")
+        return lay
     if isinstance(value, torch.memory_format):
         name = str(value).replace("torch.", "")
         fmt = getattr(pe, name, None)
@@ -214,13 +220,15 @@ def _tensor_to_pe(t, torch):
     if t.numel() == 0:
         out = pe.empty(tuple(t.shape), dtype=dt)
     else:
-        span = 1 + sum((s - 1) * st for s, st in zip(t.shape, t.stride()))
-        flat = torch.as_strided(src, (span,), (1,), src.storage_offset())
+        # The whole storage, so the storage offset is kept and an as_strided of the view can reach the
+        # elements before and after it (op_db's as_strided.partial_views samples do).
+        total = src.untyped_storage().nbytes() // src.element_size()
+        flat = torch.as_strided(src, (total,), (1,), 0)
         if t.dtype == torch.bfloat16:
             base = pe.tensor(flat.float().numpy()).to(pe.bfloat16)
         else:
             base = pe.tensor(flat.numpy().copy())
-        out = base.as_strided(tuple(t.shape), tuple(t.stride()), 0)
+        out = base.as_strided(tuple(t.shape), tuple(t.stride()), src.storage_offset())
     if t.requires_grad:
         out.requires_grad_(True)
     return out
