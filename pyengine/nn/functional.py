@@ -301,8 +301,9 @@ from ._functional_more import __all__ as _more_all  # noqa: E402
 from ._functional_random_act import gumbel_softmax, rrelu, rrelu_  # noqa: E402,F401
 from ._functional_spatial import *  # noqa: E402,F401,F403
 from ._functional_spatial import __all__ as _spatial_all  # noqa: E402
+from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402,F401
 
-__all__ += _more_all + [n for n in _spatial_all if n not in __all__]
+__all__ += _more_all + [n for n in _spatial_all if n not in __all__] + ["linear_cross_entropy"]
 
 # Note [Autocast]: inside an autocast region the float32-list entries cast 16-bit inputs up (wrapped once, here).
 from ..amp.autocast_mode import _install_float32_policy  # noqa: E402
