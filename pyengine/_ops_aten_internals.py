@@ -1,5 +1,5 @@
 """PyTorch's public "aten internals" that programs (and op_db) call directly, composed from the engine's
-differentiable ops: _softmax_backward_data, native_group_norm, _native_batch_norm_legit,
+differentiable ops: _softmax_backward_data, _safe_softmax, native_group_norm, _native_batch_norm_legit,
 _batch_norm_with_update, native_dropout_backward, grid_sampler_2d/3d, _upsample_bilinear2d_aa, _chunk_cat,
 _unsafe_masked_index(_put_accumulate), max_pool2d_with_indices_backward, segment_reduce, and the
 Tensor forms as_strided_ and __rdiv__.
@@ -18,7 +18,7 @@ from ._C import Tensor
 __all__ = ["_softmax_backward_data", "native_group_norm", "_native_batch_norm_legit", "_batch_norm_with_update",
            "native_dropout_backward", "grid_sampler_2d", "grid_sampler_3d", "_upsample_bilinear2d_aa",
            "_chunk_cat", "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate",
-           "max_pool2d_with_indices_backward", "segment_reduce", "as_strided_"]
+           "max_pool2d_with_indices_backward", "segment_reduce", "as_strided_", "_safe_softmax"]
 
 # grid_sampler's integer codes, in ATen's order (GridSamplerInterpolation / GridSamplerPadding).
 _INTERPOLATION = ("bilinear", "nearest", "bicubic")
@@ -82,6 +82,17 @@ def _batch_norm_with_update(input: Tensor, weight: Optional[Tensor], bias: Optio
     return out, mean, invstd, pe.empty(0, dtype=pe.uint8, device=input.device)
 
 
+def _safe_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """softmax, except that a slice whose every element is -inf (fully masked attention rows) gives zeros
+    instead of NaN."""
+    pe = _pe()
+    masked = (input == -float("inf")).all(dim, keepdim=True)
+    # Masked slices go through softmax as zeros, so neither the value nor the gradient sees their NaN.
+    out = pe.softmax(pe.where(masked, pe.zeros((), dtype=input.dtype, device=input.device), input), dim,
+                     dtype=dtype)
+    return pe.where(masked, pe.zeros((), dtype=out.dtype, device=out.device), out)
+
+
 def native_dropout_backward(grad_output: Tensor, mask: Tensor, scale: float) -> Tensor:
     """The gradient of native_dropout: grad_output * mask * scale, in grad_output's dtype."""
     return grad_output * mask.to(grad_output.dtype) * scale
@@ -141,7 +152,9 @@ def _chunk_cat(tensors: Sequence[Tensor], dim: int, num_chunks: int) -> Tensor:
         raise RuntimeError("_chunk_cat expects non-scalar input tensors")
     if not -ndim <= dim < ndim:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
-    dim = dim % ndim  # wrapped by the first tensor; the others may have more or fewer trailing dims
+    if dim < 0 and any(t.dim() != ndim for t in tensors):
+        raise RuntimeError("_chunk_cat expects non-negative dim when input tensors have different ndims")
+    dim = dim % ndim  # the others may have more or fewer trailing dims
     lead = tuple(tensors[0].shape[:dim])
     pieces = []
     for t in tensors:
@@ -212,8 +225,12 @@ def max_pool2d_with_indices_backward(grad_output: Tensor, input: Tensor, kernel_
     lead = tuple(input.shape[:-2])
     g = grad_output.reshape(lead + (-1,))
     grad = pe.zeros(lead + (plane,), dtype=grad_output.dtype, device=grad_output.device)
-    grad = grad.scatter_add(-1, indices.reshape(lead + (-1,)), g)
-    return grad.reshape(tuple(input.shape))
+    grad = grad.scatter_add(-1, indices.reshape(lead + (-1,)), g).reshape(tuple(input.shape))
+    if input.requires_grad and pe.is_grad_enabled():
+        # PyTorch's derivative for `input` is zeros_like(input): recorded with where(), not input * 0, so an
+        # inf or NaN in input cannot leak into it.
+        grad = pe.where(pe.ones_like(grad, dtype=pe.bool), grad, input)
+    return grad
 
 
 _SEGMENT_REDUCTIONS = ("max", "mean", "min", "sum", "prod")

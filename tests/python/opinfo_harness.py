@@ -82,6 +82,8 @@ def family(op) -> str:
 def resolve_function(name: str) -> Optional[Callable]:
     if name.startswith("__") and name.endswith("__"):
         return getattr(pe.Tensor, name, None)
+    if name.startswith("torch."):  # a full path (torch.ops.aten._safe_softmax.default): torch is pyengine
+        name = name[len("torch."):]
     obj: Any = pe
     for part in name.split("."):
         obj = getattr(obj, part, None)
@@ -203,13 +205,29 @@ def to_pe(value, torch):
             raise Unsupported("complex scalar")
         return value
     if isinstance(value, torch.nn.Module):
-        raise Unsupported(f"torch module argument {value!r}")
+        return _module_to_pe(value, torch)
     if callable(value):
         counterpart = pe_counterpart(value, getattr(value, "__name__", ""))
         if counterpart is None:
             raise Unsupported(f"callable argument {value!r}")
         return counterpart
     return value
+
+
+def _module_to_pe(module, torch):
+    """A stateless torch module (no parameters, buffers or children, e.g. the PairwiseDistance() that
+    triplet_margin_with_distance_loss takes as distance_function) as pyengine's module of the same class
+    with the same settings (its public plain attributes)."""
+    cls = getattr(pe.nn, type(module).__name__, None)
+    if cls is None or any(True for _ in module.parameters()) or any(True for _ in module.buffers()) or \
+            any(True for _ in module.children()):
+        raise Unsupported(f"torch module argument {module!r}")
+    out = cls.__new__(cls)
+    pe.nn.Module.__init__(out)
+    for key, v in vars(module).items():
+        if not key.startswith("_") and isinstance(v, (bool, int, float, str, tuple, type(None))):
+            setattr(out, key, v)
+    return out
 
 
 def _tensor_to_pe(t, torch):
