@@ -127,15 +127,35 @@ def grid_sampler_3d(input: Tensor, grid: Tensor, interpolation_mode: int, paddin
 def _upsample_bilinear2d_aa(input: Tensor, output_size: Optional[Sequence[int]], align_corners: bool,
                             scale_factors: Optional[Sequence[float]] = None, scales_h: Optional[float] = None,
                             scales_w: Optional[float] = None) -> Tensor:
-    """Antialiased bilinear resize of a 4-D input (F.interpolate(mode="bilinear", antialias=True))."""
-    pe = _pe()
-    if output_size is None and scale_factors is None:
+    """Antialiased bilinear resize of a 4-D input. Given output_size, scales_h/scales_w (when given) place
+    the samples instead of in/out, as ATen's kernel; given scale_factors, the output size is floor(in *
+    scale). Like PyTorch's separable kernel, the width is resampled first and a dim that keeps its size
+    is not resampled."""
+    from .nn._functional_sample import _resample_dim
+    if (output_size is None) == (scale_factors is None):
         raise RuntimeError("Must specify exactly one of output_size and scale_factors")
-    if output_size is not None:
-        return pe.nn.functional.interpolate(input, size=list(output_size), mode="bilinear",
-                                            align_corners=align_corners, antialias=True)
-    return pe.nn.functional.interpolate(input, scale_factor=list(scale_factors), mode="bilinear",
-                                        align_corners=align_corners, antialias=True)
+    if input.dim() != 4:
+        raise RuntimeError(f"It is expected input to be a 4-D tensor, but got {input.dim()}-D tensor")
+    if scale_factors is not None:
+        scales = [float(v) for v in scale_factors]
+        if len(scales) != 2:
+            raise RuntimeError(f"It is expected scale_factors to have 2 elements, but got {len(scales)}")
+        size = [int(math.floor(input.shape[2 + i] * scales[i])) for i in range(2)]
+    else:
+        size = [int(v) for v in output_size]
+        if len(size) != 2:
+            raise RuntimeError(f"It is expected output_size equals to 2, but got size {len(size)}")
+        scales = [scales_h, scales_w]
+    if any(v <= 0 for v in size) or any(v == 0 for v in input.shape[1:]):
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({input.shape[2]}, {input.shape[3]}) and output ({size[0]}, {size[1]})")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"_upsample_bilinear2d_aa\" not implemented for '{input.dtype}'")
+    out = input
+    for i in (1, 0):
+        if out.shape[2 + i] != size[i]:
+            out = _resample_dim(out, 2 + i, "aa-linear", size[i], bool(align_corners), scales[i])
+    return out if out is not input else input.clone()
 
 
 def _chunk_cat(tensors: Sequence[Tensor], dim: int, num_chunks: int) -> Tensor:
