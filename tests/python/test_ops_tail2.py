@@ -415,3 +415,56 @@ def test_layouts_on_devices(layout, device):
         idx = pe.zeros(tuple(x.shape), dtype=pe.int64, device=x.device) - 1
         want = torch.take_along_dim(torch.tensor(cpu.numpy()), torch.full(tuple(x.shape), -1), x.dim() - 1)
         np.testing.assert_allclose(pe.take_along_dim(x, idx, x.dim() - 1).cpu().numpy(), want.numpy())
+
+
+# ---- _upsample_bilinear2d_aa, linalg.ldl_factor(_ex) / ldl_solve ----
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_upsample_bilinear2d_aa(dtype):
+    x = torch.randn(2, 3, 10, 20, dtype=dtype, generator=torch.Generator().manual_seed(0))
+    tol = (1.3e-6, 1e-5) if dtype == torch.float32 else (1e-7, 1e-9)
+    for args, kw in ((((17, 18), False), {}), ((None, False, [1.7, 0.9]), {}), (((3, 3), False), {"scales_h": 1.7,
+                     "scales_w": 0.9}), (((4, 7), True), {}), (((10, 6), False), {})):
+        want = torch.ops.aten._upsample_bilinear2d_aa(x, *args, **kw)
+        _check(pe._upsample_bilinear2d_aa(_pe(x), *args, **kw), want, *tol)
+    if dtype == torch.float64:
+        _grads_match(lambda a: pe._upsample_bilinear2d_aa(a, (5, 7), False),
+                     lambda a: torch.ops.aten._upsample_bilinear2d_aa(a, (5, 7), False), [x])
+
+
+def _symmetric(n, seed, dtype=torch.float64):
+    a = torch.randn(n, n, dtype=dtype, generator=torch.Generator().manual_seed(seed))
+    return a + a.mT
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_ldl_factor_matches_lapack_pivots(dtype):
+    """LD and the Bunch-Kaufman pivots (1x1 and 2x2 blocks) are LAPACK's, and the info of a singular D."""
+    mats = [_symmetric(n, s, dtype) for n in (1, 2, 3, 5, 8, 13) for s in range(6)]
+    mats[3][0, 0] = 0.0  # forces a 2x2 block
+    mats[7][:, -1] = 0.0
+    mats[7][-1, :] = 0.0  # singular D
+    tol = (1e-9, 1e-9) if dtype == torch.float64 else (1e-4, 1e-4)
+    for a in mats:
+        want = torch.linalg.ldl_factor_ex(a)
+        got = pe.linalg.ldl_factor_ex(_pe(a))
+        assert np.array_equal(got.pivots.numpy(), want.pivots.numpy())
+        assert int(got.info) == int(want.info)
+        _check(got.LD, want.LD, *tol)
+        if int(want.info) == 0:
+            b = torch.randn(a.shape[0], 3, dtype=dtype)
+            _check(pe.linalg.ldl_solve(got.LD, got.pivots, _pe(b)), torch.linalg.ldl_solve(want.LD, want.pivots, b),
+                   tol[0] * 100, tol[1] * 100)
+    batch = torch.stack([_symmetric(4, s) for s in range(3)])
+    want = torch.linalg.ldl_factor(batch)
+    got = pe.linalg.ldl_factor(_pe(batch))
+    _check(got, want, 1e-9, 1e-9)
+    b = torch.randn(4, 2, dtype=torch.float64)  # B broadcast over the batch
+    _check(pe.linalg.ldl_solve(got.LD, got.pivots, _pe(b)), torch.linalg.ldl_solve(want.LD, want.pivots, b), 1e-8, 1e-9)
+    for shape in ((0, 0), (0, 2, 2)):
+        _check(pe.linalg.ldl_factor(pe.zeros(shape)), torch.linalg.ldl_factor(torch.zeros(shape)))
+    with pytest.raises(RuntimeError):
+        pe.linalg.ldl_factor(pe.zeros(3, 3))
+    with pytest.raises(RuntimeError):
+        pe.linalg.ldl_factor(pe.zeros(3, 4))
+    with pytest.raises(RuntimeError):
+        pe.linalg.ldl_factor(pe.zeros(3, 3, dtype=pe.int64))
