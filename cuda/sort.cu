@@ -153,8 +153,9 @@ SortedRows sort_rows(const Tensor& self, int64_t dim, bool descending) {
 }
 
 void sort_kernel(const Tensor& values, const Tensor& indices, const Tensor& self, int64_t dim, bool descending,
-                 int64_t k, bool select_kth) {
+                 int64_t k, SortMode mode) {
   if (values.numel() == 0) return;  // topk with k = 0
+  const bool select_kth = mode == SortMode::Kth;  // every other mode: index order for ties
   const SortedRows s = sort_rows(self, dim, descending);
   DeviceGuard guard(self.device().index);
   const RowCalc calc = make_row_calc({&self, &values, &indices}, dim);

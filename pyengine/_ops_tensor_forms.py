@@ -38,8 +38,14 @@ def fill(input: Tensor, value) -> Tensor:
         if value.dim() != 0:
             raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor with {value.dim()} "
                                f"dimensions.")
-        return (pe.zeros_like(input) + value).to(input.dtype)
-    return pe.full_like(input, value)
+        filled = value.to(input.dtype).expand(tuple(input.shape))
+    else:
+        filled = pe.full_like(input, value)
+    if not (pe.is_grad_enabled() and (input.requires_grad or filled.requires_grad)):
+        return filled.clone() if isinstance(value, Tensor) else filled
+    # Differentiable as PyTorch's FillBackward: a zero gradient for input (where(), not input * 0, so an
+    # inf or NaN in input stays out of it), the sum of the gradient for a tensor value.
+    return pe.where(pe.ones_like(input, dtype=pe.bool), filled, input)
 
 
 def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
@@ -153,6 +159,8 @@ def _sum_to_size(self: Tensor, *size) -> Tensor:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     shape = tuple(self.shape)
+    if not size:
+        return self.sum()  # PyTorch's sum_to: an empty size is a full sum (a bool tensor gives int64)
     lead = len(shape) - len(size)
     if lead < 0 or any(s != 1 and s != t for s, t in zip(size, shape[lead:])):
         raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "

@@ -90,13 +90,14 @@ void sort_reduce_rows(const T* x, T* values, int64_t* indices, int64_t rows, int
           best = *mid;
         }
       } else {
-        // Smallest of the most frequent values, at the largest index holding it (as PyTorch).
-        std::sort(buf.begin(), buf.end(), ValueIndexLess<V>());
-        auto same = [](V a, V b) { return (isnan_v(a) && isnan_v(b)) || a == b; };
+        // The most frequent value: PyTorch's CPU kernel sorts (value, index) pairs by value alone with
+        // std::sort and takes the last pair of the first longest run (NaNs compare unequal, so each
+        // is a run of its own); the same algorithm on the same input gives the same index for ties.
+        std::sort(buf.begin(), buf.end(), [](const auto& a, const auto& c) { return a.first < c.first; });
         int64_t best_freq = 0, freq = 0;
         for (int64_t k = 0; k < n; ++k) {
           ++freq;
-          const bool run_ends = k == n - 1 || !same(buf[k].first, buf[k + 1].first);
+          const bool run_ends = k == n - 1 || buf[k].first != buf[k + 1].first;
           if (!run_ends) continue;
           if (freq > best_freq) {
             best_freq = freq;

@@ -1,6 +1,7 @@
 // beta * input + alpha * (product): addmm, baddbmm, addbmm, addmv, addr and their in-place forms.
 // The GEMM takes beta itself (C starts as a copy of the broadcast input), and beta == 0 starts from
 // uninitialized memory that is never read, so NaN/inf in input do not propagate (PyTorch's rule).
+#include "ops/elementwise.h"
 #include "ops/linalg.h"
 #include "ops/linalg_util.h"
 
@@ -112,7 +113,14 @@ Tensor addr(const Tensor& input, const Tensor& v1, const Tensor& v2, const Scala
     PE_CHECK(!alpha.is_floating(), "For integral input tensors, argument alpha must not be a floating point number.");
   }
   Tensor e = expand(input, {v1.size(0), v2.size(0)});
-  if (alpha.to_double() != 1.0 || dt == DType::Bool) prod = mul(prod, alpha);
+  if (dt == DType::Bool) {
+    // Boolean addr is (beta and input) or (alpha and outer), a bool result as PyTorch's.
+    Tensor p = to(prod, dt, std::nullopt, false);
+    if (is_zero(alpha)) p = logical_and(p, Scalar(false));
+    if (is_zero(beta)) return p;
+    return logical_or(to(e, dt, std::nullopt, false), p);
+  }
+  if (alpha.to_double() != 1.0) prod = mul(prod, alpha);
   if (is_zero(beta)) return to(prod, dt, std::nullopt, /*copy=*/false);
   Tensor scaled = beta.to_double() == 1.0 ? e : mul(e, beta);
   return add(scaled, prod);
@@ -125,7 +133,11 @@ Tensor& baddbmm_(Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar&
   return assign_inplace(self, baddbmm(self, b1, b2, beta, alpha));
 }
 Tensor& addbmm_(Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
-  return assign_inplace(self, addbmm(self, b1, b2, beta, alpha));
+  Tensor r = addbmm(self, b1, b2, beta, alpha);
+  // PyTorch's addbmm_ writes through addbmm's out= path, which resizes a self that only broadcasts to the
+  // result ((1,) or 0-d becomes (n, p)); the autograd layer refuses that for a self that requires grad.
+  if (r.sizes() != self.sizes() && !self.impl()->requires_grad()) resize_(self, r.sizes());
+  return assign_inplace(self, r);
 }
 Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha) {
   return assign_inplace(self, addmv(self, mat, vec, beta, alpha));

@@ -211,8 +211,9 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
              " and ", wk, "x", n, ")");
   PE_CHECK(input.dtype() == weight.dtype(), "expected m1 and m2 to have the same dtype, but got: ",
            cpp_type(input.dtype()), " != ", cpp_type(weight.dtype()));
-  if (input.dtype() == DType::Float16 || input.dtype() == DType::BFloat16) {
-    // The fused GEMM stub is float32/float64 only; matmul takes 16-bit floats (float accumulation, one rounding).
+  if (input.dtype() == DType::Float16 || input.dtype() == DType::BFloat16 || is_integral(input.dtype(), false)) {
+    // The fused GEMM stub is float32/float64 only; matmul takes 16-bit floats (float accumulation, one rounding)
+    // and integers (exact, as PyTorch's integer addmm).
     Tensor y = matmul(input, weight.dim() == 2 ? t(weight) : weight);
     return bias.defined() ? add(y, bias) : y;
   }

@@ -35,7 +35,7 @@ void run(const Tensor& x, int64_t dim, const Tensor& index64, const Tensor& y, S
 }
 
 void scatter_checks(const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src) {
-  PE_CHECK(is_int_index(index), "scatter(): Expected dtype int32/int64 for index");
+  PE_CHECK(index.numel() == 0 || is_int_index(index), "scatter(): Expected dtype int32/int64 for index");
   check_same_device(self, index);
   if (src) check_same_device(self, *src);
   if (src) PE_CHECK(src->dtype() == self.dtype(), "scatter(): Expected self.dtype to be equal to src.dtype");
@@ -73,11 +73,11 @@ ScatterOp reduce_op(const std::string& reduce) {
 
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
   dim = wrap_dim(dim, self.dim());
-  PE_CHECK(is_int_index(index), "gather(): Expected dtype int32/int64 for index");
   check_same_device(self, index);
-  PE_CHECK(nonempty_dim(index) == nonempty_dim(self), "Index tensor must have the same number of dimensions as input tensor");
   Tensor out = make_empty(index.sizes(), self.dtype(), self.device());
-  if (index.numel() == 0) return out;
+  if (index.numel() == 0) return out;  // PyTorch checks neither the dtype nor the rank of an empty index
+  PE_CHECK(is_int_index(index), "gather(): Expected dtype int32/int64 for index");
+  PE_CHECK(nonempty_dim(index) == nonempty_dim(self), "Index tensor must have the same number of dimensions as input tensor");
   Tensor i1 = as_1d(index), s1 = as_1d(self);
   for (int64_t d = 0; d < i1.dim(); ++d)
     PE_CHECK(d == dim || i1.sizes()[d] <= s1.sizes()[d], "Size does not match at dimension ", d, " expected index ",
@@ -362,7 +362,10 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<i
   DimVector bs = b, bi = b;
   bs[d] = self.sizes()[d];
   bi[d] = indices.sizes()[d];
-  return gather(expand(self, bs), d, expand(indices, bi));
+  Tensor idx = expand(indices, bi);
+  // Indices along dim wrap modulo its size, as PyTorch's take_along_dim (-1 is the last, n + 1 the second).
+  if (bs[d] > 0) idx = remainder(idx, Scalar(bs[d]));
+  return gather(expand(self, bs), d, idx);
 }
 
 }  // namespace pe

@@ -1,6 +1,5 @@
 // sort, argsort, topk, kthvalue: checks and output allocation; the rows are ordered by
-// sort_stub (NaN largest; ties in index order, so every sort here is stable, which PyTorch allows
-// for stable=False too).
+// sort_stub (NaN largest; ties as PyTorch breaks them: Note [PyTorch's tie order] in ops/select_stubs.h).
 #include "ops/select.h"
 #include "ops/select_stubs.h"
 
@@ -16,11 +15,12 @@ DimVector with_size(const Tensor& t, int64_t dim, int64_t n) {
 }
 }  // namespace
 
-ValuesIndices sort(const Tensor& self, int64_t dim, bool descending, bool /*stable*/) {
+ValuesIndices sort(const Tensor& self, int64_t dim, bool descending, bool stable) {
   dim = wrap_dim(dim, self.dim());
   ValuesIndices r{make_empty(self.sizes(), self.dtype(), self.device()),
                   make_empty(self.sizes(), DType::Int64, self.device())};
-  if (self.numel() > 0) sort_stub(self.device())(r.values, r.indices, self, dim, descending, dim_size(self, dim), false);
+  if (self.numel() > 0) sort_stub(self.device())(r.values, r.indices, self, dim, descending, dim_size(self, dim),
+                                              stable ? SortMode::Stable : SortMode::Unstable);
   return r;
 }
 
@@ -28,7 +28,7 @@ Tensor argsort(const Tensor& self, int64_t dim, bool descending, bool stable) {
   return sort(self, dim, descending, stable).indices;
 }
 
-ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool /*sorted*/) {
+ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
   dim = wrap_dim(dim, self.dim());
   int64_t n = dim_size(self, dim);
   PE_CHECK(k >= 0 && k <= n, "selected index k out of range");
@@ -41,8 +41,8 @@ ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, boo
     zero_(r.indices);
     return r;
   }
-  // With sorted=False PyTorch leaves the order unspecified; the sorted order is one valid answer.
-  if (r.values.numel() > 0) sort_stub(self.device())(r.values, r.indices, self, dim, largest, k, false);
+  if (r.values.numel() > 0)
+    sort_stub(self.device())(r.values, r.indices, self, dim, largest, k, sorted ? SortMode::TopK : SortMode::TopKUnsorted);
   return r;
 }
 
@@ -54,7 +54,7 @@ ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim)
   PE_CHECK(k >= 1 && k <= n, "kthvalue(): selected number k out of range for dimension ", d);
   DimVector sizes = with_size(self, d, 1);
   ValuesIndices r{make_empty(sizes, self.dtype(), self.device()), make_empty(sizes, DType::Int64, self.device())};
-  if (r.values.numel() > 0) sort_stub(self.device())(r.values, r.indices, self, d, false, k, true);
+  if (r.values.numel() > 0) sort_stub(self.device())(r.values, r.indices, self, d, false, k, SortMode::Kth);
   if (!keepdim && self.dim() > 0) {
     r.values = squeeze(r.values, DimVector{d});
     r.indices = squeeze(r.indices, DimVector{d});

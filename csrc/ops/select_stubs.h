@@ -7,11 +7,22 @@
 namespace pe {
 class TensorIter;
 
+// How sort_stub orders a row (Note [PyTorch's tie order]). Stable: ties in index order.
+// Unstable: sort(stable=False). TopK / TopKUnsorted: the first k of topk (sorted or not). Kth: only
+// the k-th (1-based) element, into values/indices of size 1 along dim.
+enum class SortMode : int8_t { Stable, Unstable, TopK, TopKUnsorted, Kth };
+
+// Note [PyTorch's tie order]
+// Which of several equal values comes first is unspecified for sort(stable=False), topk and
+// kthvalue, but programs (and op_db) compare indices with PyTorch's. Its CPU kernels run
+// std::sort (sort), std::partial_sort or std::nth_element + std::sort (topk) and a median-of-three
+// quickselect (kthvalue) on (value, index) pairs compared by value only; the CPU kernel runs the
+// same algorithms on the same input order, so the indices agree with PyTorch's, tie for tie.
+// Devices other than the CPU may break ties differently (CUDA keeps index order).
 // Sorts every row of `self` along `dim` (NaN largest). Writes the first `k` of each sorted row
-// into values/indices (which have size k along dim). With select_kth, writes only the k-th
-// (1-based) element of each row into values/indices of size 1 along dim. Ties keep index order.
+// into values/indices (which have size k along dim).
 using SortFn = void (*)(const Tensor& values, const Tensor& indices, const Tensor& self, int64_t dim,
-                        bool descending, int64_t k, bool select_kth);
+                        bool descending, int64_t k, SortMode mode);
 extern DispatchStub<SortFn> sort_stub;
 
 // Note [Scatter/gather geometry]

@@ -49,7 +49,9 @@ extern DispatchStub<SpecialUnaryFn> special_unary_stub;
 // Binary floating-point special functions (x, y) -> f, both operands in the common float dtype
 // (integers promote to the default float dtype): x, y are the operands in double, px, py in the
 // compute type opmath_t (zeta's, see Note [Special math in double]). The polynomials take (x, n)
-// and truncate n to an integer, as PyTorch.
+// and truncate n to an integer, as PyTorch. He_n runs its recurrence in opmath_t, as PyTorch's kernel
+// does: in float32 the recurrence's rounding grows with n past float32's comparison tolerance, so the
+// double result, though closer to the exact value, would not be PyTorch's.
 #define PE_FORALL_SPECIAL_BINARY_OPS(_)                                                  \
   _(Zeta, special_zeta, zeta(px, py))                                                    \
   _(Xlog1py, special_xlog1py, xlog1py(x, y))                                             \
@@ -64,7 +66,7 @@ extern DispatchStub<SpecialUnaryFn> special_unary_stub;
   _(ShiftedChebyshevV, special_shifted_chebyshev_polynomial_v, chebyshev_v(2 * x - 1, y)) \
   _(ShiftedChebyshevW, special_shifted_chebyshev_polynomial_w, chebyshev_w(2 * x - 1, y)) \
   _(HermiteH, special_hermite_polynomial_h, hermite_h(x, y))                             \
-  _(HermiteHe, special_hermite_polynomial_he, hermite_he(x, y))                          \
+  _(HermiteHe, special_hermite_polynomial_he, hermite_he(px, py))                        \
   _(LaguerreL, special_laguerre_polynomial_l, laguerre_l(x, y))                          \
   _(LegendreP, special_legendre_polynomial_p, legendre_p(x, y))
 

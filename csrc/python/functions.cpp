@@ -115,7 +115,15 @@ void bind_functions(py::module_& m) {
       return r;
     }, /*range=*/true);
   });
-  m.def("linspace", [](const Scalar& start, const Scalar& end, int64_t steps, py::kwargs kw) {
+  m.def("linspace", [](py::handle start_obj, py::handle end_obj, int64_t steps, py::kwargs kw) {
+    // start and end are numbers or 0-d tensors (PyTorch's Tensor overloads), read as their values.
+    auto bound = [](py::handle h, const char* which) {
+      if (is_tensor(h))
+        PE_CHECK(unwrap(h).dim() == 0, "linspace only supports 0-dimensional start and end tensors, but got ", which,
+                 " with ", unwrap(h).dim(), " dimension(s).");
+      return to_scalar(h);
+    };
+    const Scalar start = bound(start_obj, "start"), end = bound(end_obj, "end");
     return run_factory(factory_args(kw, "linspace", {}), "linspace",
                        [&](const TensorOptions& o) { return linspace(start, end, steps, o); }, /*range=*/true);
   }, py::arg("start"), py::arg("end"), py::arg("steps"));

@@ -229,7 +229,16 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
     PE_CHECK_TYPE(!PyLong_Check(dims.ptr()), "flip(): argument 'dims' (position 2) must be tuple of ints, not int");
     return autograd::flip(t, dims_of(dims, "flip", "dims"));
   }, py::arg("input"), py::arg("dims"));
-  cls.def("flip", [](TA t, py::args dims) { return autograd::flip(t, parse_sizes(dims, "flip")); });
+  cls.def("flip", [](TA t, py::args dims, py::kwargs kw) {
+    // Tensor.flip(0, 1), Tensor.flip((0, 1)) or Tensor.flip(dims=(0, 1)), as PyTorch.
+    if (kw.contains("dims")) {
+      PE_CHECK_TYPE(dims.empty() && kw.size() == 1, "flip() received an invalid combination of arguments");
+      return autograd::flip(t, dims_of(kw["dims"], "flip", "dims"));
+    }
+    PE_CHECK_TYPE(kw.empty(), "flip() got an unexpected keyword argument '", py::str(kw.begin()->first).cast<std::string>(),
+                  "'");
+    return autograd::flip(t, parse_sizes(dims, "flip"));
+  });
   auto fliplr = [](TA t) {
     PE_CHECK(t.t.dim() >= 2, "Input must be >= 2-d.");
     return autograd::flip(t, {1});

@@ -287,7 +287,9 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     window = padded.narrow(1, 0, c)
     for i in range(1, size):
         window = window + padded.narrow(1, i, c)
-    div = (window * (alpha / size) + k) ** beta
+    # PyTorch averages with avg_pool, which divides integer sums with truncation (the squares are >= 0).
+    avg = window // size if not (input.is_floating_point() or input.dtype == pyengine.bool) else window / size
+    div = (avg * alpha + k) ** beta
     return input / div
 
 

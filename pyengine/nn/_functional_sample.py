@@ -33,8 +33,10 @@ def _scale(in_size: int, out_size: int, align_corners: bool, scale: Optional[flo
     return in_size / out_size
 
 
-def _taps(mode: str, in_size: int, out_size: int, align_corners: bool, scale: Optional[float]):
-    """(index lists, weight lists) of the taps of every output position along one dim."""
+def _taps(mode: str, in_size: int, out_size: int, align_corners: bool, scale: Optional[float],
+          ftype=np.float64):
+    """(index lists, weight lists) of the taps of every output position along one dim (antialiased
+    weights computed in ftype, the input's float type, as PyTorch's kernel)."""
     dst = np.arange(out_size, dtype=np.float64)
     if mode in ("nearest", "nearest-exact"):
         # nearest_idx / nearest_exact_idx compute in float32, as PyTorch's CPU kernel.
@@ -50,7 +52,7 @@ def _taps(mode: str, in_size: int, out_size: int, align_corners: bool, scale: Op
         return [np.minimum(src.astype(np.int64), in_size - 1)], None
     s = _scale(in_size, out_size, align_corners, scale)
     if mode.startswith("aa-"):
-        return _aa_taps(mode[3:], in_size, out_size, s)
+        return _aa_taps(mode[3:], in_size, out_size, s, ftype)
     src = s * dst if align_corners else s * (dst + 0.5) - 0.5
     if mode == "linear":
         src = np.maximum(src, 0.0)
@@ -74,37 +76,44 @@ def _taps(mode: str, in_size: int, out_size: int, align_corners: bool, scale: Op
     return idx, [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
-def _aa_taps(kind: str, in_size: int, out_size: int, scale: float):
+def _aa_taps(kind: str, in_size: int, out_size: int, scale: float, ftype=np.float64):
     """Antialiased (PIL-style) taps: the filter (triangle, or cubic with a = -0.5) widened by the downscale
-    factor, every tap of the window [center - support, center + support) weighted, weights normalised."""
+    factor, every tap of the window [center - support, center + support) weighted, weights normalised.
+    The arithmetic is PyTorch's, type for type: the input's float type (ftype) where its kernel holds a
+    scalar_t, double where C++ promotes (`i + 0.5`), a sequential weight total; in float32 the weights'
+    rounding otherwise moves results by a few 1e-6, past float32's comparison tolerance."""
+    f = ftype
     interp = 2 if kind == "linear" else 4
-    support = interp * 0.5 * scale if scale >= 1.0 else interp * 0.5
-    invscale = 1.0 / scale if scale >= 1.0 else 1.0
+    scale = f(scale)
+    support = f(interp * 0.5 * np.float64(scale)) if scale >= 1.0 else f(interp * 0.5)
+    invscale = f(1.0 / np.float64(scale)) if scale >= 1.0 else f(1.0)
 
     def filt(x):
         x = np.abs(x)
         if kind == "linear":
-            return np.where(x < 1.0, 1.0 - x, 0.0)
-        a = -0.5
-        near = ((a + 2) * x - (a + 3)) * x * x + 1
-        far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-        return np.where(x < 1.0, near, np.where(x < 2.0, far, 0.0))
+            return np.where(x < 1.0, f(1.0) - x, f(0.0)).astype(f)
+        a = f(-0.5)
+        near = ((a + f(2)) * x - (a + f(3))) * x * x + f(1)
+        far = ((a * x - f(5) * a) * x + f(8) * a) * x - f(4) * a
+        return np.where(x < 1.0, near, np.where(x < 2.0, far, f(0.0))).astype(f)
 
-    center = scale * (np.arange(out_size) + 0.5)
-    xmin = np.maximum(np.trunc(center - support + 0.5).astype(np.int64), 0)
-    xsize = np.minimum(np.trunc(center + support + 0.5).astype(np.int64), in_size) - xmin
+    center = (np.float64(scale) * (np.arange(out_size) + 0.5)).astype(f)
+    xmin = np.maximum(np.trunc((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
+    xsize = np.minimum(np.trunc((center + support).astype(np.float64) + 0.5).astype(np.int64), in_size) - xmin
     k = int(xsize.max())
     j = np.arange(k)[None, :]
-    w = filt((j + xmin[:, None] - center[:, None] + 0.5) * invscale) * (j < xsize[:, None])
-    total = w.sum(1, keepdims=True)
-    w = np.where(total != 0, w / np.where(total != 0, total, 1), w)
+    arg = (((j + xmin[:, None]).astype(f) - center[:, None]).astype(np.float64) + 0.5) * np.float64(invscale)
+    w = filt(arg.astype(f)) * (j < xsize[:, None])
+    total = np.cumsum(w, axis=1, dtype=f)[:, -1:]  # summed tap by tap, as the kernel
+    w = np.where(total != 0, w / np.where(total != 0, total, f(1)), w).astype(f)
     idx = np.minimum(xmin[:, None] + j, in_size - 1)
     return [idx[:, i] for i in range(k)], [w[:, i] for i in range(k)]
 
 
 def _resample_dim(x: Tensor, dim: int, mode: str, out_size: int, align_corners: bool, scale) -> Tensor:
     in_size = x.shape[dim]
-    idx, weights = _taps(mode, in_size, out_size, align_corners, scale)
+    ftype = np.float32 if x.dtype in (pyengine.float32, pyengine.float16, pyengine.bfloat16) else np.float64
+    idx, weights = _taps(mode, in_size, out_size, align_corners, scale, ftype)
     if weights is None:
         return x.index_select(dim, pyengine.tensor(idx[0], device=x.device))
     bshape = [1] * x.dim()

@@ -198,6 +198,14 @@ def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optio
             n *= s
         if n == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    if input.numel() == 0:
+        # PyTorch's empty-input path: no statistics, a copy (not a view) scaled by the first weight and bias.
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        if bias is not None:
+            out = out + bias[0]
+        return out
     return _nn.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
@@ -293,8 +301,9 @@ from ._functional_more import __all__ as _more_all  # noqa: E402
 from ._functional_random_act import gumbel_softmax, rrelu, rrelu_  # noqa: E402,F401
 from ._functional_spatial import *  # noqa: E402,F401,F403
 from ._functional_spatial import __all__ as _spatial_all  # noqa: E402
+from ._linear_cross_entropy import linear_cross_entropy  # noqa: E402,F401
 
-__all__ += _more_all + [n for n in _spatial_all if n not in __all__]
+__all__ += _more_all + [n for n in _spatial_all if n not in __all__] + ["linear_cross_entropy"]
 
 # Note [Autocast]: inside an autocast region the float32-list entries cast 16-bit inputs up (wrapped once, here).
 from ..amp.autocast_mode import _install_float32_policy  # noqa: E402

@@ -85,6 +85,8 @@ def family(op) -> str:
 def resolve_function(name: str) -> Optional[Callable]:
     if name.startswith("__") and name.endswith("__"):
         return getattr(pe.Tensor, name, None)
+    if name.startswith("torch."):  # a full path (torch.ops.aten._safe_softmax.default): torch is pyengine
+        name = name[len("torch."):]
     obj: Any = pe
     for part in name.split("."):
         obj = getattr(obj, part, None)
@@ -181,6 +183,12 @@ def to_pe(value, torch):
         return pe.device("cpu")
     if isinstance(value, torch.Size):
         return tuple(value)
+    if isinstance(value, torch.layout):
+        name = str(value).replace("torch.", "")
+        lay = getattr(pe, name, None)
+        if lay is None:
+            raise Unsupported(f"layout {name}")
+        return lay
     if isinstance(value, torch.memory_format):
         name = str(value).replace("torch.", "")
         fmt = getattr(pe, name, None)
@@ -198,13 +206,29 @@ def to_pe(value, torch):
     if isinstance(value, slice) or isinstance(value, (int, float, bool, str, type(None), complex)):
         return value
     if isinstance(value, torch.nn.Module):
-        raise Unsupported(f"torch module argument {value!r}")
+        return _module_to_pe(value, torch)
     if callable(value):
         counterpart = pe_counterpart(value, getattr(value, "__name__", ""))
         if counterpart is None:
             raise Unsupported(f"callable argument {value!r}")
         return counterpart
     return value
+
+
+def _module_to_pe(module, torch):
+    """A stateless torch module (no parameters, buffers or children, e.g. the PairwiseDistance() that
+    triplet_margin_with_distance_loss takes as distance_function) as pyengine's module of the same class
+    with the same settings (its public plain attributes)."""
+    cls = getattr(pe.nn, type(module).__name__, None)
+    if cls is None or any(True for _ in module.parameters()) or any(True for _ in module.buffers()) or \
+            any(True for _ in module.children()):
+        raise Unsupported(f"torch module argument {module!r}")
+    out = cls.__new__(cls)
+    pe.nn.Module.__init__(out)
+    for key, v in vars(module).items():
+        if not key.startswith("_") and isinstance(v, (bool, int, float, str, tuple, type(None))):
+            setattr(out, key, v)
+    return out
 
 
 def _tensor_to_pe(t, torch):
@@ -218,13 +242,15 @@ def _tensor_to_pe(t, torch):
     if t.numel() == 0:
         out = pe.empty(tuple(t.shape), dtype=dt)
     else:
-        span = 1 + sum((s - 1) * st for s, st in zip(t.shape, t.stride()))
-        flat = torch.as_strided(src, (span,), (1,), src.storage_offset())
+        # The whole storage, so the storage offset is kept and an as_strided of the view can reach the
+        # elements before and after it (op_db's as_strided.partial_views samples do).
+        total = src.untyped_storage().nbytes() // src.element_size()
+        flat = torch.as_strided(src, (total,), (1,), 0)
         if t.dtype == torch.bfloat16:
             base = pe.tensor(flat.float().numpy()).to(pe.bfloat16)
         else:
             base = pe.tensor(flat.numpy().copy())
-        out = base.as_strided(tuple(t.shape), tuple(t.stride()), 0)
+        out = base.as_strided(tuple(t.shape), tuple(t.stride()), src.storage_offset())
     if requires_grad:
         out.requires_grad_(True)
     return out

@@ -117,35 +117,47 @@ bool view_overlaps(const DimVector& sizes, const DimVector& strides) {
   return false;
 }
 
+// The elements [first, end) of the storage that a geometry reads (end == first when it is empty).
+std::pair<int64_t, int64_t> storage_span(const DimVector& sizes, const DimVector& strides, int64_t offset) {
+  int64_t end = offset + 1;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (sizes[d] == 0) return {offset, offset};
+    end += (sizes[d] - 1) * strides[d];
+  }
+  return {offset, end};
+}
+
 }  // namespace
 
 variable_list AsStridedBackward0::apply(variable_list&& grads) {
-  // Zeros in the input's geometry; the gradient lands on the elements the view reads.
-  Tensor result = input_.empty();
-  ::pe::zero_(result);
-  const int64_t rel = offset_ - input_.storage_offset;
-  if (!view_overlaps(sizes_, strides_)) {
-    Tensor region = autograd::as_strided(result, sizes_, strides_, rel);
-    autograd::copy_(region, grads[0]);
-    return {result};
-  }
-  // An element read several times receives the sum of their gradients: index_add the gradient into the
-  // flat storage at each view element's offset, then read it back in the input's geometry.
+  // as_strided addresses the storage, so the view may start before the input or reach past it: the
+  // gradient goes into a flat buffer spanning both, then is read back in the input's geometry, so view
+  // elements outside the input give it nothing (PyTorch's as_strided_backward does the same).
+  auto [in_lo, in_hi] = storage_span(input_.sizes, input_.strides, input_.storage_offset);
+  auto [out_lo, out_hi] = storage_span(sizes_, strides_, offset_);
   TensorOptions lo;
-  lo.dtype = DType::Int64;
-  lo.device = result.device();
-  Tensor offsets = ::pe::full({}, Scalar(rel), lo);
-  for (size_t d = 0; d < sizes_.size(); ++d) {
-    Tensor steps = ::pe::mul(::pe::arange(Scalar(int64_t(0)), Scalar(sizes_[d]), Scalar(int64_t(1)), lo),
-                             Scalar(strides_[d]));
-    offsets = ::pe::add(::pe::unsqueeze(offsets, -1), steps);
+  lo.dtype = grads[0].dtype();
+  lo.device = grads[0].device();
+  if (in_hi == in_lo || out_hi == out_lo) return {::pe::zeros(input_.sizes, lo)};
+  const int64_t first = std::min(in_lo, out_lo), rel = offset_ - first;
+  Tensor flat = ::pe::zeros({std::max(in_hi, out_hi) - first}, lo);
+  if (!view_overlaps(sizes_, strides_)) {
+    Tensor region = autograd::as_strided(flat, sizes_, strides_, rel);
+    autograd::copy_(region, grads[0]);
+  } else {
+    // An element read several times receives the sum of their gradients: index_add the gradient into
+    // the flat buffer at each view element's offset.
+    lo.dtype = DType::Int64;
+    Tensor offsets = ::pe::full({}, Scalar(rel), lo);
+    for (size_t d = 0; d < sizes_.size(); ++d) {
+      Tensor steps = ::pe::mul(::pe::arange(Scalar(int64_t(0)), Scalar(sizes_[d]), Scalar(int64_t(1)), lo),
+                               Scalar(strides_[d]));
+      offsets = ::pe::add(::pe::unsqueeze(offsets, -1), steps);
+    }
+    flat = autograd::index_add(flat, 0, ::pe::reshape(offsets, {-1}), autograd::reshape(grads[0], {-1}),
+                               Scalar(int64_t(1)));
   }
-  int64_t extent = 1;
-  for (size_t d = 0; d < input_.sizes.size(); ++d) extent += (input_.sizes[d] - 1) * input_.strides[d];
-  Tensor flat = autograd::as_strided(result, {extent}, {1}, 0);
-  Tensor summed = autograd::index_add(flat, 0, ::pe::reshape(offsets, {-1}), autograd::reshape(grads[0], {-1}),
-                                      Scalar(int64_t(1)));
-  return {autograd::as_strided(summed, input_.sizes, input_.strides, 0)};
+  return {autograd::as_strided(flat, input_.sizes, input_.strides, input_.storage_offset - first)};
 }
 
 variable_list NotImplementedBackward::apply(variable_list&&) {

@@ -37,6 +37,8 @@ struct GatherBackward0 : Node {
   std::string name() const override { return "GatherBackward0"; }
   variable_list apply(variable_list&& g) override {
     if (!should_compute_output(0)) return {Tensor()};
+    // An empty index (of any dtype or rank, which gather accepts) gathered nothing: a zero gradient.
+    if (index.numel() == 0) return {::pe::zeros(self_sizes, like(g[0]))};
     return {autograd::scatter_add(::pe::zeros(self_sizes, like(g[0])), dim, index, g[0])};
   }
 };
@@ -371,6 +373,8 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<i
   }
   Tensor ib = ::pe::expand(indices, broadcast_shapes(ss, indices.sizes()));
   Tensor sb = autograd::expand(self, broadcast_shapes(is, self.sizes()));
+  // Indices along dim wrap modulo its size, as PyTorch's take_along_dim (-1 is the last, n + 1 the second).
+  if (self.dim() > 0 && sb.sizes()[d] > 0) ib = ::pe::remainder(ib, Scalar(sb.sizes()[d]));
   return autograd::gather(sb, d, ib);
 }
 
