@@ -56,7 +56,13 @@ def _tol_dtype(dt):
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """The ord-norm of x over dim (all of x by default): sum(|x|^ord)^(1/ord), max/min |x| for +-inf,
-    the count of non-zeros for 0."""
+    the count of non-zeros for 0. A complex x's norm is its moduli's (a real result)."""
+    if x.dtype.is_complex:
+        if dtype is not None and not dtype.is_complex:
+            raise RuntimeError("linalg.vector_norm: dtype should be complex for a complex input, got "
+                               f"{_type_name(dtype)}")
+        x = (x if dtype is None else x.to(dtype)).abs()
+        dtype = None
     if not (x.dtype.is_floating_point):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_type_name(x.dtype)}")

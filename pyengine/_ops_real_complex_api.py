@@ -11,7 +11,20 @@ from . import _C
 from ._C import Tensor
 
 __all__ = ["conj", "conj_physical", "resolve_conj", "resolve_neg", "isreal", "real", "imag", "angle", "adjoint",
-           "complex", "polar", "view_as_real", "view_as_complex"]
+           "complex", "polar", "view_as_real", "view_as_complex", "sgn"]
+
+_real_sgn = _C.sgn
+
+
+def sgn(input: Tensor, *, out=None) -> Tensor:
+    """z / |z| for complex z (0 for 0), sign(x) for real x."""
+    if not isinstance(input, Tensor) or not input.is_complex():
+        return _real_sgn(input, out=out)
+    pe = _pe()
+    a = input.abs()
+    zero = a == 0
+    r = pe.where(zero, pe.zeros_like(input), input / pe.where(zero, pe.ones_like(a), a))
+    return r if out is None else out.copy_(r)
 
 view_as_real = _C.view_as_real
 view_as_complex = _C.view_as_complex
@@ -145,7 +158,7 @@ def _mh(self: Tensor) -> Tensor:
 def _install() -> None:
     methods = {"conj": conj, "conj_physical": conj_physical, "resolve_conj": resolve_conj,
                "resolve_neg": resolve_neg, "isreal": isreal, "angle": angle, "adjoint": adjoint,
-               "conj_physical_": _conj_physical_}
+               "conj_physical_": _conj_physical_, "sgn": sgn}
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
     Tensor.real = property(real, _set_real)

@@ -27,6 +27,7 @@ STORAGE_NAMES = {
     _C.bool: "BoolStorage", _C.uint8: "ByteStorage", _C.int8: "CharStorage", _C.int16: "ShortStorage",
     _C.int32: "IntStorage", _C.int64: "LongStorage", _C.float16: "HalfStorage",
     _C.bfloat16: "BFloat16Storage", _C.float32: "FloatStorage", _C.float64: "DoubleStorage",
+    _C.complex64: "ComplexFloatStorage", _C.complex128: "ComplexDoubleStorage",
 }
 DTYPE_NAMES = {dt: str(dt)[len("torch."):] for dt in STORAGE_NAMES}  # float32 -> "float32"
 

@@ -119,6 +119,42 @@ void complex_to_real(const TensorIter& iter, ComplexToRealOp op) {
 }
 PE_REGISTER_KERNEL(complex_to_real_stub, CPU, &complex_to_real);
 
+void complex_where(const TensorIter& iter) {
+  PE_DISPATCH_COMPLEX_TYPES(iter.dtype(0), "where", [&] {
+    using C = scalar_t;
+    cpu_kernel(iter, [](bool c, C a, C b) -> C { return c ? a : b; });
+  });
+}
+
+bool complex_equal(const TensorIter& iter) {
+  bool same = true;
+  PE_DISPATCH_COMPLEX_TYPES(iter.dtype(0), "equal", [&] {
+    using C = scalar_t;
+    iter.serial_for(0, iter.numel(), [&](char** data, const int64_t* st, int64_t n) {
+      for (int64_t i = 0; i < n && same; ++i)
+        same = *reinterpret_cast<const C*>(data[0] + i * st[0]) == *reinterpret_cast<const C*>(data[1] + i * st[1]);
+    });
+  });
+  return same;
+}
+
+// PyTorch's isclose on complex numbers: |a - b| <= atol + rtol * |b| with the complex modulus; NaN is a NaN
+// in either part.
+void complex_isclose(const TensorIter& iter, double rtol, double atol, bool equal_nan) {
+  PE_DISPATCH_COMPLEX_TYPES(iter.dtype(1), "isclose", [&] {
+    using C = scalar_t;
+    using R = typename C::value_type;
+    cpu_kernel(iter, [=](C a, C b) -> bool {
+      if (a == b) return true;
+      auto nan = [](C z) { return std::isnan(z.real()) || std::isnan(z.imag()); };
+      if (equal_nan && nan(a) && nan(b)) return true;
+      if (rtol == 0 && atol == 0) return false;
+      const R actual = std::abs(a - b), allowed = static_cast<R>(atol) + std::abs(static_cast<R>(rtol) * b);
+      return std::isfinite(actual) && actual <= allowed;
+    });
+  });
+}
+
 // operands: (bool out, C a, C b); complex numbers are not ordered (PyTorch raises for lt/le/gt/ge).
 void complex_compare(const TensorIter& iter, CompareOp op) {
   PE_DISPATCH_COMPLEX_TYPES(iter.dtype(1), "compare", [&] {

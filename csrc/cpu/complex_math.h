@@ -15,6 +15,9 @@ void complex_unary_float(const TensorIter& iter, UnaryFloatOp op);     // sqrt, 
 void complex_unary_misc(const TensorIter& iter, UnaryMiscOp op);       // neg
 void complex_predicate(const TensorIter& iter, PredicateOp op);        // isnan, isinf, isfinite, logical_not
 void complex_to_real(const TensorIter& iter, ComplexToRealOp op);    // abs, angle: (real out, complex in)
+void complex_where(const TensorIter& iter);                           // (C out, bool cond, C a, C b)
+bool complex_equal(const TensorIter& iter);                           // torch.equal over (a, b)
+void complex_isclose(const TensorIter& iter, double rtol, double atol, bool equal_nan);  // (bool, C, C)
 void complex_compare(const TensorIter& iter, CompareOp op);            // eq, ne
 
 }  // namespace pe::cpu

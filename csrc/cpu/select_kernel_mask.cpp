@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/complex_math.h"
 #include "cpu/loop.h"
 #include "ops/elementwise_functors.h"
 #include "ops/isclose_functor.h"
@@ -67,6 +68,7 @@ void masked_select_kernel(const Tensor& out, const Tensor& self, const Tensor& m
 
 bool equal_kernel(const Tensor& a, const Tensor& b) {
   TensorIter iter({a}, {b});
+  if (is_complex(a.dtype())) return complex_equal(iter);
   std::atomic<bool> same{true};
   PE_DISPATCH_ALL_TYPES(a.dtype(), "equal", [&] {
     parallel_for(0, iter.numel(), kGrainSize, [&](int64_t beg, int64_t end) {
@@ -86,6 +88,7 @@ bool equal_kernel(const Tensor& a, const Tensor& b) {
 }
 
 void isclose_kernel(const TensorIter& iter, double rtol, double atol, bool equal_nan) {
+  if (is_complex(iter.dtype(1))) return complex_isclose(iter, rtol, atol, equal_nan);
   PE_DISPATCH_ALL_TYPES(iter.dtype(1), "isclose", [&] {
     const IsCloseFunctor<scalar_t> f{rtol, atol, equal_nan};
     cpu_kernel(iter, [f](scalar_t a, scalar_t b) -> bool { return f(a, b); });

@@ -1,5 +1,6 @@
 // CPU kernels of where (out, bool cond, a, b), clamp with tensor bounds (out, x, lo, hi) and lerp
 // (out, start, end, weight), all operands but the condition of the output's dtype.
+#include "cpu/complex_math.h"
 #include "cpu/loop.h"
 #include "ops/elementwise_functors.h"
 
@@ -7,6 +8,11 @@ namespace pe::cpu {
 namespace {
 
 void ternary_kernel(const TensorIter& iter, TernaryOp op) {
+  if (is_complex(iter.dtype(0))) {
+    if (op == TernaryOp::Where) return complex_where(iter);
+    throw NotImplementedError(str("\"", op == TernaryOp::Clamp ? "clamp" : "lerp_kernel_tensor",
+                                  "\" not implemented for '", scalar_type_name(iter.dtype(0)), "'"));
+  }
   PE_DISPATCH_ALL_TYPES(iter.dtype(0), "ternary", [&] {
     using T = scalar_t;
     switch (op) {

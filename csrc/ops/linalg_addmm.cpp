@@ -108,7 +108,7 @@ Tensor addr(const Tensor& input, const Tensor& v1, const Tensor& v2, const Scala
   if (dt == DType::Bool) {
     PE_CHECK(beta.is_bool() || beta.is_integral(), "Boolean beta only supported for Boolean results.");
     PE_CHECK(alpha.is_bool() || alpha.is_integral(), "Boolean alpha only supported for Boolean results.");
-  } else if (!is_floating(dt)) {
+  } else if (!is_floating(dt) && !is_complex(dt)) {
     PE_CHECK(!beta.is_floating(), "For integral input tensors, argument beta must not be a floating point number.");
     PE_CHECK(!alpha.is_floating(), "For integral input tensors, argument alpha must not be a floating point number.");
   }

@@ -6,6 +6,7 @@
 #include "ops/linalg.h"
 #include "ops/linalg_stubs.h"
 #include "ops/linalg_util.h"
+#include "ops/view_dtype.h"
 
 namespace pe {
 
@@ -49,9 +50,36 @@ Tensor as_batched3(const Tensor& t) {
 
 bool is_zero(const Scalar& s) { return s.to_double() == 0.0; }
 
+void bmm_out(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta);
+
+// The real (part = 0) or imaginary (part = 1) part of a complex tensor, contiguous.
+Tensor part(const Tensor& z, int64_t p) { return contiguous_copy(select(view_as_real(z), -1, p)); }
+
+// Complex products on the real GEMM (Note [Complex dtypes]): (A + iB)(C + iD) = (AC - BD) + i(AD + BC),
+// four real GEMMs, then out = alpha * product + beta * out in complex arithmetic.
+void complex_bmm_out(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta) {
+  const Tensor ar = part(a, 0), ai = part(a, 1), br = part(b, 0), bi = part(b, 1);
+  const DType rt = to_real_dtype(out.dtype());
+  Tensor prod = make_empty(DimVector{out.size(0), out.size(1), out.size(2), 2}, rt, out.device());
+  Tensor re = select(prod, -1, 0), im = select(prod, -1, 1);
+  Tensor t1 = make_empty(out.sizes(), rt, out.device()), t2 = make_empty(out.sizes(), rt, out.device());
+  bmm_out(t1, ar, br, Scalar(int64_t(1)), Scalar(int64_t(0)));
+  bmm_out(t2, ai, bi, Scalar(int64_t(1)), Scalar(int64_t(0)));
+  copy_(re, sub(t1, t2));
+  bmm_out(t1, ar, bi, Scalar(int64_t(1)), Scalar(int64_t(0)));
+  bmm_out(t2, ai, br, Scalar(int64_t(1)), Scalar(int64_t(0)));
+  copy_(im, add(t1, t2));
+  Tensor r = view_as_complex(prod);
+  if (!(alpha.to_complex() == std::complex<double>(1.0, 0.0))) r = mul(r, alpha);
+  if (!is_zero(beta) || beta.to_complex().imag() != 0) r = add(r, mul(out, beta));
+  Tensor dst = out;
+  copy_(dst, r);
+}
+
 void bmm_out(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha, const Scalar& beta) {
   if (out.numel() == 0) return;
   const DType dt = out.dtype();
+  if (is_complex(dt)) return complex_bmm_out(out, a, b, alpha, beta);
   const bool beta0 = is_zero(beta);
   // float16/bfloat16: on CUDA the tensor-core GEMM reads them and accumulates in float32 (Note [CUDA
   // tensor-core GEMM]); elsewhere computed in float32, as PyTorch's opmath.
@@ -153,7 +181,15 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor vdot(const Tensor& a, const Tensor& b) { return dot(a, b); }
+// vdot conjugates its first argument (a no-op for real tensors).
+Tensor vdot(const Tensor& a, const Tensor& b) {
+  if (!is_complex(a.dtype())) return dot(a, b);
+  check_dot(a, b);
+  Tensor ac = contiguous_copy(a);
+  Tensor im = select(view_as_real(ac), -1, 1);
+  neg_(im);
+  return dot(ac, b);
+}
 
 Tensor outer(const Tensor& a, const Tensor& b) {
   PE_CHECK(a.dim() == 1, "outer: Expected 1-D argument self, but got ", a.dim(), "-D");

@@ -38,7 +38,9 @@ Tensor pad(const Tensor& input, const DimVector& pad, const std::string& mode, s
   PE_CHECK((int64_t)pad.size() / 2 <= input.dim(), "Padding length should be less than or equal to two times the "
            "input dimension but got padding length ", pad.size(), " and input of dimension ", input.dim());
   if (mode == "constant") {
-    Scalar v = value ? (is_floating(input.dtype()) ? Scalar(*value) : Scalar((int64_t)*value)) : Scalar(int64_t(0));
+    Scalar v = value ? (is_floating(input.dtype()) || is_complex(input.dtype()) ? Scalar(*value)
+                                                                                : Scalar((int64_t)*value))
+                     : Scalar(int64_t(0));
     return constant_pad_nd(input, pad, v);
   }
   PE_CHECK(!value || *value == 0.0, "Padding mode \"", mode,

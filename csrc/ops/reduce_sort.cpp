@@ -19,6 +19,9 @@ namespace {
 
 Tensor scan(const Tensor& x, int64_t dim, OptDType dtype, bool is_prod) {
   const int64_t d = wrap_dim(dim, x.dim());
+  PE_CHECK_T(NotImplementedError, !is_complex(x.dtype()) && !(dtype && is_complex(*dtype)), "\"",
+             is_prod ? "cumprod" : "cumsum", "\" not implemented for '", scalar_type_name(dtype ? *dtype : x.dtype()),
+             "'");
   const DType dt = dtype ? *dtype : (is_floating(x.dtype()) ? x.dtype() : DType::Int64);
   Tensor out = make_empty(x.sizes(), dt, x.device());
   if (out.numel() == 0) return out;

@@ -80,6 +80,11 @@ std::pair<Tensor, Tensor> std_mean(const Tensor& x, const OptDims& dim, double c
 }
 
 Tensor norm(const Tensor& x, double p, const OptDims& dim, bool keepdim, OptDType dtype) {
+  if (is_complex(x.dtype())) {  // the norm of the moduli (a real result), as PyTorch
+    PE_CHECK(!dtype || is_complex(*dtype), "linalg.vector_norm: dtype should be complex for a complex input, got ",
+             type_word(*dtype));
+    return norm(abs(dtype ? to(x, *dtype, std::nullopt) : x), p, dim, keepdim, std::nullopt);
+  }
   PE_CHECK(is_floating(x.dtype()), "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
            type_word(x.dtype()));
   PE_CHECK(!dtype || is_floating(*dtype), "linalg.vector_norm: dtype should be floating point or complex. Got ",
@@ -109,6 +114,8 @@ Tensor dist(const Tensor& a, const Tensor& b, double p) {
 }
 
 Tensor logsumexp(const Tensor& x, const DimVector& dim, bool keepdim) {
+  PE_CHECK_T(NotImplementedError, !is_complex(x.dtype()), "\"logsumexp\" not implemented for '",
+             scalar_type_name(x.dtype()), "'");
   Tensor in = is_floating(x.dtype()) ? x : to(x, default_dtype(), std::nullopt);
   auto mask = reduce_mask(in, dim);
   Tensor out = make_empty(reduced_shape(in, mask, keepdim), in.dtype(), in.device());

@@ -232,3 +232,56 @@ def test_cuda_refuses_complex_kernels():
     assert z.device.type == "cuda" and z.cpu().tolist() == [1 + 1j, 2 + 0j]
     with pytest.raises(NotImplementedError, match="complex64|ComplexFloat"):
         z + z
+
+
+@pytest.mark.parametrize("name,npdt", CDTYPES)
+def test_matmul_family(name, npdt):
+    tol = dict(rtol=1e-4, atol=1e-5) if name == "complex64" else dict(rtol=1e-10, atol=1e-12)
+    a, b = cplx((3, 4), npdt), cplx((4, 5), npdt, seed=1)
+    pa, pb, ta, tb = pe.from_numpy(a), pe.from_numpy(b), torch.from_numpy(a), torch.from_numpy(b)
+    close(pa @ pb, ta @ tb, **tol)
+    close(pe.mm(pb.t(), pa.t()), torch.mm(tb.t(), ta.t()), **tol)  # transposed operands
+    close(pe.matmul(pa.expand(2, 3, 4), pb), torch.matmul(ta.expand(2, 3, 4), tb), **tol)
+    close(pe.mv(pa, pb[:, 0]), torch.mv(ta, tb[:, 0]), **tol)
+    c = cplx((3, 5), npdt, seed=2)
+    close(pe.addmm(pe.from_numpy(c), pa, pb, beta=2 - 1j, alpha=0.5j),
+          torch.addmm(torch.from_numpy(c), ta, tb, beta=2 - 1j, alpha=0.5j), **tol)
+    close(pe.dot(pa[0], pb[:, 1]), torch.dot(ta[0], tb[:, 1]), **tol)
+    close(pe.vdot(pa[0], pb[:, 1]), torch.vdot(ta[0], tb[:, 1]), **tol)  # conjugates the first
+    close(pe.einsum("ij,jk->ik", pa, pb), torch.einsum("ij,jk->ik", ta, tb), **tol)
+    close(pe.from_numpy(np.zeros((0, 4), npdt)) @ pb, torch.from_numpy(np.zeros((0, 4), npdt)) @ tb)
+
+
+def test_selection_comparison_and_norms():
+    a, b = cplx((3, 4), np.complex64), cplx((3, 4), np.complex64, seed=1)
+    pa, pb, ta, tb = pe.from_numpy(a), pe.from_numpy(b), torch.from_numpy(a), torch.from_numpy(b)
+    close(pe.where(pa.real > 0, pa, pb), torch.where(ta.real > 0, ta, tb))
+    close(pe.isclose(pa, pa * (1 + 1e-7)), torch.isclose(ta, ta * (1 + 1e-7)))
+    assert pe.allclose(pa, pa + 1e-9) and not pe.allclose(pa, pb)
+    assert pe.equal(pa, pa.clone()) and not pe.equal(pa, pb)
+    close(pe.sgn(pa), torch.sgn(ta))
+    close(pe.sgn(pa * 0), torch.sgn(ta * 0))
+    close(pa.norm(), ta.norm())
+    close(pe.linalg.vector_norm(pa, 1, dim=1), torch.linalg.vector_norm(ta, 1, dim=1))
+    close(pe.nn.functional.pad(pa, (1, 2), value=2.5), torch.nn.functional.pad(ta, (1, 2), value=2.5))
+    close(pe.cat([pa, pb], 1), torch.cat([ta, tb], 1))
+    close(pe.stack([pa, pb]), torch.stack([ta, tb]))
+    close(pa[pe.tensor([2, 0])], ta[torch.tensor([2, 0])])
+    close(pa[pa.real > 0], ta[ta.real > 0])
+    close(pa.flip(1), ta.flip(1))
+    for fn in (lambda t: t.cumsum(0), lambda t: t.logsumexp(0)):
+        with pytest.raises(NotImplementedError):
+            fn(pa)
+
+
+def test_save_load_round_trip_with_pytorch(tmp_path):
+    z = pe.from_numpy(cplx((2, 3), np.complex128))
+    pe.save({"z": z, "zt": z.t()}, tmp_path / "a.pt")
+    d = torch.load(tmp_path / "a.pt")
+    np.testing.assert_array_equal(d["z"].numpy(), z.numpy())
+    np.testing.assert_array_equal(d["zt"].numpy(), z.t().numpy())
+    t = torch.randn(4, dtype=torch.complex64)
+    torch.save({"t": t}, tmp_path / "b.pt")
+    back = pe.load(tmp_path / "b.pt")["t"]
+    assert back.dtype is pe.complex64
+    np.testing.assert_array_equal(back.numpy(), t.numpy())
