@@ -25,13 +25,21 @@ def main() -> int:
     ap.add_argument("-v", dest="verbose", action="store_true", help="list the failures of each op")
     ap.add_argument("--json", default=None, help="write the per-op results to this file")
     ap.add_argument("--write-baseline", action="store_true", help="record the statuses as the new baseline")
+    ap.add_argument("--dtypes", default=None,
+                    help="comma-separated sample dtypes instead of the suite's (e.g. complex64: how far complex "
+                         "support reaches; forward only, not a baseline)")
     args = ap.parse_args()
     import torch
 
     import opinfo_harness as h
 
     t0 = time.perf_counter()
-    results = h.run_all(torch, args.only)
+    if args.dtypes and args.write_baseline:
+        print("--write-baseline records the suite's dtypes only")
+        return 2
+    results = h.run_all(torch, args.only, tuple(args.dtypes.split(",")) if args.dtypes else None)
+    if args.dtypes:  # ops with no samples of those dtypes do not take part
+        results = {k: r for k, r in results.items() if r.samples or r.missing}
     by_family = collections.defaultdict(collections.Counter)
     for r in results.values():
         by_family[r.family][r.status] += 1

@@ -472,7 +472,7 @@ def run_op(op, torch, dtypes=DTYPES_FORWARD + (DTYPE_GRAD,)) -> OpResult:
         return res
     supported = {str(d).replace("torch.", "") for d in op.supported_dtypes("cpu")}
     limit = max_samples()
-    if not supported & set(dtypes) and "complex64" in supported:
+    if dtypes == DTYPES_FORWARD + (DTYPE_GRAD,) and not supported & set(dtypes) and "complex64" in supported:
         dtypes = ("complex64",)  # a complex-only op (view_as_real, imag, ...): its complex64 samples, forward
     for dtype_name in dtypes:
         if dtype_name not in supported:
@@ -542,7 +542,7 @@ def all_ops(torch) -> list:
     return list(op_db)
 
 
-def run_all(torch, only: Optional[str] = None) -> Dict[str, OpResult]:
+def run_all(torch, only: Optional[str] = None, dtypes: Optional[Tuple[str, ...]] = None) -> Dict[str, OpResult]:
     torch.manual_seed(0)
     out = {}
     for op in all_ops(torch):
@@ -550,7 +550,7 @@ def run_all(torch, only: Optional[str] = None) -> Dict[str, OpResult]:
         if only and only not in key:
             continue
         try:
-            out[key] = run_op(op, torch)
+            out[key] = run_op(op, torch) if dtypes is None else run_op(op, torch, dtypes)
         except Exception as e:  # noqa: BLE001 -- one broken op must not stop the report
             r = OpResult(key, family(op))
             r.samples = 1
