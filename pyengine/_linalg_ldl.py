@@ -114,6 +114,15 @@ def _check_square(A: Tensor, fn: str) -> None:
                            f"{A.shape[-1]} matrices")
 
 
+def _check_hermitian_flag(A: Tensor, hermitian: bool, fn: str) -> None:
+    """hermitian=True asks for A = L D L^H instead of L D L^T: the same factorization for a real A, which is all
+    this implementation factors (a complex A is refused whatever the flag)."""
+    if not isinstance(hermitian, bool):
+        raise TypeError(f"{fn}(): argument 'hermitian' must be bool, not {type(hermitian).__name__}")
+    if A.is_complex():
+        raise NotImplementedError(f"{fn}: complex inputs are not supported by pyengine")
+
+
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None):
     """(LD, pivots, info): info[i] > 0 is the (1-based) index of the first zero diagonal block of D for
     matrix i (the factorization is still complete, D singular); check_errors raises on it."""
@@ -121,6 +130,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
     if out is not None:
         raise NotImplementedError("linalg.ldl_factor_ex(): out= is not supported")
     _check_square(A, "torch.linalg.ldl_factor_ex")
+    _check_hermitian_flag(A, hermitian, "torch.linalg.ldl_factor_ex")
     ftype = _np_float(A, "torch.linalg.ldl_factor_ex")
     batch, n = tuple(A.shape[:-2]), A.shape[-1]
     host = A.detach().cpu().numpy().astype(ftype).reshape((math.prod(batch), n, n))
@@ -213,6 +223,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     if out is not None:
         raise NotImplementedError("linalg.ldl_solve(): out= is not supported")
     _check_square(LD, "torch.linalg.ldl_solve")
+    _check_hermitian_flag(LD, hermitian, "torch.linalg.ldl_solve")
     if B.dim() < 2:
         raise RuntimeError("torch.linalg.ldl_solve: The input tensor B must have at least 2 dimensions.")
     if pivots.dtype != pe.int32:

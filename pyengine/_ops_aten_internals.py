@@ -231,6 +231,25 @@ def _unsafe_masked_index_put_accumulate(x: Tensor, mask: Tensor, indices: Sequen
     return x.index_put(index, masked, accumulate=True)
 
 
+def _pool2d_output_hw(hw, kernel_size, stride, padding, dilation, ceil_mode: bool):
+    """PyTorch's pooling_output_shape for each of H and W (stride [] means kernel_size)."""
+    def pair(v, name):
+        v = [v] if isinstance(v, int) else list(v)
+        if len(v) not in (1, 2):
+            raise RuntimeError(f"max_pool2d: {name} must either be a single int, or a tuple of two ints")
+        return v * 2 if len(v) == 1 else v
+    k, p, d = pair(kernel_size, "kernel_size"), pair(padding, "padding"), pair(dilation, "dilation")
+    s = k if (not isinstance(stride, int) and len(stride) == 0) else pair(stride, "stride")
+    out = []
+    for size, ki, si, pi, di in zip(hw, k, s, p, d):
+        n = size + 2 * pi - di * (ki - 1) - 1 + (si - 1 if ceil_mode else 0)
+        o = n // si + 1
+        if ceil_mode and (o - 1) * si >= size + pi:
+            o -= 1
+        out.append(o)
+    return tuple(out)
+
+
 def max_pool2d_with_indices_backward(grad_output: Tensor, input: Tensor, kernel_size, stride, padding, dilation,
                                      ceil_mode: bool, indices: Tensor) -> Tensor:
     """The gradient of max_pool2d for input: grad_output summed into the positions the indices name (each
@@ -241,6 +260,12 @@ def max_pool2d_with_indices_backward(grad_output: Tensor, input: Tensor, kernel_
     if tuple(grad_output.shape) != tuple(indices.shape):
         raise RuntimeError(f"max_pool2d_with_indices_backward: grad_output {list(grad_output.shape)} and indices "
                            f"{list(indices.shape)} must have the same shape")
+    expected = _pool2d_output_hw(tuple(input.shape[-2:]), kernel_size, stride, padding, dilation, ceil_mode)
+    if tuple(grad_output.shape[-2:]) != expected:
+        raise RuntimeError(f"max_pool2d_with_indices_backward: grad_output's spatial size "
+                           f"{list(grad_output.shape[-2:])} is not the pooled size {list(expected)} of input "
+                           f"{list(input.shape[-2:])} for kernel_size={kernel_size}, stride={stride}, padding={padding}, "
+                           f"dilation={dilation}, ceil_mode={ceil_mode}")
     plane = input.shape[-2] * input.shape[-1]
     lead = tuple(input.shape[:-2])
     g = grad_output.reshape(lead + (-1,))
