@@ -320,6 +320,21 @@ def segment_reduce(data: Tensor, reduce: str, *, lengths: Optional[Tensor] = Non
     return r.reshape(tuple(data.shape[:axis]) + (segments,) + tuple(data.shape[axis + 1:]))
 
 
+def _aten_slice(input: Tensor, dim: int = 0, start: Optional[int] = None, end: Optional[int] = None,
+                step: int = 1) -> Tensor:
+    """aten::slice (torch.ops.aten.slice): input[start:end:step] along dim, a view; start and end clamp into
+    the dim as Python slicing does. Not a torch.* function (it would shadow the builtin slice)."""
+    if input.dim() == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    if not -input.dim() <= dim < input.dim():
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.dim()}, {input.dim() - 1}], "
+                         f"but got {dim})")
+    index = [slice(None)] * (dim % input.dim()) + [slice(start, end, step)]
+    return input[tuple(index)]
+
+
 def as_strided_(self: Tensor, size, stride, storage_offset: Optional[int] = None) -> Tensor:
     """Restrides self in place over its own storage (the bounds are checked as for as_strided)."""
     from . import _C

@@ -468,3 +468,19 @@ def test_ldl_factor_matches_lapack_pivots(dtype):
         pe.linalg.ldl_factor(pe.zeros(3, 4))
     with pytest.raises(RuntimeError):
         pe.linalg.ldl_factor(pe.zeros(3, 3, dtype=pe.int64))
+
+
+def test_aten_slice():
+    x = torch.randn(4, 6, 5, dtype=torch.float64)
+    for kw in ({"dim": 1, "start": 1, "end": -2}, {"dim": 1, "start": 1, "end": -2, "step": 3},
+               {"dim": 0, "start": -10, "end": 100, "step": 2}, {"dim": -1}, {}):
+        _grads_match(lambda a: pe.ops.aten.slice.Tensor(a, **kw), lambda a: torch.ops.aten.slice.Tensor(a, **kw), [x])
+    px = _pe(x)
+    view = pe.ops.aten.slice(px, 1, 2, 4)
+    view.fill_(7.0)  # a view: writes reach the input
+    assert bool((px[:, 2:4] == 7.0).all())
+    with pytest.raises(RuntimeError):
+        pe.ops.aten.slice(px, 0, 0, 2, 0)
+    with pytest.raises(IndexError):
+        pe.ops.aten.slice(px, 3)
+    assert not hasattr(pe, "slice")  # no torch.slice in PyTorch either
