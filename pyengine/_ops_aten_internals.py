@@ -202,19 +202,14 @@ def _index_tuple(indices: Sequence[Optional[Tensor]], x: Tensor) -> Tuple:
             out.append(slice(None))
             continue
         if index.dtype not in (_pe().int64, _pe().int32):
-            raise IndexError("tensors used as indices must be long or int tensors")
+            raise RuntimeError("tensors used as indices must be long or int tensors")
         out.append(index.clamp(0, x.shape[i] - 1))
     return tuple(out)
 
 
-def _check_mask(mask: Tensor) -> None:
-    if mask.dtype != _pe().bool:
-        raise IndexError("tensors used as masks must be bool tensors")
-
-
 def _unsafe_masked_index(x: Tensor, mask: Tensor, indices: Sequence[Optional[Tensor]], fill) -> Tensor:
-    """x[indices] where mask holds, fill elsewhere (indices need only be in range where mask holds)."""
-    _check_mask(mask)
+    """x[indices] where mask holds (any dtype: nonzero), fill elsewhere (indices need only be in range where
+    mask holds)."""
     index = _index_tuple(indices, x)
     if x.numel() == 0:
         shape = _pe().empty(tuple(max(s, 1) for s in x.shape), device=x.device)[index].shape
@@ -225,7 +220,6 @@ def _unsafe_masked_index(x: Tensor, mask: Tensor, indices: Sequence[Optional[Ten
 def _unsafe_masked_index_put_accumulate(x: Tensor, mask: Tensor, indices: Sequence[Optional[Tensor]],
                                         values: Tensor) -> Tensor:
     """A copy of x with values (zero where mask is False) added at indices, repeated indices summed."""
-    _check_mask(mask)
     index = _index_tuple(indices, x)
     masked = values.masked_fill(mask.logical_not(), 0)
     return x.index_put(index, masked, accumulate=True)
