@@ -484,3 +484,29 @@ def test_aten_slice():
     with pytest.raises(IndexError):
         pe.ops.aten.slice(px, 3)
     assert not hasattr(pe, "slice")  # no torch.slice in PyTorch either
+
+
+@pytest.mark.parametrize("shape", [(8, 5), (5, 8), (2, 10, 6)])
+def test_svd_pca_lowrank(shape):
+    """For a matrix of rank <= q the randomized SVD is exact: the singular values (and their gradient) equal
+    PyTorch's and U diag(S) V^T rebuilds the input; the vectors' signs depend on the random test matrix."""
+    g = torch.Generator().manual_seed(3)
+    a = torch.randn(*shape[:-1], 3, dtype=torch.float64, generator=g)
+    b = torch.randn(*shape[:-2], shape[-1], 3, dtype=torch.float64, generator=g)
+    A = a @ b.mT
+    for q in (3, 5):
+        U, S, V = pe.svd_lowrank(_pe(A), q=q)
+        assert tuple(U.shape) == shape[:-1] + (q,) and tuple(V.shape) == shape[:-2] + (shape[-1], q)
+        _check(S[..., :3], torch.svd_lowrank(A, q=q)[1][..., :3], 1e-9, 1e-9)
+        _check((U * S.unsqueeze(-2)) @ V.transpose(-2, -1), A, 1e-9, 1e-9)
+        _check(U.transpose(-2, -1) @ U, torch.eye(q, dtype=torch.float64).expand(*shape[:-2], q, q), 1e-9, 1e-9)
+    _grads_match(lambda x: pe.svd_lowrank(x, q=3)[1], lambda x: torch.svd_lowrank(x, q=3)[1], [A], 1e-8, 1e-9)
+    M = torch.randn(shape[-1], dtype=torch.float64, generator=g)
+    _check(pe.svd_lowrank(_pe(A + M), q=3, M=_pe(M))[1], torch.svd_lowrank(A + M, q=3, M=M)[1], 1e-9, 1e-9)
+    for center in (True, False):
+        _check(pe.pca_lowrank(_pe(A), q=3, center=center)[1], torch.pca_lowrank(A, q=3, center=center)[1],
+               1e-9, 1e-9)
+    with pytest.raises(ValueError):
+        pe.pca_lowrank(_pe(A), q=min(shape[-2:]) + 1)
+    with pytest.raises(ValueError):
+        pe.pca_lowrank(_pe(A), q=2, niter=-1)
