@@ -127,6 +127,17 @@ def test_addbmm_inplace_resizes_a_broadcast_self(shape):
     _check(px, x, 1e-5, 1e-5)
     with pytest.raises(RuntimeError):  # a self that is not broadcastable stays an error
         _pe(torch.zeros(2)).addbmm_(_pe(b1), _pe(b2))
+    # A non-leaf self that requires grad is resized too; its gradient sums back to the old shape.
+    b1, b2 = b1.double(), b2.double()
+
+    def run(m, x, p, q):
+        y = x.clone()
+        y.addbmm_(p, q, beta=0.5)
+        return y
+    _grads_match(lambda x, p, q: run(pe, x, p, q), lambda x, p, q: run(torch, x, p, q),
+                 [torch.full(shape, 2.0, dtype=torch.float64), b1, b2], 1e-9, 1e-9)
+    with pytest.raises(RuntimeError):  # a leaf that requires grad: PyTorch's in-place error
+        pe.zeros(shape, requires_grad=True).addbmm_(_pe(b1), _pe(b2))
 
 
 # ---- take_along_dim, gather ----
