@@ -71,6 +71,6 @@ void logsumexp_kernel(const ReduceGeom& g, const Tensor& in, const Tensor& out);
 void scan_kernel(const Tensor& in, const Tensor& out, int64_t outer, int64_t n, int64_t inner, bool is_prod);  // scan.cu
 void sort_reduce_kernel(const Tensor& in, const Tensor& values, const Tensor& indices, bool is_mode);  // sort_reduce.cu
 void sort_kernel(const Tensor& values, const Tensor& indices, const Tensor& self, int64_t dim, bool descending,
-                 int64_t k, SortMode mode);                                           // sort.cu
+                 int64_t k, SortMode mode);                                          // sort.cu
 
 }  // namespace pe::cuda

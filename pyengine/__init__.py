@@ -49,6 +49,7 @@ from ._ops_real_complex_api import *  # noqa: F401,F403,E402
 from ._ops_tensor_forms import *  # noqa: F401,F403,E402
 from ._ops_aten_internals import *  # noqa: F401,F403,E402
 from ._ops_namespace import ops  # noqa: F401,E402
+from ._ops_lowrank import *  # noqa: F401,F403,E402
 from ._runtime_flags import *  # noqa: F401,F403,E402
 from . import masked, signal  # noqa: E402,F401
 from .signal.windows.windows import (bartlett_window, blackman_window, hamming_window, hann_window,  # noqa: E402,F401

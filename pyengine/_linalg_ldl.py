@@ -225,8 +225,9 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False,
     _check_square(LD, "torch.linalg.ldl_solve")
     _check_hermitian_flag(LD, hermitian, "torch.linalg.ldl_solve")
     if B.dim() < 2:
-        raise RuntimeError("torch.linalg.ldl_solve: The input tensor B must have at least 2 dimensions.")
-    if pivots.dtype != pe.int32:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(B.dim(), 1)}, "
+                         f"{max(B.dim(), 1) - 1}], but got -2)")
+    if pivots.is_floating_point() or pivots.dtype == pe.bool:
         raise RuntimeError(f"torch.linalg.ldl_solve: Expected pivots to be integers. Got {pivots.dtype}")
     if LD.dtype != B.dtype:
         raise RuntimeError(f"torch.linalg.ldl_solve: Expected LD and B to have the same dtype, but got LD with "

@@ -202,19 +202,14 @@ def _index_tuple(indices: Sequence[Optional[Tensor]], x: Tensor) -> Tuple:
             out.append(slice(None))
             continue
         if index.dtype not in (_pe().int64, _pe().int32):
-            raise IndexError("tensors used as indices must be long or int tensors")
+            raise RuntimeError("tensors used as indices must be long or int tensors")
         out.append(index.clamp(0, x.shape[i] - 1))
     return tuple(out)
 
 
-def _check_mask(mask: Tensor) -> None:
-    if mask.dtype != _pe().bool:
-        raise IndexError("tensors used as masks must be bool tensors")
-
-
 def _unsafe_masked_index(x: Tensor, mask: Tensor, indices: Sequence[Optional[Tensor]], fill) -> Tensor:
-    """x[indices] where mask holds, fill elsewhere (indices need only be in range where mask holds)."""
-    _check_mask(mask)
+    """x[indices] where mask holds (any dtype: nonzero), fill elsewhere (indices need only be in range where
+    mask holds)."""
     index = _index_tuple(indices, x)
     if x.numel() == 0:
         shape = _pe().empty(tuple(max(s, 1) for s in x.shape), device=x.device)[index].shape
@@ -225,7 +220,6 @@ def _unsafe_masked_index(x: Tensor, mask: Tensor, indices: Sequence[Optional[Ten
 def _unsafe_masked_index_put_accumulate(x: Tensor, mask: Tensor, indices: Sequence[Optional[Tensor]],
                                         values: Tensor) -> Tensor:
     """A copy of x with values (zero where mask is False) added at indices, repeated indices summed."""
-    _check_mask(mask)
     index = _index_tuple(indices, x)
     masked = values.masked_fill(mask.logical_not(), 0)
     return x.index_put(index, masked, accumulate=True)
@@ -343,6 +337,21 @@ def segment_reduce(data: Tensor, reduce: str, *, lengths: Optional[Tensor] = Non
             r = filled.amin(axis + 1)
             r = r if initial is None else r.clamp(max=initial)
     return r.reshape(tuple(data.shape[:axis]) + (segments,) + tuple(data.shape[axis + 1:]))
+
+
+def _aten_slice(input: Tensor, dim: int = 0, start: Optional[int] = None, end: Optional[int] = None,
+                step: int = 1) -> Tensor:
+    """aten::slice (torch.ops.aten.slice): input[start:end:step] along dim, a view; start and end clamp into
+    the dim as Python slicing does. Not a torch.* function (it would shadow the builtin slice)."""
+    if input.dim() == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    if not -input.dim() <= dim < input.dim():
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.dim()}, {input.dim() - 1}], "
+                         f"but got {dim})")
+    index = [slice(None)] * (dim % input.dim()) + [slice(start, end, step)]
+    return input[tuple(index)]
 
 
 def as_strided_(self: Tensor, size, stride, storage_offset: Optional[int] = None) -> Tensor:

@@ -56,6 +56,12 @@ class _AtenNamespace:
     def __getattr__(self, name: str) -> OpOverloadPacket:
         pe = _pe()
         if not name.startswith("__"):
+            from . import _ops_aten_internals
+            aten_only = getattr(_ops_aten_internals, "_aten_" + name, None)  # aten::slice: no torch.slice
+            if aten_only is not None:
+                packet = OpOverloadPacket(name, aten_only)
+                setattr(self, name, packet)
+                return packet
             for owner in (pe, pe.nn.functional, pe.linalg, pe.special):
                 fn = getattr(owner, name, None)
                 if callable(fn) and not isinstance(fn, type):

@@ -135,8 +135,9 @@ Tensor& baddbmm_(Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar&
 Tensor& addbmm_(Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
   Tensor r = addbmm(self, b1, b2, beta, alpha);
   // PyTorch's addbmm_ writes through addbmm's out= path, which resizes a self that only broadcasts to the
-  // result ((1,) or 0-d becomes (n, p)); the autograd layer refuses that for a self that requires grad.
-  if (r.sizes() != self.sizes() && !self.impl()->requires_grad()) resize_(self, r.sizes());
+  // result ((1,) or 0-d becomes (n, p)); the gradient of the old self is summed back to its shape
+  // (AddbmmBackward0 keeps the input's metadata), and a leaf that requires grad is refused before this.
+  if (r.sizes() != self.sizes()) resize_(self, r.sizes());
   return assign_inplace(self, r);
 }
 Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha) {

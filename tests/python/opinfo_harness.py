@@ -141,6 +141,12 @@ def pe_counterpart(fn: Optional[Callable], name: str) -> Optional[Callable]:
         found = getattr(obj, fname, None) if obj is not None else None
         if found is not None:
             return found
+    schema = getattr(fn, "_schema", None)
+    if module and module.startswith("torch._ops") and schema is not None and schema.name.startswith("aten::"):
+        # torch.ops.aten.<op>[.<overload>] (e.g. aten::slice, which has no torch.* name): pyengine.ops.aten.<op>
+        found = getattr(pe.ops.aten, schema.name[len("aten::"):], None)
+        if found is not None:
+            return found
     return resolve_function(name)
 
 

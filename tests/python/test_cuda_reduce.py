@@ -165,28 +165,54 @@ def test_scan_long_rows_on_cuda():
 
 # ---- sort, argsort, topk, kthvalue, median, mode ----
 
+def check_tied(fn, x_cpu, x_cuda, dim):
+    """An op whose order among equal values is each device's own (Note [PyTorch's tie order]: the CPU
+    breaks ties as PyTorch's CPU kernels, cuda by index): fn returns (values, indices); the values equal
+    the CPU's and every cuda index names an element of the input holding the value returned with it."""
+    try:
+        want = fn(x_cpu)
+    except (RuntimeError, IndexError, NotImplementedError, ValueError) as e:
+        with pytest.raises(type(e)):
+            fn(x_cuda)
+        return
+    values, indices = fn(x_cuda)
+    assert values.device.type == "cuda" and indices.device.type == "cuda"
+    assert_same_as_cpu(values, want[0])
+    assert indices.dtype == pe.int64 and tuple(indices.shape) == tuple(want[1].shape)
+    x, v, i = x_cuda.cpu(), values.cpu(), indices.cpu()
+    if x.dim() == 0:
+        assert bool((i == 0).all())
+        return
+    if v.dim() < x.dim():  # kthvalue / mode without keepdim
+        v, i = v.unsqueeze(dim), i.unsqueeze(dim)
+    if i.numel():
+        assert_same_as_cpu(x.gather(dim, i), v)
+
+
 @pytest.mark.parametrize("layout", DEVICE_LAYOUTS)
 @pytest.mark.parametrize("name", ["float32", "float64", "int64", "int16", "bool", "float16", "bfloat16", "int8",
                                   "uint8"])
 def test_sorting_on_cuda(name, layout):
-    # Ties and NaNs are ordered as on the CPU (a total order on (value, index)), so indices compare exactly.
+    # Stable sorts and median order ties by index on both devices, so their indices compare exactly; sort,
+    # topk, kthvalue and mode break ties on the CPU as PyTorch's CPU kernels do (check_tied).
     for nan in ((False, True) if name.startswith("float") else (False,)):
         c, g = pair(name, layout, nan=nan)
         n = lambda t, d: 1 if t.dim() == 0 else t.shape[d]  # noqa: E731
         for dim in one_dims(c):
             for descending in (False, True):
-                check(lambda t: pe.sort(t, dim=dim, descending=descending), c, g)
+                check_tied(lambda t: tuple(pe.sort(t, dim=dim, descending=descending)), c, g, dim)
                 check(lambda t: pe.sort(t, dim=dim, descending=descending, stable=True), c, g)
-                check(lambda t: pe.argsort(t, dim=dim, descending=descending), c, g)
+                check_tied(lambda t: (pe.sort(t, dim=dim, descending=descending).values,
+                                      pe.argsort(t, dim=dim, descending=descending)), c, g, dim)
             for k in {0, 1, min(2, n(c, dim)), n(c, dim)}:
                 for largest in (True, False):
-                    check(lambda t: pe.topk(t, k, dim=dim, largest=largest), c, g)
+                    check_tied(lambda t: tuple(pe.topk(t, k, dim=dim, largest=largest)), c, g, dim)
             for k in {1, n(c, dim)}:
                 for keepdim in (False, True):
-                    check(lambda t: pe.kthvalue(t, k, dim, keepdim=keepdim), c, g)
+                    check_tied(lambda t: tuple(pe.kthvalue(t, k, dim, keepdim=keepdim)), c, g, dim)
             for keepdim in (False, True):
                 check(lambda t: pe.median(t, dim, keepdim=keepdim), c, g)
-                check(lambda t: pe.mode(t, dim, keepdim=keepdim), c, g)
+                check_tied(lambda t: tuple(pe.mode(t, dim, keepdim=keepdim)), c, g, dim)
         check(lambda t: pe.median(t), c, g)
 
 
@@ -198,10 +224,14 @@ def test_sort_long_rows_on_cuda(n):
     x[1, 17] = math.nan
     x[1, n - 3] = math.nan
     x[0, 5] = -0.0
-    for fn in (lambda t: pe.sort(t, 1), lambda t: pe.sort(t, 1, descending=True), lambda t: pe.topk(t, 10, 1),
-               lambda t: pe.kthvalue(t, n // 2, 1), lambda t: pe.median(t, 1), lambda t: pe.mode(t, 1),
-               lambda t: pe.sort(t.t(), 0), lambda t: pe.median(t[0])):
+    for fn in (lambda t: pe.sort(t, 1, stable=True), lambda t: pe.sort(t, 1, descending=True, stable=True),
+               lambda t: pe.median(t, 1), lambda t: pe.sort(t.t(), 0, stable=True), lambda t: pe.median(t[0])):
         check(fn, x, x.cuda())
+    for fn, dim in ((lambda t: tuple(pe.sort(t, 1)), 1), (lambda t: tuple(pe.sort(t, 1, descending=True)), 1),
+                    (lambda t: tuple(pe.topk(t, 10, 1)), 1), (lambda t: tuple(pe.kthvalue(t, n // 2, 1)), 1),
+                    (lambda t: tuple(pe.mode(t, 1)), 1)):
+        check_tied(fn, x, x.cuda(), dim)
+    check_tied(lambda t: tuple(pe.sort(t, 0)), x.t(), x.cuda().t(), 0)
 
 
 def test_sort_special_values_on_cuda():
@@ -210,12 +240,16 @@ def test_sort_special_values_on_cuda():
     f = pe.tensor([[0.0, -0.0, math.inf, -math.inf, math.nan, -0.0, 1e-300, -1e-300, math.nan, 0.0]], dtype=pe.float64)
     u = pe.tensor([[255, 0, 7, 255, 0]], dtype=pe.uint8)
     for x in (i, f, u, f.float(), f.half()):
-        for fn in (lambda t: pe.sort(t, 1), lambda t: pe.sort(t, 1, descending=True), lambda t: pe.topk(t, 3, 1),
-                   lambda t: pe.topk(t, 3, 1, largest=False), lambda t: pe.median(t, 1), lambda t: pe.mode(t, 1),
-                   lambda t: pe.kthvalue(t, 2, 1), lambda t: pe.max(t, 1), lambda t: pe.argmin(t, 1)):
+        for fn in (lambda t: pe.sort(t, 1, stable=True), lambda t: pe.sort(t, 1, descending=True, stable=True),
+                   lambda t: pe.median(t, 1), lambda t: pe.max(t, 1), lambda t: pe.argmin(t, 1)):
             check(fn, x, x.cuda())
-        got = pe.sort(x.cuda(), 1).values.cpu()
-        assert got.view(pe.uint8).tolist() == pe.sort(x, 1).values.view(pe.uint8).tolist()  # -0.0 stays -0.0
+        for fn in (lambda t: tuple(pe.sort(t, 1)), lambda t: tuple(pe.sort(t, 1, descending=True)),
+                   lambda t: tuple(pe.topk(t, 3, 1)), lambda t: tuple(pe.topk(t, 3, 1, largest=False)),
+                   lambda t: tuple(pe.mode(t, 1)), lambda t: tuple(pe.kthvalue(t, 2, 1))):
+            check_tied(fn, x, x.cuda(), 1)
+        got = pe.sort(x.cuda(), 1, stable=True).values.cpu()
+        want = pe.sort(x, 1, stable=True).values
+        assert got.view(pe.uint8).tolist() == want.view(pe.uint8).tolist()  # -0.0 stays -0.0
 
 
 @pytest.mark.parametrize("n", [0, 1, 10, 2500])
@@ -278,9 +312,9 @@ def test_reductions_on_second_device():
     # Kernels and their scratch buffers live on the input's device, not the current one.
     x = pe.tensor([[3.0, 1.0, 2.0, 1.0], [0.5, -1.0, 4.0, 0.5]])
     g = x.to("cuda:1")
-    for fn in (lambda t: pe.var(t, 1), lambda t: pe.max(t, 1), lambda t: pe.cumsum(t, 1), lambda t: pe.sort(t, 1),
-               lambda t: pe.median(t, 1), lambda t: pe.mode(t, 1), lambda t: pe.topk(t, 2),
-               lambda t: pe.logsumexp(t, 0)):
+    for fn in (lambda t: pe.var(t, 1), lambda t: pe.max(t, 1), lambda t: pe.cumsum(t, 1),
+               lambda t: pe.sort(t, 1, stable=True), lambda t: pe.median(t, 1), lambda t: pe.mode(t, 1).values,
+               lambda t: pe.topk(t, 2).values, lambda t: pe.logsumexp(t, 0)):
         got, want = fn(g), fn(x)
         for o in (got if isinstance(got, tuple) else (got,)):
             assert o.device == pe.device("cuda", 1)

@@ -127,6 +127,17 @@ def test_addbmm_inplace_resizes_a_broadcast_self(shape):
     _check(px, x, 1e-5, 1e-5)
     with pytest.raises(RuntimeError):  # a self that is not broadcastable stays an error
         _pe(torch.zeros(2)).addbmm_(_pe(b1), _pe(b2))
+    # A non-leaf self that requires grad is resized too; its gradient sums back to the old shape.
+    b1, b2 = b1.double(), b2.double()
+
+    def run(m, x, p, q):
+        y = x.clone()
+        y.addbmm_(p, q, beta=0.5)
+        return y
+    _grads_match(lambda x, p, q: run(pe, x, p, q), lambda x, p, q: run(torch, x, p, q),
+                 [torch.full(shape, 2.0, dtype=torch.float64), b1, b2], 1e-9, 1e-9)
+    with pytest.raises(RuntimeError):  # a leaf that requires grad: PyTorch's in-place error
+        pe.zeros(shape, requires_grad=True).addbmm_(_pe(b1), _pe(b2))
 
 
 # ---- take_along_dim, gather ----
@@ -468,3 +479,45 @@ def test_ldl_factor_matches_lapack_pivots(dtype):
         pe.linalg.ldl_factor(pe.zeros(3, 4))
     with pytest.raises(RuntimeError):
         pe.linalg.ldl_factor(pe.zeros(3, 3, dtype=pe.int64))
+
+
+def test_aten_slice():
+    x = torch.randn(4, 6, 5, dtype=torch.float64)
+    for kw in ({"dim": 1, "start": 1, "end": -2}, {"dim": 1, "start": 1, "end": -2, "step": 3},
+               {"dim": 0, "start": -10, "end": 100, "step": 2}, {"dim": -1}, {}):
+        _grads_match(lambda a: pe.ops.aten.slice.Tensor(a, **kw), lambda a: torch.ops.aten.slice.Tensor(a, **kw), [x])
+    px = _pe(x)
+    view = pe.ops.aten.slice(px, 1, 2, 4)
+    view.fill_(7.0)  # a view: writes reach the input
+    assert bool((px[:, 2:4] == 7.0).all())
+    with pytest.raises(RuntimeError):
+        pe.ops.aten.slice(px, 0, 0, 2, 0)
+    with pytest.raises(IndexError):
+        pe.ops.aten.slice(px, 3)
+    assert not hasattr(pe, "slice")  # no torch.slice in PyTorch either
+
+
+@pytest.mark.parametrize("shape", [(8, 5), (5, 8), (2, 10, 6)])
+def test_svd_pca_lowrank(shape):
+    """For a matrix of rank <= q the randomized SVD is exact: the singular values (and their gradient) equal
+    PyTorch's and U diag(S) V^T rebuilds the input; the vectors' signs depend on the random test matrix."""
+    g = torch.Generator().manual_seed(3)
+    a = torch.randn(*shape[:-1], 3, dtype=torch.float64, generator=g)
+    b = torch.randn(*shape[:-2], shape[-1], 3, dtype=torch.float64, generator=g)
+    A = a @ b.mT
+    for q in (3, 5):
+        U, S, V = pe.svd_lowrank(_pe(A), q=q)
+        assert tuple(U.shape) == shape[:-1] + (q,) and tuple(V.shape) == shape[:-2] + (shape[-1], q)
+        _check(S[..., :3], torch.svd_lowrank(A, q=q)[1][..., :3], 1e-9, 1e-9)
+        _check((U * S.unsqueeze(-2)) @ V.transpose(-2, -1), A, 1e-9, 1e-9)
+        _check(U.transpose(-2, -1) @ U, torch.eye(q, dtype=torch.float64).expand(*shape[:-2], q, q), 1e-9, 1e-9)
+    _grads_match(lambda x: pe.svd_lowrank(x, q=3)[1], lambda x: torch.svd_lowrank(x, q=3)[1], [A], 1e-8, 1e-9)
+    M = torch.randn(shape[-1], dtype=torch.float64, generator=g)
+    _check(pe.svd_lowrank(_pe(A + M), q=3, M=_pe(M))[1], torch.svd_lowrank(A + M, q=3, M=M)[1], 1e-9, 1e-9)
+    for center in (True, False):
+        _check(pe.pca_lowrank(_pe(A), q=3, center=center)[1], torch.pca_lowrank(A, q=3, center=center)[1],
+               1e-9, 1e-9)
+    with pytest.raises(ValueError):
+        pe.pca_lowrank(_pe(A), q=min(shape[-2:]) + 1)
+    with pytest.raises(ValueError):
+        pe.pca_lowrank(_pe(A), q=2, niter=-1)
