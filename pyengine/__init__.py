@@ -58,6 +58,7 @@ from ._ops_random import multinomial  # noqa: F401,E402
 from ._ops_special import *  # noqa: F401,F403,E402
 from . import special  # noqa: E402,F401
 from . import fft  # noqa: E402,F401
+from ._ops_spectral import istft, stft  # noqa: E402,F401
 from . import utils  # noqa: E402,F401  (torch.utils.data is reachable after `import torch`)
 from . import autograd  # noqa: E402,F401
 from . import distributed, multiprocessing  # noqa: E402,F401

@@ -186,3 +186,55 @@ def test_cuda_fft_is_refused_clearly():
     for fn in (pe.fft.fft, pe.fft.irfft, pe.fft.fftn):
         with pytest.raises(RuntimeError, match="not implemented for device 'cuda"):
             fn(z)
+
+
+STFT_CASES = [dict(n_fft=10), dict(n_fft=16, hop_length=4, center=False), dict(n_fft=16, hop_length=5),
+              dict(n_fft=16, win_length=12), dict(n_fft=12, normalized=True, pad_mode="constant"),
+              dict(n_fft=16, onesided=False), dict(n_fft=9, hop_length=2, pad_mode="replicate")]
+
+
+@pytest.mark.parametrize("kw", STFT_CASES)
+@pytest.mark.parametrize("with_window", [False, True])
+def test_stft_istft(kw, with_window):
+    g = torch.Generator().manual_seed(0)
+    for shape in ((100,), (3, 80)):
+        x = torch.randn(*shape, generator=g, dtype=torch.float64)
+        w = torch.hann_window(kw.get("win_length", kw["n_fft"]), dtype=torch.float64) if with_window else None
+        want = torch.stft(x, window=w, return_complex=True, **kw)
+        got = pe.stft(pe_like(x), window=None if w is None else pe_like(w), return_complex=True, **kw)
+        check(got, want)
+        ikw = {k: v for k, v in kw.items() if k != "pad_mode"}
+        if with_window or kw.get("hop_length", kw["n_fft"] // 4) <= kw.get("win_length", kw["n_fft"]):
+            try:
+                back_t = torch.istft(want, window=w, length=shape[-1], **ikw)
+            except RuntimeError:  # PyTorch refuses windows whose overlap-add has a zero: so must we
+                with pytest.raises(RuntimeError, match="window overlap add min"):
+                    pe.istft(got, window=None if w is None else pe_like(w), length=shape[-1], **ikw)
+                continue
+            back = pe.istft(got, window=None if w is None else pe_like(w), length=shape[-1], **ikw)
+            check(back, back_t)
+    z = torch.randn(2, 64, dtype=torch.complex128, generator=g)
+    check(pe.stft(pe_like(z), 16, return_complex=True), torch.stft(z, 16, return_complex=True))
+
+
+def test_stft_real_output_gradients_and_errors():
+    x = torch.randn(2, 60, dtype=torch.float64, requires_grad=True)
+    w = torch.rand(12, dtype=torch.float64, requires_grad=True)
+    with pytest.warns(UserWarning):
+        yt = torch.stft(x, 16, 4, 12, w, return_complex=False)
+    xp, wp = pe_like(x).requires_grad_(True), pe_like(w).requires_grad_(True)
+    with pytest.warns(UserWarning, match="deprecated"):
+        yp = pe.stft(xp, 16, 4, 12, wp, return_complex=False)
+    check(yp, yt)
+    g = torch.randn(yt.shape, dtype=torch.float64)
+    yt.backward(g)
+    yp.backward(pe_like(g))
+    np.testing.assert_allclose(xp.grad.numpy(), x.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(wp.grad.numpy(), w.grad.numpy(), atol=1e-12)
+    for fn in (lambda m: m.stft(m.ones(20), 8), lambda m: m.stft(m.ones(20), 30, center=False, return_complex=True),
+               lambda m: m.stft(m.ones(2, 2, 20), 8, return_complex=True),
+               lambda m: m.istft(m.ones(5, 3), 8)):
+        with pytest.raises(RuntimeError):
+            fn(torch)
+        with pytest.raises(RuntimeError):
+            fn(pe)
