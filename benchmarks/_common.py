@@ -84,6 +84,19 @@ def report_bw(rows, title: str, limit_name: str) -> None:
     print("(GB/s = bytes read + written per second, as STREAM counts; vs torch = torch time / pyengine time)")
 
 
+def setup_threads(threads):
+    """The thread count for pyengine and PyTorch alike (pyengine's default when None); returns
+    (torch or None, threads)."""
+    import pyengine as pe
+
+    torch = import_torch()
+    threads = threads or pe.get_num_threads()
+    pe.set_num_threads(threads)
+    if torch is not None:
+        torch.set_num_threads(threads)
+    return torch, threads
+
+
 def import_torch():
     try:
         import torch

@@ -14,7 +14,7 @@ import argparse
 
 import numpy as np
 
-from _common import import_torch, load_average, report_bw, stream_limit  # noqa: I001 (sets the path)
+from _common import load_average, report_bw, setup_threads, stream_limit  # noqa: I001 (sets the path)
 
 import pyengine as pe
 import statistics
@@ -40,11 +40,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=16 * 1024 * 1024, help="elements per tensor")
     ap.add_argument("--threads", type=int, default=None, help="threads for both (default: pyengine's default)")
     args = ap.parse_args()
-    torch = import_torch()
-    threads = args.threads or pe.get_num_threads()
-    pe.set_num_threads(threads)
-    if torch is not None:
-        torch.set_num_threads(threads)
+    torch, threads = setup_threads(args.threads)
     n = args.n
     side = int(round(n ** 0.5))
     print("elementwise, float32, n=%d, %d thread(s); %s" % (n, threads, load_average()))

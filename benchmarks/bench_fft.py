@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from _common import fmt_time, import_torch, load_average, median_time  # noqa: I001 (sets the path)
+from _common import fmt_time, load_average, median_time, setup_threads  # noqa: I001 (sets the path)
 
 import pyengine as pe
 
@@ -22,11 +22,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--threads", type=int, default=None, help="threads for both (default: pyengine's default)")
     args = ap.parse_args()
-    torch = import_torch()
-    threads = args.threads or pe.get_num_threads()
-    pe.set_num_threads(threads)
-    if torch is not None:
-        torch.set_num_threads(threads)
+    torch, threads = setup_threads(args.threads)
     print("torch.fft, %d thread(s); %s" % (threads, load_average()))
     rng = np.random.default_rng(0)
     cases = [("rfft  float32 64 x 4096", (64, 4096), "rfft", np.float32),

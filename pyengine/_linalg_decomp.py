@@ -454,7 +454,6 @@ def _eig(A: Tensor, fn: str, vectors: bool):
         raise RuntimeError(f"linalg.{fn}: The input tensor A must not contain infs or NaNs")
     cdt = _torch.complex64 if A.dtype in (_torch.float32, _torch.complex64) else _torch.complex128
     npdt = np.complex64 if cdt is _torch.complex64 else np.complex128
-    n = host.shape[-1]
     if host.size == 0:
         w = np.zeros(host.shape[:-1], dtype=npdt)
         v = np.zeros(host.shape, dtype=npdt)
@@ -463,7 +462,6 @@ def _eig(A: Tensor, fn: str, vectors: bool):
     wt = _torch.from_numpy(np.ascontiguousarray(w.astype(npdt))).to(A.device)
     if not vectors:
         return wt
-    del n
     return wt, _torch.from_numpy(np.ascontiguousarray(v.astype(npdt))).to(A.device)
 
 

@@ -189,18 +189,12 @@ def to_pe(value, torch):
         return pe.device("cpu")
     if isinstance(value, torch.Size):
         return tuple(value)
-    if isinstance(value, torch.layout):
+    if isinstance(value, (torch.layout, torch.memory_format)):  # the pyengine constant of the same name
         name = str(value).replace("torch.", "")
-        lay = getattr(pe, name, None)
-        if lay is None:
-            raise Unsupported(f"layout {name}")
-        return lay
-    if isinstance(value, torch.memory_format):
-        name = str(value).replace("torch.", "")
-        fmt = getattr(pe, name, None)
-        if fmt is None:
-            raise Unsupported(f"memory format {name}")
-        return fmt
+        same = getattr(pe, name, None)
+        if same is None:
+            raise Unsupported(f"{'layout' if isinstance(value, torch.layout) else 'memory format'} {name}")
+        return same
     if isinstance(value, torch.Generator):
         raise Unsupported("generator argument")
     if isinstance(value, (list, tuple)):

@@ -36,14 +36,21 @@ def pair(name: str, layout: str, seed: int = 0, nan: bool = False):
     return device_tensor(v, name, layout, "cpu"), device_tensor(v, name, layout, "cuda")
 
 
-def check(fn, x_cpu, x_cuda, rtol=1e-5, atol=1e-6):
-    """fn on the CPU input and on its cuda twin: one result, or one exception class for an input the
-    op refuses (an empty reduction dim, a bool median, k out of range)."""
+def cpu_result_or_same_error(fn, x_cpu, x_cuda):
+    """(True, fn(x_cpu)), or (False, None) after checking that cuda raises the class the CPU raised for an
+    input the op refuses (an empty reduction dim, a bool median, k out of range)."""
     try:
-        want = fn(x_cpu)
+        return True, fn(x_cpu)
     except (RuntimeError, IndexError, NotImplementedError, ValueError) as e:
         with pytest.raises(type(e)):
             fn(x_cuda)
+        return False, None
+
+
+def check(fn, x_cpu, x_cuda, rtol=1e-5, atol=1e-6):
+    """fn on the CPU input and on its cuda twin: one result, or one exception class."""
+    ok, want = cpu_result_or_same_error(fn, x_cpu, x_cuda)
+    if not ok:
         return
     got = fn(x_cuda)
     outs = got if isinstance(got, (tuple, list)) else (got,)
@@ -169,11 +176,8 @@ def check_tied(fn, x_cpu, x_cuda, dim):
     """An op whose order among equal values is each device's own (Note [PyTorch's tie order]: the CPU
     breaks ties as PyTorch's CPU kernels, cuda by index): fn returns (values, indices); the values equal
     the CPU's and every cuda index names an element of the input holding the value returned with it."""
-    try:
-        want = fn(x_cpu)
-    except (RuntimeError, IndexError, NotImplementedError, ValueError) as e:
-        with pytest.raises(type(e)):
-            fn(x_cuda)
+    ok, want = cpu_result_or_same_error(fn, x_cpu, x_cuda)
+    if not ok:
         return
     values, indices = fn(x_cuda)
     assert values.device.type == "cuda" and indices.device.type == "cuda"
