@@ -219,17 +219,17 @@ def _check_weights(w: Optional[Tensor], name: str, num_obs: int, floating: bool)
     if w is None:
         return
     if w.dim() > 1:
-        raise ValueError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with {w.dim()} "
+        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with {w.dim()} "
                          f"dimensions")
     if w.is_floating_point() != floating:
         kind = "floating point" if floating else "integral"
-        raise ValueError(f"cov(): expected {name} to have {kind} dtype but got {name} with "
+        raise RuntimeError(f"cov(): expected {name} to have {kind} dtype but got {name} with "
                          f"{w.dtype} dtype")
     if w.numel() != num_obs:
-        raise ValueError(f"cov(): expected {name} to have the same numel as there are observations in the input "
+        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the input "
                          f"but got {w.numel()} != {num_obs}")
     if num_obs > 0 and builtins.bool((w < 0).any()):
-        raise ValueError(f"cov(): {name} cannot be negative")
+        raise RuntimeError(f"cov(): {name} cannot be negative")
 
 
 def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None,
@@ -238,7 +238,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None
     frequency/analytic weights and correction."""
     pe = _pe()
     if input.dim() > 2:
-        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                          f"{input.dim()} dimensions")
     x = input.reshape(1, -1) if input.dim() < 2 else input
     num_obs = x.shape[1]
