@@ -213,7 +213,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     if len(set(src)) != len(src):
         raise RuntimeError(f"movedim: repeated dim in `source` ({list(source) if not isinstance(source, int) else source})")
     if len(set(dst)) != len(dst):
-        raise RuntimeError(f"movedim: repeated dim in `destination` ({list(destination) if not isinstance(destination, int) else destination})")
+        shown = destination if isinstance(destination, int) else list(destination)
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({shown})")
     order = [-1] * n
     for s, d in zip(src, dst):
         order[d] = s

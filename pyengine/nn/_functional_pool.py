@@ -300,6 +300,9 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """Averages (N, C, L) / (C, L) over `output_size` windows of (nearly) equal length."""
     if input.dim() not in (2, 3):
         raise RuntimeError(f"adaptive_avg_pool1d() argument 'input' must be 2D or 3D, got {input.dim()}D")
+    if not isinstance(output_size, int) and len(output_size) != 1:  # PyTorch's argument parser's wording
+        raise RuntimeError(f"adaptive_avg_pool1d() argument 'output_size' should contain one int (got "
+                           f"{len(output_size)})")
     return _adaptive_avg_pool(input, _adaptive_sizes("adaptive_avg_pool1d", input, output_size, 1), 1)
 
 

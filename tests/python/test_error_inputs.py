@@ -31,11 +31,10 @@ OPS = {
 # dim 3 of a 3-d tensor, pyengine the IndexError that narrow and every other op raise for it.
 CLASS_DEVIATIONS = {("clamp_max", 0), ("clamp_min", 0), ("narrow_copy", 1)}
 # Same class, other wording: PyTorch's argument-parser texts (linspace, hsplit/vsplit with a str), its internal
-# assert texts (adaptive_max_pool "internal error", "Trying to create tensor with negative dimension") and
-# adaptive_avg_pool1d's own wording.
+# assert texts (adaptive_max_pool "internal error", "Trying to create tensor with negative dimension").
 MESSAGE_DEVIATIONS = {
     ("linspace", 1), ("linspace.tensor_overload", 1), ("hsplit", 2), ("vsplit", 2),
-    ("nn.functional.adaptive_avg_pool1d", 0), ("nn.functional.adaptive_max_pool2d", 1),
+    ("nn.functional.adaptive_max_pool2d", 1),
     ("nn.functional.adaptive_max_pool2d", 2), ("nn.functional.adaptive_max_pool3d", 1),
     ("nn.functional.adaptive_max_pool3d", 2),
 }
@@ -342,3 +341,15 @@ def test_unbind_zero_dim_is_index_error(fn):
 def test_adaptive_pool_output_size_longer_than_input(fn, nd):
     _same_error(lambda m: getattr(m.nn.functional, fn)(m.ones(*(2,) * nd), (2,) * nd),
                 rf"Input dimension should be at least {nd + 1}")
+
+
+@pytest.mark.parametrize("size", [(), (2, 2)])
+def test_adaptive_avg_pool1d_output_size_length(size):
+    # torch.adaptive_avg_pool1d (the aten form, op_db's function variant) used to fail on output_size[0]
+    for path in ("adaptive_avg_pool1d", "nn.functional.adaptive_avg_pool1d"):
+        def run(m, path=path):
+            fn = m
+            for part in path.split("."):
+                fn = getattr(fn, part)
+            return fn(m.ones(1, 2, 3), size)
+        _same_error(run, r"'output_size' should contain one int")
