@@ -445,7 +445,14 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> Tupl
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     nd = input.dim()
     dims = list(range(nd)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    lo, hi = (-nd, nd - 1) if nd else (-1, 0)
+    for d in dims:  # used to be wrapped modulo nd (dim=3 of a 2-d input read dim 1)
+        if not lo <= d <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
     dims = [d % nd if nd else d for d in dims]
+    for i, d in enumerate(dims):  # a repeated dim, as PyTorch's dim-list check
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     if spacing is None:
         spacing = 1
     if isinstance(spacing, (int, float)) or (isinstance(spacing, Tensor) and spacing.dim() == 0):
