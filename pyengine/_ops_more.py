@@ -92,11 +92,19 @@ def rad2deg(input: Tensor) -> Tensor:
     return _float(input) * (180.0 / math.pi)
 
 
+def _require_tensor(fn: str, value, name: str, pos: int) -> None:
+    """PyTorch's TypeError for a non-Tensor where the signature takes only a Tensor."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(value).__name__}")
+
+
 def _float(t: Tensor) -> Tensor:
     return t if t.is_floating_point() else t.to(_pe().get_default_dtype())
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
+    _require_tensor("hypot", input, "input", 1)
+    _require_tensor("hypot", other, "other", 2)
     return _C.sqrt(input * input + other * other)
 
 
@@ -133,7 +141,8 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
 
 def copysign(input, other) -> Tensor:
     pe = _pe()
-    a = _float(input if isinstance(input, Tensor) else pe.tensor(input))
+    _require_tensor("copysign", input, "input", 1)  # other may be a number; input may not (PyTorch)
+    a = _float(input)
     b = other if isinstance(other, Tensor) else pe.tensor(float(other), dtype=a.dtype)
     neg = signbit(b)
     mag = a.abs()
@@ -195,12 +204,17 @@ def movedim(input: Tensor, source, destination) -> Tensor:
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                            f"same number of dims as destination ({dst} dims)")
     n = input.dim()
+    lo, hi = (-n, n - 1) if n else (-1, 0)
+    for d in src + dst:
+        if not lo <= d <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
     src = [d % max(n, 1) for d in src]
     dst = [d % max(n, 1) for d in dst]
     if len(set(src)) != len(src):
         raise RuntimeError(f"movedim: repeated dim in `source` ({list(source) if not isinstance(source, int) else source})")
     if len(set(dst)) != len(dst):
-        raise RuntimeError(f"movedim: repeated dim in `destination` ({destination})")
+        shown = destination if isinstance(destination, int) else list(destination)
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({shown})")
     order = [-1] * n
     for s, d in zip(src, dst):
         order[d] = s
@@ -390,7 +404,8 @@ def _dir_split(input: Tensor, indices_or_sections, dim: int, name: str, min_dim:
     if input.dim() < min_dim:
         raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dim} dimension, but got a tensor "
                            f"with {input.dim()} dimensions!")
-    if isinstance(indices_or_sections, int) and input.size(dim) % indices_or_sections:
+    # split_size 0 divides nothing (PyTorch's RuntimeError, not Python's ZeroDivisionError)
+    if isinstance(indices_or_sections, int) and (indices_or_sections == 0 or input.size(dim) % indices_or_sections):
         raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension "
                            f"{input.size(dim)} is not divisible by the split_size {indices_or_sections}!")
     return tensor_split(input, indices_or_sections, dim)

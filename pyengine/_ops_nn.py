@@ -41,6 +41,9 @@ def max_pool2d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1
 
 def adaptive_avg_pool1d(input, output_size):
     """(C, L) or (N, C, L) -> (..., output_size), through the 2-D kernel with a height of 1."""
+    if not isinstance(output_size, int) and len(output_size) != 1:
+        raise RuntimeError(f"adaptive_avg_pool1d() argument 'output_size' should contain one int (got "
+                           f"{len(output_size)})")
     size = output_size if isinstance(output_size, int) else output_size[0]
     return _C._nn.adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
 

@@ -116,6 +116,9 @@ def complex(real: Tensor, imag: Tensor, *, out=None) -> Tensor:
                            % (_scalar_name(real.dtype), _scalar_name(imag.dtype)))
     r, i = pe.broadcast_tensors(real.detach(), imag.detach())
     z = _C.view_as_complex(pe.stack([r, i], -1).contiguous())
+    if out is not None and out.dtype is not z.dtype:  # no cast into out (PyTorch)
+        raise RuntimeError(f"Expected object of scalar type {_scalar_name(z.dtype)} but got scalar type "
+                           f"{_scalar_name(out.dtype)} for argument 'out'")
     return z if out is None else out.copy_(z)
 
 

@@ -50,11 +50,21 @@ def prod(input: Tensor, dim=None, keepdim: builtins.bool = False, *, dtype=None,
     return _out(out, input.prod(dim, keepdim, dtype=dtype))
 
 
+def _check_out_dtype_matches(input: Tensor, out) -> None:
+    """amax/amin: out's dtype must be input's (PyTorch's own message for these two)."""
+    if isinstance(out, Tensor) and out.dtype != input.dtype:
+        from ._ops_real_complex_api import _scalar_name
+        raise RuntimeError(f"Expected the dtype for input and out to match, but got {_scalar_name(input.dtype)} for "
+                           f"input's dtype and {_scalar_name(out.dtype)} for out's dtype.")
+
+
 def amax(input: Tensor, dim=(), keepdim: builtins.bool = False, *, out=None) -> Tensor:
+    _check_out_dtype_matches(input, out)
     return _out(out, input.amax(dim, keepdim))
 
 
 def amin(input: Tensor, dim=(), keepdim: builtins.bool = False, *, out=None) -> Tensor:
+    _check_out_dtype_matches(input, out)
     return _out(out, input.amin(dim, keepdim))
 
 

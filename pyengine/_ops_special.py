@@ -27,6 +27,9 @@ def frexp(input: Tensor, *, out=None):
 
 def ldexp(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
     """input * 2**other, in floating point (integers promote), as PyTorch composes it."""
+    for pos, (name, v) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"ldexp(): argument '{name}' (position {pos}) must be Tensor, not {type(v).__name__}")
     return _write_out(out, _C.mul(input, _C.pow(2.0, other)), "ldexp")
 
 

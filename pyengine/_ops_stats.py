@@ -219,17 +219,17 @@ def _check_weights(w: Optional[Tensor], name: str, num_obs: int, floating: bool)
     if w is None:
         return
     if w.dim() > 1:
-        raise ValueError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with {w.dim()} "
+        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with {w.dim()} "
                          f"dimensions")
     if w.is_floating_point() != floating:
         kind = "floating point" if floating else "integral"
-        raise ValueError(f"cov(): expected {name} to have {kind} dtype but got {name} with "
+        raise RuntimeError(f"cov(): expected {name} to have {kind} dtype but got {name} with "
                          f"{w.dtype} dtype")
     if w.numel() != num_obs:
-        raise ValueError(f"cov(): expected {name} to have the same numel as there are observations in the input "
+        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the input "
                          f"but got {w.numel()} != {num_obs}")
     if num_obs > 0 and builtins.bool((w < 0).any()):
-        raise ValueError(f"cov(): {name} cannot be negative")
+        raise RuntimeError(f"cov(): {name} cannot be negative")
 
 
 def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None,
@@ -238,7 +238,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None
     frequency/analytic weights and correction."""
     pe = _pe()
     if input.dim() > 2:
-        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                          f"{input.dim()} dimensions")
     x = input.reshape(1, -1) if input.dim() < 2 else input
     num_obs = x.shape[1]
@@ -445,7 +445,14 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> Tupl
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     nd = input.dim()
     dims = list(range(nd)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    lo, hi = (-nd, nd - 1) if nd else (-1, 0)
+    for d in dims:  # used to be wrapped modulo nd (dim=3 of a 2-d input read dim 1)
+        if not lo <= d <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
     dims = [d % nd if nd else d for d in dims]
+    for i, d in enumerate(dims):  # a repeated dim, as PyTorch's dim-list check
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     if spacing is None:
         spacing = 1
     if isinstance(spacing, (int, float)) or (isinstance(spacing, Tensor) and spacing.dim() == 0):

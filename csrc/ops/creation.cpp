@@ -50,7 +50,7 @@ Tensor scalar_tensor(const Scalar& s, DType dtype, Device device) {
 
 Tensor eye(int64_t n, int64_t m, const TensorOptions& opt) {
   PE_CHECK(n >= 0, "n must be greater or equal to 0, got ", n);
-  if (m < 0) m = n;
+  PE_CHECK(m >= 0, "m must be greater or equal to 0, got ", m);  // every caller passes m (the binding: n if None)
   Tensor t = make_empty({n, m}, opt.dtype_or(default_dtype()), opt.device);
   fill_(t, Scalar(int64_t(0)));
   Tensor d = diagonal(t, 0, 0, 1);
@@ -62,9 +62,12 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
   bool any_float = start.is_floating() || end.is_floating() || step.is_floating();
   DType dt = opt.dtype_or(any_float ? default_dtype() : DType::Int64);
   double s = start.to_double(), e = end.to_double(), st = step.to_double();
+  // An integral result takes the step as its own type: a fractional step below 1 truncates to 0 (PyTorch's
+  // ValueError), instead of a float range silently cast to integers.
+  PE_CHECK_VALUE(!is_integral(dt, true) || !step.is_floating() || std::trunc(st) != 0, "step must be nonzero");
   PE_CHECK(st != 0, "step must be nonzero");
   PE_CHECK(std::isfinite(s) && std::isfinite(e), "unsupported range: ", s, " -> ", e);
-  PE_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and larger bound inconsistent with step sign");
+  PE_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and lower bound inconsistent with step sign");
   double count = std::ceil((e - s) / st);
   PE_CHECK(count >= 0 && count < 9.2e18, "invalid size, possible overflow?");
   int64_t n = (int64_t)count;

@@ -22,6 +22,8 @@ namespace reduce_detail {
 std::vector<bool> reduce_mask(const Tensor& x, const OptDims& dim) {
   const int64_t nd = x.dim();
   if (!dim || dim->empty()) return std::vector<bool>(nd, true);
+  // PyTorch's dim lists are 64-bit masks (dim_list_to_bitset): an explicit dim on more dims is refused
+  PE_CHECK(nd <= 64, "only tensors with up to 64 dims are supported");
   // Every dim is wrapped (IndexError) before duplicates are looked for, as PyTorch's reductions
   // do; std/var/vector_norm check each dim in turn instead (reduce_stats.cpp).
   for (int64_t d : *dim) wrap_dim(d, nd);

@@ -80,8 +80,9 @@ Tensor& cat_out(Tensor& out, const TensorList& tensors, int64_t dim) {
   PE_CHECK_TYPE(can_cast(p.dtype, out.dtype()), "torch.cat(): input types can't be cast to the desired output type ",
                 scalar_type_name(out.dtype()));
   PE_CHECK(out.device() == tensors[0].device(), "torch.cat(): all input tensors and out must be on the same device");
+  // out passed as one of the inputs overlaps it once resized, even when both are empty now (PyTorch)
   for (const Tensor& t : tensors)
-    PE_CHECK(t->storage() != out->storage() || t.numel() == 0 || out.numel() == 0,
+    PE_CHECK(!out.is_same(t) && (t->storage() != out->storage() || t.numel() == 0 || out.numel() == 0),
              "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
              "memory location. Please clone() the tensor before performing the operation.");
   if (out.sizes() != p.shape) resize_(out, p.shape);
@@ -213,6 +214,13 @@ Tensor diag_embed(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2
 }
 
 Tensor narrow_copy(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
+  // PyTorch's narrow_copy reports a negative length as an overrun (after its dim and start checks, which narrow
+  // makes); narrow() itself has its own message for it.
+  if (length < 0 && self.dim() > 0) {
+    const int64_t size = self.sizes()[wrap_dim(dim, self.dim())];
+    PE_CHECK(!(start >= -size && start <= size), "start (", start < 0 ? start + size : start, ") + length (", length,
+             ") exceeds dimension size (", size, ").");
+  }
   return contiguous_copy(narrow(self, dim, start, length));
 }
 

@@ -195,6 +195,7 @@ Tensor expand(const Tensor& t, const DimVector& sizes) {
 
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
   PE_CHECK(t.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
+  PE_CHECK(length >= 0, "narrow(): length must be non-negative.");
   dim = wrap_dim(dim, t.dim());
   int64_t size = t.sizes()[dim];
   PE_CHECK_INDEX(start >= -size && start <= size, "start out of range (expected to be in range of [", -size, ", ",
@@ -350,7 +351,7 @@ TensorList chunk(const Tensor& t, int64_t chunks, int64_t dim) {
 }
 
 TensorList unbind(const Tensor& t, int64_t dim) {
-  PE_CHECK(t.dim() > 0, "Dimension specified as 0 but tensor has no dimensions");
+  PE_CHECK_INDEX(t.dim() > 0, "Dimension specified as ", dim, " but tensor has no dimensions");  // IndexError
   dim = wrap_dim(dim, t.dim());
   TensorList out;
   for (int64_t i = 0; i < t.sizes()[dim]; ++i) out.push_back(select(t, dim, i));

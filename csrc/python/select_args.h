@@ -4,6 +4,8 @@
 // and the plain one (out=, which PyTorch refuses for inputs that require grad).
 #pragma once
 #include "autograd/variable.h"
+#include "core/shape.h"
+#include "ops/ops.h"
 #include "ops/select.h"
 #include "python/common.h"
 #include "python/out_arg.h"
@@ -19,6 +21,21 @@ struct TensorArg {
 // out= for single-tensor results (python/out_arg.h); the dtype must equal the result's by default.
 inline py::object tensor_out(const Tensor& r, py::handle out, const char* name, OutDtype rule = OutDtype::Same) {
   return with_out(out, r, name, rule);
+}
+
+// PyTorch's out= checks of the gather-like ops (gather, take, index_select, masked_select): out may not overlap
+// itself, nor share memory with an input it reads (the result would read elements it has already written).
+// PyTorch resizes out to the result's shape before the input check, so a view that grows into an input is
+// caught: the check looks at the elements out will cover once resized (in place, from its storage offset).
+inline void check_out_overlap(py::handle out, const DimVector& shape, std::initializer_list<const Tensor*> inputs) {
+  if (out.is_none() || !is_tensor(out)) return;
+  Tensor o = unwrap(out);
+  assert_no_internal_overlap(o);
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  if (o.sizes() != shape && size_t((o.storage_offset() + n) * o->itemsize()) <= o->storage()->nbytes())
+    o = as_strided(o, shape, contiguous_strides(shape), o.storage_offset());
+  for (const Tensor* x : inputs) check_no_overlap(o, *x);
 }
 
 // Without out=: with_grad() (the autograd wrapper). With out=: PyTorch's "out=... arguments don't

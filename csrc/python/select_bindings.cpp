@@ -68,8 +68,11 @@ void bind_select(py::module_& m, TensorClass& cls) {
     return vi_out("topk", autograd::topk(t, k, dim, largest, sorted), py::none());
   }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
   m.def("kthvalue", [](const TensorArg& t, int64_t k, int64_t dim, bool keepdim, py::object out) {
-    return vi_out("kthvalue", grad_or_out({&t.t}, out, [&] { return autograd::kthvalue(t, k, dim, keepdim); },
-                                          [&] { return kthvalue(t, k, dim, keepdim); }), out);
+    auto r = grad_or_out({&t.t}, out, [&] { return autograd::kthvalue(t, k, dim, keepdim); },
+                         [&] { return kthvalue(t, k, dim, keepdim); });
+    if (py::isinstance<py::tuple>(out) || py::isinstance<py::list>(out))  // (values, indices): none over the input
+      for (py::handle o : out) check_out_overlap(o, r.values.sizes(), {&t.t});
+    return vi_out("kthvalue", r, out);
   }, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false, py::kw_only(),
      py::arg("out") = py::none());
   cls.def("kthvalue", [](const TensorArg& t, int64_t k, int64_t dim, bool keepdim) {
@@ -94,8 +97,10 @@ void bind_select(py::module_& m, TensorClass& cls) {
 
   // ---- masks ----
   m.def("masked_select", [](const TensorArg& t, const TensorArg& mask, py::object out) {
-    return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::masked_select(t, mask); },
-                                  [&] { return masked_select(t, mask); }), out, "masked_select");
+    Tensor r = grad_or_out({&t.t}, out, [&] { return autograd::masked_select(t, mask); },
+                           [&] { return masked_select(t, mask); });
+    check_out_overlap(out, r.sizes(), {&t.t, &mask.t});
+    return tensor_out(r, out, "masked_select");
   }, py::arg("input"), py::arg("mask"), py::kw_only(), py::arg("out") = py::none());
   cls.def("masked_select", [](const TensorArg& t, const TensorArg& mask) { return autograd::masked_select(t, mask); },
           py::arg("mask"));

@@ -82,8 +82,10 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
   // ---- gather / scatter ----
   m.def("gather", [](TA t, int64_t dim, TA index, bool sparse_grad, py::object out) {
     check_no_sparse_grad(sparse_grad);
-    return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::gather(t, dim, index); },
-                                  [&] { return gather(t, dim, index); }), out, "gather");
+    Tensor r = grad_or_out({&t.t}, out, [&] { return autograd::gather(t, dim, index); },
+                           [&] { return gather(t, dim, index); });
+    check_out_overlap(out, r.sizes(), {&t.t, &index.t});
+    return tensor_out(r, out, "gather");
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false,
      py::arg("out") = py::none());
   cls.def("gather", [](TA t, int64_t dim, TA index, bool sparse_grad) {
@@ -135,6 +137,7 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
   m.def("index_select", [](TA t, int64_t dim, TA index, py::object out) {
     Tensor r = grad_or_out({&t.t}, out, [&] { return autograd::index_select(t, dim, index); },
                            [&] { return index_select(t, dim, index); });
+    check_out_overlap(out, r.sizes(), {&t.t, &index.t});
     PE_CHECK(out.is_none() || !is_tensor(out) || unwrap(out).dtype() == r.dtype(),
              "index_select(): self and result must have the same scalar type");
     return tensor_out(r, out, "index_select");
@@ -175,8 +178,9 @@ void bind_select_index(py::module_& m, TensorClass& cls) {
     return autograd::index_copy_(t, dim, index, source);
   }, py::arg("dim"), py::arg("index"), py::arg("source"));
   m.def("take", [](TA t, TA index, py::object out) {
-    return tensor_out(grad_or_out({&t.t}, out, [&] { return autograd::take(t, index); }, [&] { return take(t, index); }),
-                      out, "take");
+    Tensor r = grad_or_out({&t.t}, out, [&] { return autograd::take(t, index); }, [&] { return take(t, index); });
+    check_out_overlap(out, r.sizes(), {&t.t, &index.t});
+    return tensor_out(r, out, "take");
   },
         py::arg("input"), py::arg("index"), py::kw_only(), py::arg("out") = py::none());
   cls.def("take", [](TA t, TA index) { return autograd::take(t, index); }, py::arg("index"));

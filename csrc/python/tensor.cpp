@@ -210,7 +210,11 @@ void bind_tensor(py::module_& m) {
       })
       .def("expand_as", [](const Tensor& t, const Tensor& o) { return autograd::expand(t, o.sizes()); }, py::arg("other"))
       .def("narrow", [](const Tensor& t, int64_t d, py::handle s, int64_t l) {
-        return autograd::narrow(t, d, is_tensor(s) ? item(unwrap(s)).to_int64() : index_to_int64(s), l);
+        if (!is_tensor(s)) return autograd::narrow(t, d, index_to_int64(s), l);
+        const Tensor& st = unwrap(s);  // a Tensor start: PyTorch's narrow.Tensor overload, 0-d integral (not bool)
+        PE_CHECK(st.dim() == 0 && is_integral(st.dtype(), /*include_bool=*/false),
+                 "start must be an 0-dim integral Tensor.");
+        return autograd::narrow(t, d, item(st).to_int64(), l);
       }, py::arg("dim"), py::arg("start"), py::arg("length"))
       .def("select", [](const Tensor& t, int64_t d, int64_t i) { return autograd::select(t, d, i); }, py::arg("dim"),
            py::arg("index"))

@@ -13,7 +13,7 @@ import numpy as np
 import pyengine
 from pyengine import Tensor
 
-from ._functional_more import _reduce
+from ._functional_more import _check_reduction, _reduce
 
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "ctc_loss"]
 
@@ -22,11 +22,12 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                       weight: Optional[Tensor] = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Tensor:
     """Multi-class hinge loss: mean over i != y of (weight[y] *) max(0, margin - x[y] + x[i])^p."""
+    _check_reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    if input.dim() > 2 or (input.dim() == 2 and input.shape[1] == 0):
+    if input.dim() > 2 or (input.dim() >= 1 and input.shape[-1] == 0):  # the batch (dim 0 of 2) may be empty
         raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
                            f"{list(input.shape)}")
     x = input.reshape(1, -1) if input.dim() < 2 else input
@@ -36,6 +37,10 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
                            f"samples (batch size). Expected target size [{n}], but got {list(target.shape)}. Input "
                            f"has shape {list(input.shape)}.")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    if target.dtype != pyengine.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype)}")
     if t.numel() and (int(t.min()) < 0 or int(t.max()) >= c):
         raise RuntimeError("target out of range")
     xy = x.gather(1, t.unsqueeze(1))
@@ -55,7 +60,8 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
                            reduction: str = "mean") -> Tensor:
     """Multi-label hinge loss: target holds each row's class indices, ended by the first -1; the loss sums
     max(0, 1 - (x[j] - x[i])) over target classes j and non-target classes i, divided by the class count."""
-    if input.dim() > 2 or (input.dim() == 2 and input.shape[1] == 0 and input.shape[0] != 0):
+    _check_reduction(reduction, size_average, reduce)
+    if input.dim() > 2 or (input.dim() >= 1 and input.shape[-1] == 0):  # the batch (dim 0 of 2) may be empty
         raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
                            f"{list(input.shape)}")
     if tuple(target.shape) != tuple(input.shape):
@@ -82,6 +88,12 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     if input.dim() < 2:
         loss = loss.reshape(())
     return _reduce(loss, size_average, reduce, reduction)
+
+
+def _type_name(dtype) -> str:
+    """PyTorch's scalar type name (Float, Long, ...) of a dtype."""
+    from .._ops_real_complex_api import _scalar_name
+    return _scalar_name(dtype)
 
 
 _NEG = -1e30  # "log 0" inside the recursion: finite, so exp() underflows to 0 and no gradient is inf * 0

@@ -289,20 +289,33 @@ def _adaptive_avg_pool(input: Tensor, output_size: Sequence[int], nd: int) -> Te
     return out.squeeze(0) if unbatched else out
 
 
+def _check_output_size_rank(input: Tensor, output_size) -> None:
+    """F.adaptive_*_pool{2,3}d's ValueError (PyTorch's _list_with_default): a sequence output_size needs an input
+    with more dims than it has entries."""
+    if not isinstance(output_size, int) and input.dim() <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """Averages (N, C, L) / (C, L) over `output_size` windows of (nearly) equal length."""
     if input.dim() not in (2, 3):
         raise RuntimeError(f"adaptive_avg_pool1d() argument 'input' must be 2D or 3D, got {input.dim()}D")
+    if not isinstance(output_size, int) and len(output_size) != 1:  # PyTorch's argument parser's wording
+        raise RuntimeError(f"adaptive_avg_pool1d() argument 'output_size' should contain one int (got "
+                           f"{len(output_size)})")
     return _adaptive_avg_pool(input, _adaptive_sizes("adaptive_avg_pool1d", input, output_size, 1), 1)
 
 
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     """Averages (N, C, D, H, W) / (C, D, H, W) over an output_size grid of windows; None keeps a dim's size."""
+    _check_output_size_rank(input, output_size)
     return _adaptive_avg_pool(input, _adaptive_sizes("adaptive_avg_pool3d", input, output_size, 3), 3)
 
 
 def _adaptive_max_pool(input: Tensor, output_size, nd: int):
     name = f"adaptive_max_pool{nd}d"
+    if nd > 1:
+        _check_output_size_rank(input, output_size)
     _check_dtype(input, "adaptive_max_pool3d_cpu" if nd == 3 else "adaptive_max_pool2d")
     sizes = _adaptive_sizes(name, input, output_size, nd)
     x, unbatched = _batched(input, nd, name)

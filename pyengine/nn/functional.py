@@ -97,6 +97,8 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """output_size: an int, or a pair whose None entries keep the input's size."""
     if not isinstance(output_size, int):
+        from ._functional_pool import _check_output_size_rank
+        _check_output_size_rank(input, output_size)
         output_size = tuple(input.shape[-2 + i] if v is None else v for i, v in enumerate(output_size))
     return _nn.adaptive_avg_pool2d(input, output_size)
 

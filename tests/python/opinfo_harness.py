@@ -231,7 +231,17 @@ def _module_to_pe(module, torch):
     return out
 
 
+# While one error input is converted (run_error_inputs): id(torch tensor) -> (tensor, pe tensor) and
+# (torch storage address, dtype) -> pe base, so that arguments aliasing each other in PyTorch (out= passed as an
+# input, or a view of one) alias the same way in pyengine; op_db's memory-overlap error inputs rely on it.
+_alias_memo: Optional[dict] = None
+
+
 def _tensor_to_pe(t, torch):
+    memo = _alias_memo
+    if memo is not None and id(t) in memo:
+        return memo[id(t)][1]
+    orig = t
     if t.layout != torch.strided:
         raise Unsupported(f"layout {t.layout}")
     if t.device.type != "cpu":
@@ -244,15 +254,22 @@ def _tensor_to_pe(t, torch):
     else:
         # The whole storage, so the storage offset is kept and an as_strided of the view can reach the
         # elements before and after it (op_db's as_strided.partial_views samples do).
-        total = src.untyped_storage().nbytes() // src.element_size()
-        flat = torch.as_strided(src, (total,), (1,), 0)
-        if t.dtype == torch.bfloat16:
-            base = pe.tensor(flat.float().numpy()).to(pe.bfloat16)
-        else:
-            base = pe.tensor(flat.numpy().copy())
+        key = (src.untyped_storage().data_ptr(), t.dtype)
+        base = memo.get(key) if memo is not None else None
+        if base is None:
+            total = src.untyped_storage().nbytes() // src.element_size()
+            flat = torch.as_strided(src, (total,), (1,), 0)
+            if t.dtype == torch.bfloat16:
+                base = pe.tensor(flat.float().numpy()).to(pe.bfloat16)
+            else:
+                base = pe.tensor(flat.numpy().copy())
+            if memo is not None:
+                memo[key] = base
         out = base.as_strided(tuple(t.shape), tuple(t.stride()), src.storage_offset())
     if requires_grad:
         out.requires_grad_(True)
+    if memo is not None:
+        memo[id(orig)] = (orig, out)  # the tensor is kept so that its id is not reused
     return out
 
 
@@ -516,10 +533,14 @@ def run_error_inputs(op, forms, res: OpResult, torch) -> None:
         return
     for i, ei in enumerate(errors):
         s = ei.sample_input
+        global _alias_memo
+        _alias_memo = {}
         try:
             args = (to_pe(s.input, torch), to_pe(tuple(s.args), torch), to_pe(dict(s.kwargs), torch))
         except Exception:  # noqa: BLE001 -- a sample pyengine cannot express (Unsupported) is not run
             continue
+        finally:
+            _alias_memo = None
         res.errors_run += 1
         want = ei.error_type
         with warnings.catch_warnings():
