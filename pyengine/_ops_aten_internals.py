@@ -170,6 +170,8 @@ def _chunk_cat(tensors: Sequence[Tensor], dim: int, num_chunks: int) -> Tensor:
     ndim = tensors[0].dim()
     if ndim == 0:
         raise RuntimeError("_chunk_cat expects non-scalar input tensors")
+    if any(t.numel() == 0 for t in tensors):
+        raise RuntimeError("_chunk_cat expects non-empty tensor")
     if not -ndim <= dim < ndim:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
     if dim < 0 and any(t.dim() != ndim for t in tensors):

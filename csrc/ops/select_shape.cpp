@@ -214,6 +214,10 @@ Tensor diag_embed(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2
 }
 
 Tensor narrow_copy(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
+  // PyTorch's CPU narrow_copy checks a non-negative dim against the rank by an internal assert (RuntimeError,
+  // not the IndexError of narrow's dim wrapping, which still handles negative dims).
+  PE_CHECK(dim < self.dim() || self.dim() == 0, "Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, "
+           "but got false.");
   // PyTorch's narrow_copy reports a negative length as an overrun (after its dim and start checks, which narrow
   // makes); narrow() itself has its own message for it.
   if (length < 0 && self.dim() > 0) {

@@ -27,9 +27,8 @@ OPS = {
 
 # Inputs where pyengine deliberately differs from the database, each tested explicitly below:
 # clamp_max/clamp_min #0: op_db says a Python-scalar bound is refused, but torch.clamp_max(t, 2) itself accepts it
-# (the Number overload), and so does pyengine. narrow_copy #1: PyTorch raises an internal assert (RuntimeError) for
-# dim 3 of a 3-d tensor, pyengine the IndexError that narrow and every other op raise for it.
-CLASS_DEVIATIONS = {("clamp_max", 0), ("clamp_min", 0), ("narrow_copy", 1)}
+# (the Number overload), and so does pyengine.
+CLASS_DEVIATIONS = {("clamp_max", 0), ("clamp_min", 0)}
 # Same class, other wording: PyTorch's argument-parser texts (linspace, hsplit/vsplit with a str), its internal
 # assert texts (adaptive_max_pool "internal error", "Trying to create tensor with negative dimension").
 MESSAGE_DEVIATIONS = {
@@ -287,10 +286,13 @@ def test_narrow_start_tensor_and_length():
     assert pe.narrow(pe.arange(10), 0, pe.tensor(2), 3).tolist() == [2, 3, 4]
 
 
-def test_narrow_copy_dim_out_of_range_is_index_error():
-    # PyTorch: an internal assert (RuntimeError) for dim == ndim; pyengine: the IndexError of narrow (deviation)
-    with pytest.raises(IndexError, match="Dimension out of range"):
-        pe.narrow_copy(pe.ones(10, 5, 20), 3, 0, 0)
+def test_narrow_copy_dim_out_of_range():
+    # PyTorch's CPU kernel: an internal assert (RuntimeError) for dim >= ndim; a negative dim out of range is the
+    # IndexError of dim wrapping, as narrow's
+    for dim, cls in ((3, RuntimeError), (-4, IndexError)):
+        for m in (torch, pe):
+            with pytest.raises(cls):
+                m.narrow_copy(m.ones(10, 5, 20), dim, 0, 0)
 
 
 @pytest.mark.parametrize("call", [
