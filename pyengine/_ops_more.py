@@ -784,6 +784,7 @@ class finfo:
         pe = _pe()
         dtype = type if type is not None else pe.get_default_dtype()
         name = str(dtype).replace("torch.", "")
+        name = {"complex64": "float32", "complex128": "float64"}.get(name, name)  # a complex type's parts
         if name not in ("float16", "bfloat16", "float32", "float64"):
             raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             f"'{type}'")

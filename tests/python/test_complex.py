@@ -285,3 +285,9 @@ def test_save_load_round_trip_with_pytorch(tmp_path):
     back = pe.load(tmp_path / "b.pt")["t"]
     assert back.dtype is pe.complex64
     np.testing.assert_array_equal(back.numpy(), t.numpy())
+
+
+def test_finfo_of_complex_is_its_parts():
+    for d in ("complex64", "complex128"):
+        a, b = pe.finfo(getattr(pe, d)), torch.finfo(getattr(torch, d))
+        assert (a.eps, a.max, a.tiny, a.bits) == (b.eps, b.max, b.tiny, b.bits)
