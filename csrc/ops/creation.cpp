@@ -5,6 +5,7 @@
 #include "ops/elementwise.h"
 #include "ops/ops.h"
 #include "ops/stubs.h"
+#include "ops/view_dtype.h"
 
 namespace pe {
 
@@ -101,6 +102,11 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, const Ten
 Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
   PE_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
   assert_no_internal_overlap(t);
+  if (is_complex(t.dtype())) {  // each part drawn from [from, to), as PyTorch
+    Tensor parts = view_as_real(t);
+    uniform_(parts, from, to, gen);
+    return t;
+  }
   if (t.numel() > 0) {
     uint64_t seed, first;
     generator_or_default(gen, t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
@@ -113,6 +119,11 @@ Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
 Tensor& normal_(Tensor& t, double mean, double std, Generator* gen) {
   PE_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
   assert_no_internal_overlap(t);
+  if (is_complex(t.dtype())) {  // each part N(mean, std^2 / 2), as PyTorch: E|z - mean|^2 = std^2
+    Tensor parts = view_as_real(t);
+    normal_(parts, mean, std / std::sqrt(2.0), gen);
+    return t;
+  }
   if (t.numel() > 0) {
     uint64_t seed, first;
     generator_or_default(gen, t.device()).reserve(philox_blocks(t.numel()), &seed, &first);
@@ -133,7 +144,19 @@ Tensor& random_(Tensor& t, int64_t low, int64_t high, Generator* gen) {
   return t;
 }
 
+namespace {
+// A complex random tensor, as PyTorch's: its real and imaginary parts drawn independently (one real tensor
+// with a trailing (re, im) dim), each with the given distribution.
+Tensor complex_random(const DimVector& sizes, const TensorOptions& opt, DType dt, bool normal, Generator* gen) {
+  Tensor z = make_empty(sizes, dt, opt.device);
+  if (normal) normal_(z, 0.0, 1.0, gen);  // E|z|^2 = 1: each part N(0, 1/2)
+  else uniform_(z, 0.0, 1.0, gen);
+  return finish(z, opt);
+}
+}  // namespace
+
 Tensor rand(const DimVector& sizes, const TensorOptions& opt, Generator* gen) {
+  if (opt.dtype && is_complex(*opt.dtype)) return complex_random(sizes, opt, *opt.dtype, false, gen);
   Tensor t = make_empty(sizes, opt.dtype_or(default_dtype()), opt.device);
   PE_CHECK_T(NotImplementedError, is_floating(t.dtype()), "\"check_uniform_bounds\" not implemented for '",
              scalar_type_name(t.dtype()), "'");
@@ -142,6 +165,7 @@ Tensor rand(const DimVector& sizes, const TensorOptions& opt, Generator* gen) {
 }
 
 Tensor randn(const DimVector& sizes, const TensorOptions& opt, Generator* gen) {
+  if (opt.dtype && is_complex(*opt.dtype)) return complex_random(sizes, opt, *opt.dtype, true, gen);
   Tensor t = make_empty(sizes, opt.dtype_or(default_dtype()), opt.device);
   PE_CHECK_T(NotImplementedError, is_floating(t.dtype()), "\"normal_kernel_cpu\" not implemented for '",
              scalar_type_name(t.dtype()), "'");

@@ -291,3 +291,22 @@ def test_finfo_of_complex_is_its_parts():
     for d in ("complex64", "complex128"):
         a, b = pe.finfo(getattr(pe, d)), torch.finfo(getattr(torch, d))
         assert (a.eps, a.max, a.tiny, a.bits) == (b.eps, b.max, b.tiny, b.bits)
+
+
+def test_random_complex_tensors():
+    """rand/randn/normal_/uniform_ on complex dtypes: each part drawn independently, as PyTorch (randn: each part
+    N(0, 1/2), so E|z|^2 = 1)."""
+    z = pe.randn(100000, dtype=pe.complex64, generator=pe.Generator().manual_seed(0))
+    assert z.dtype is pe.complex64 and z.is_contiguous()
+    assert abs(float(z.real.var()) - 0.5) < 0.02 and abs(float(z.imag.var()) - 0.5) < 0.02
+    assert abs(float((z.abs() ** 2).mean()) - 1.0) < 0.02
+    u = pe.rand(50000, dtype=pe.complex128)
+    assert 0 <= float(u.real.min()) and float(u.imag.max()) < 1 and abs(float(u.imag.mean()) - 0.5) < 0.02
+    n = pe.empty(50000, dtype=pe.cdouble).normal_(1.0, 2.0)
+    assert abs(float(n.real.mean()) - 1.0) < 0.05 and abs(float(n.imag.var()) - 2.0) < 0.1
+    assert pe.randn_like(z[:3]).dtype is pe.complex64
+    a = pe.rand(3, dtype=pe.cfloat, generator=pe.Generator().manual_seed(5))
+    b = pe.rand(3, dtype=pe.cfloat, generator=pe.Generator().manual_seed(5))
+    assert pe.equal(a, b)
+    with pytest.raises(RuntimeError, match="cannot require gradients"):
+        pe.randn(2, dtype=pe.complex64, requires_grad=True)
