@@ -514,11 +514,11 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
-    """sum(x * y, dim) with broadcasting (conj(x) for complex, which the engine does not have)."""
+    """sum(conj(x) * y, dim) with broadcasting."""
     if x.dtype != y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{x.dtype} and y of type {y.dtype} instead")
-    return _write_out(out, (x * y).sum(dim), "linalg_vecdot")
+    return _write_out(out, (x.conj() * y).sum(dim), "linalg_vecdot")
 
 
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

@@ -179,6 +179,8 @@ def sinc(input: Tensor) -> Tensor:
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    if input.is_complex():
+        raise RuntimeError("nansum does not support complex inputs")
     x = _C.where(_C.isnan(input), _pe().zeros_like(input), input) if input.is_floating_point() else input
     return x.sum(dim, keepdim, dtype=dtype)
 

@@ -237,6 +237,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None
     """Covariance of the rows (variables) of a 1-D or 2-D input whose columns are observations, with PyTorch's
     frequency/analytic weights and correction."""
     pe = _pe()
+    if input.is_complex():
+        raise NotImplementedError("cov(): complex inputs are not supported by pyengine (Note [Complex dtypes])")
     if input.dim() > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                          f"{input.dim()} dimensions")

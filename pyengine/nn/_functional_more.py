@@ -208,6 +208,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    for x in (x1, x2):
+        if x.is_complex():  # PyTorch has no complex kernel for it either
+            raise NotImplementedError(f"\"cosine_similarity\" not implemented for '{x.dtype}'")
     x1, x2 = pyengine.broadcast_tensors(x1, x2)
     n1 = pyengine.clamp(x1.norm(2, dim, keepdim=True), min=eps)
     n2 = pyengine.clamp(x2.norm(2, dim, keepdim=True), min=eps)

@@ -310,3 +310,19 @@ def test_random_complex_tensors():
     assert pe.equal(a, b)
     with pytest.raises(RuntimeError, match="cannot require gradients"):
         pe.randn(2, dtype=pe.complex64, requires_grad=True)
+
+
+def test_composites_conjugate_or_refuse():
+    a = cplx((3, 3), np.complex128)
+    z, t = pe.from_numpy(a), torch.from_numpy(a)
+    close(pe.linalg.vecdot(z, z.flip(0)), torch.linalg.vecdot(t, t.flip(0)), rtol=1e-12)  # conj(x) * y
+    for name in ("kron", "inner"):
+        close(getattr(pe, name)(z, z), getattr(torch, name)(t, t), rtol=1e-12)
+    close(pe.diff(z), torch.diff(t))
+    close(pe.linalg.norm(z), torch.linalg.norm(t), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="nansum does not support complex"):
+        pe.nansum(z)
+    with pytest.raises(NotImplementedError):
+        pe.cov(z)
+    with pytest.raises(NotImplementedError):
+        pe.nn.functional.cosine_similarity(z, z)
