@@ -99,7 +99,9 @@ def _require_tensor(fn: str, value, name: str, pos: int) -> None:
 
 
 def _float(t: Tensor) -> Tensor:
-    return t if t.is_floating_point() else t.to(_pe().get_default_dtype())
+    """t in a floating dtype for a float op: integers and bools become the default float; floating and complex
+    tensors are their own (Note [Complex dtypes]: never a silent cast of a complex tensor to a real one)."""
+    return t if t.is_floating_point() or t.is_complex() else t.to(_pe().get_default_dtype())
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
@@ -157,10 +159,14 @@ def signbit(input: Tensor) -> Tensor:
 
 
 def isneginf(input: Tensor) -> Tensor:
+    if input.is_complex():
+        raise RuntimeError("isneginf does not support complex inputs.")
     return _C.isinf(input) & (input < 0) if input.is_floating_point() else _pe().zeros_like(input, dtype=_pe().bool)
 
 
 def isposinf(input: Tensor) -> Tensor:
+    if input.is_complex():
+        raise RuntimeError("isposinf does not support complex inputs.")
     return _C.isinf(input) & (input > 0) if input.is_floating_point() else _pe().zeros_like(input, dtype=_pe().bool)
 
 

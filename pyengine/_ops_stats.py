@@ -469,5 +469,5 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> Tupl
     for d in dims:
         if input.shape[d] < edge_order + 1:
             raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
-    f = input if input.is_floating_point() else input.to(pe.get_default_dtype())
+    f = input if input.is_floating_point() or input.is_complex() else input.to(pe.get_default_dtype())
     return tuple(_axis_gradient(f, d, sp, edge_order) for d, sp in zip(dims, spacings))

@@ -326,3 +326,13 @@ def test_composites_conjugate_or_refuse():
         pe.cov(z)
     with pytest.raises(NotImplementedError):
         pe.nn.functional.cosine_similarity(z, z)
+
+
+def test_float_composites_keep_complex():
+    a = cplx((5,), np.complex128)
+    close(pe.sinc(pe.from_numpy(a)), torch.sinc(torch.from_numpy(a)), rtol=1e-12)
+    for g, w in zip(pe.gradient(pe.from_numpy(a)), torch.gradient(torch.from_numpy(a))):
+        close(g, w, rtol=1e-12)
+    for fn in (pe.isneginf, pe.isposinf):
+        with pytest.raises(RuntimeError, match="does not support complex"):
+            fn(pe.from_numpy(a))
